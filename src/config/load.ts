@@ -1,0 +1,142 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import type { z } from 'zod';
+import { configFileVariable, environmentVariables } from './env.ts';
+import { configSchema, secretPaths, type GatewayConfig } from './schema.ts';
+
+/**
+ * The one configuration loader. Sources, lowest precedence first: defaults, the YAML file
+ * (`--config` or GATEWAY_CONFIG), environment variables, command-line overrides. The merged
+ * value is validated once; every problem is reported with its path and where the value came
+ * from. The result is deeply frozen. This folder is the only reader of `process.env`.
+ */
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export interface LoadConfigOptions {
+  readonly env?: Environment;
+  /** Path of a YAML file; overrides GATEWAY_CONFIG. */
+  readonly configFile?: string;
+  /** Values from the command line, by path (e.g. `server.port`). */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  readonly readFile?: (path: string) => string;
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Tree = Record<string, unknown>;
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function setPath(tree: Tree, path: readonly string[], value: unknown): void {
+  let node = tree;
+  for (const key of path.slice(0, -1)) {
+    const child = node[key];
+    if (!isTree(child)) node[key] = Object.create(null) as Tree;
+    node = node[key] as Tree;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function readYaml(path: string, readFile: (path: string) => string): { tree: Tree; problems: string[] } {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (error) {
+    return { tree: {}, problems: [`${path}: cannot read the configuration file (${(error as Error).message})`] };
+  }
+  try {
+    const parsed: unknown = parseYaml(text, { prettyErrors: true, uniqueKeys: true });
+    if (parsed === null || parsed === undefined) return { tree: {}, problems: [] };
+    if (!isTree(parsed)) return { tree: {}, problems: [`${path}: the top level must be a mapping`] };
+    return { tree: parsed, problems: [] };
+  } catch (error) {
+    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
+    return { tree: {}, problems: [`${path}: ${message}`] };
+  }
+}
+
+/** Which source set each path, for error messages. */
+type Origins = Map<string, string>;
+
+function applyEnvironment(tree: Tree, env: Environment, origins: Origins): void {
+  const assigned = new Set<string>();
+  for (const variable of environmentVariables) {
+    const raw = env[variable.name];
+    if (raw === undefined || raw === '') continue;
+    for (const path of variable.paths) {
+      const key = path.join('.');
+      if (assigned.has(key)) continue; // the first variable listed for a path wins (PORT over PROXY_PORT)
+      assigned.add(key);
+      setPath(tree, path, variable.convert === undefined ? raw : variable.convert(raw));
+      origins.set(key, `environment variable ${variable.name}`);
+    }
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue, origins: Origins, file: string | undefined): string {
+  const path = issue.path.map(String).join('.');
+  const origin = origins.get(path) ?? (file === undefined ? undefined : `file ${file}`);
+  const where = path === '' ? '(top level)' : path;
+  return `${where}: ${issue.message}${origin === undefined ? '' : ` (from ${origin})`}`;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
+  const env = options.env ?? {};
+  const readFile = options.readFile ?? ((path: string) => readFileSync(path, 'utf8'));
+  const file = options.configFile ?? (env[configFileVariable] === '' ? undefined : env[configFileVariable]);
+  const origins: Origins = new Map();
+  const problems: string[] = [];
+
+  let tree: Tree = {};
+  if (file !== undefined) {
+    const yaml = readYaml(file, readFile);
+    tree = yaml.tree;
+    problems.push(...yaml.problems);
+  }
+  applyEnvironment(tree, env, origins);
+  for (const [key, value] of Object.entries(options.overrides ?? {})) {
+    setPath(tree, key.split('.'), value);
+    origins.set(key, 'the command line');
+  }
+
+  const result = configSchema.safeParse(tree);
+  if (!result.success) problems.push(...result.error.issues.map((issue) => describeIssue(issue, origins, file)));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+  return deepFreeze(result.data);
+}
+
+/** Reads the process environment: the only place in the code base that does. */
+export function processEnvironment(): Environment {
+  return process.env;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/** A copy of the configuration safe to show: every secret replaced by "[redacted]". */
+export function redactConfig(config: GatewayConfig): unknown {
+  const copy = structuredClone(config) as unknown as Tree;
+  for (const path of secretPaths) {
+    let node: unknown = copy;
+    for (const key of path.slice(0, -1)) node = isTree(node) ? node[key] : undefined;
+    const leaf = path[path.length - 1] as string;
+    if (isTree(node) && node[leaf] !== undefined) node[leaf] = '[redacted]';
+  }
+  return copy;
+}

@@ -1,0 +1,105 @@
+/**
+ * The one error registry. Every error the gateway itself produces has a stable code here, with
+ * its HTTP status and Anthropic error type. `docs/errors.md` documents the same table (a test
+ * keeps the two in sync). Upstream error bodies are never wrapped: they are relayed unchanged.
+ */
+
+export type AnthropicErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'billing_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'conflict_error'
+  | 'request_too_large'
+  | 'rate_limit_error'
+  | 'api_error'
+  | 'timeout_error'
+  | 'overloaded_error';
+
+interface ErrorDefinition {
+  readonly status: number;
+  readonly type: AnthropicErrorType;
+  /** Whether trying again (here or at another upstream) can succeed. */
+  readonly retryable: boolean;
+  /** Anthropic's `error.details.error_code`, where Anthropic defines one for this case. */
+  readonly detailsCode?: string;
+  readonly description: string;
+}
+
+export const errorRegistry = {
+  GW_ROUTE_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'No such route on the gateway.' },
+  GW_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false, description: 'The request body is larger than the limit (32 MB by default).' },
+  GW_BODY_NOT_JSON_OBJECT: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body is not a JSON object, or not valid JSON where the gateway must read it.' },
+  GW_CONTENT_TYPE: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body is not sent as application/json.' },
+  GW_MODEL_MISSING: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body has no string `model`, which the gateway needs to route.' },
+  GW_ENCODING_UNSUPPORTED: { status: 400, type: 'invalid_request_error', retryable: false, detailsCode: 'request_body_encoding_unsupported', description: 'The request Content-Encoding is not one of gzip, deflate, br, zstd.' },
+  GW_ENCODING_INVALID: { status: 400, type: 'invalid_request_error', retryable: false, detailsCode: 'request_body_encoding_invalid', description: 'The compressed request body could not be decoded.' },
+  GW_DECODED_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false, detailsCode: 'request_body_too_large_after_decoding', description: 'The decoded request body is larger than the limit (decompression bomb guard).' },
+  GW_INVALID_HEADER: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A request header value cannot be forwarded (for example it contains CR or LF).' },
+  GW_INVALID_USER_ID: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The user id in `/user/{user_id}/…` is empty, too long or has characters outside [A-Za-z0-9._@+-].' },
+  GW_NO_CREDENTIAL: { status: 401, type: 'authentication_error', retryable: false, description: 'The client sent no credential and the gateway has none configured for this upstream.' },
+  GW_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true, description: 'The upstream could not be reached (refused, reset, DNS failure, TLS failure).' },
+  GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, description: 'The upstream did not answer in time (connect, headers or idle timeout).' },
+  GW_UPSTREAM_STREAM_BROKEN: { status: 502, type: 'api_error', retryable: true, description: 'The upstream stream broke after the response was committed; sent as one SSE error event.' },
+  GW_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true, description: 'The upstream sent something the gateway cannot relay (for example an SSE event larger than the limit).' },
+  GW_SHUTTING_DOWN: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway is draining for shutdown; retry against another instance.' },
+  GW_INTERNAL: { status: 500, type: 'api_error', retryable: true, description: 'An unexpected gateway fault. The log line with the same request id has the details.' },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type GatewayErrorCode = keyof typeof errorRegistry;
+
+export interface GatewayErrorOptions {
+  /** Seconds or milliseconds until a retry can succeed, when known. */
+  readonly retryAfterMs?: number;
+  /** Which provider the failure came from, when it came from one. */
+  readonly provider?: string;
+  readonly upstreamRequestId?: string;
+  readonly cause?: unknown;
+}
+
+export class GatewayError extends Error {
+  readonly code: GatewayErrorCode;
+  readonly status: number;
+  readonly type: AnthropicErrorType;
+  readonly retryable: boolean;
+  readonly detailsCode: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  readonly provider: string | undefined;
+  readonly upstreamRequestId: string | undefined;
+
+  constructor(code: GatewayErrorCode, message: string, options: GatewayErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    const definition: ErrorDefinition = errorRegistry[code];
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = definition.status;
+    this.type = definition.type;
+    this.retryable = definition.retryable;
+    this.detailsCode = definition.detailsCode;
+    this.retryAfterMs = options.retryAfterMs;
+    this.provider = options.provider;
+    this.upstreamRequestId = options.upstreamRequestId;
+  }
+}
+
+export function isGatewayError(value: unknown): value is GatewayError {
+  return value instanceof GatewayError;
+}
+
+/** Anthropic's error type for an HTTP status, including statuses Anthropic does not list. */
+export function errorTypeForStatus(status: number): AnthropicErrorType {
+  switch (status) {
+    case 400: return 'invalid_request_error';
+    case 401: return 'authentication_error';
+    case 402: return 'billing_error';
+    case 403: return 'permission_error';
+    case 404: return 'not_found_error';
+    case 409: return 'conflict_error';
+    case 413: return 'request_too_large';
+    case 429: return 'rate_limit_error';
+    case 504: return 'timeout_error';
+    case 529: return 'overloaded_error';
+    default: return status >= 500 ? 'api_error' : 'invalid_request_error';
+  }
+}
