@@ -69,7 +69,7 @@ describe('SseDecoder', () => {
 describe('encodeSseEvent', () => {
   it('writes event and data lines with the type as the name', () => {
     expect(encodeSseEvent({ type: 'ping' })).toBe('event: ping\ndata: {"type":"ping"}\n\n');
-    expect(decodeSse(encodeSseEvent({ type: 'x', text: 'line\nbreak' }))).toEqual([{ event: 'x', data: '{"type":"x","text":"line\\nbreak"}' }]);
+    expect(decodeSse(encodeSseEvent({ type: 'x', text: 'line\nbreak' } as { type: string }))).toEqual([{ event: 'x', data: '{"type":"x","text":"line\\nbreak"}' }]);
   });
 });
 

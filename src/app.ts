@@ -1,0 +1,86 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { redactConfig } from './config/load.ts';
+import type { GatewayConfig } from './config/schema.ts';
+import { GatewayError, isGatewayError } from './errors.ts';
+import { errorResponseParts } from './http/error-response.ts';
+import { InflightRequests, shutdownError } from './http/inflight.ts';
+import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
+import { registerServiceRoutes } from './http/routes/service.ts';
+import type { Clock, IdSource } from './ids.ts';
+import type { Logger } from './logging/logger.ts';
+import type { AnthropicProvider } from './providers/anthropic/index.ts';
+import { version } from './version.ts';
+
+/** What the app is built from: everything with I/O or time is passed in. */
+export interface AppDependencies {
+  readonly config: GatewayConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly ids: IdSource;
+  readonly anthropic: AnthropicProvider;
+  readonly inflight: InflightRequests;
+  /** Set while the gateway drains for shutdown. */
+  readonly state: { draining: boolean; startedAt: number };
+}
+
+export type AppOptions = Omit<AppDependencies, 'inflight' | 'state'> & Partial<Pick<AppDependencies, 'inflight' | 'state'>>;
+
+/** Builds the Fastify app without listening, so tests can `inject()` or listen on port 0. */
+export function buildApp(options: AppOptions): FastifyInstance {
+  const deps: AppDependencies = {
+    ...options,
+    inflight: options.inflight ?? new InflightRequests(),
+    state: options.state ?? { draining: false, startedAt: options.clock.now() },
+  };
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
+    bodyLimit: deps.config.server.body_limit_bytes,
+    keepAliveTimeout: deps.config.server.keep_alive_timeout_ms,
+    requestTimeout: 0,
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+    genReqId: () => deps.ids.requestId(),
+    requestIdHeader: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+  });
+  // Bodies stay raw bytes: the passthrough forwards them unchanged and reads only a copy.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+
+  app.addHook('onRequest', async (request) => {
+    if (deps.state.draining && !request.url.startsWith('/health')) throw shutdownError();
+  });
+
+  app.setNotFoundHandler((request) => {
+    throw new GatewayError('GW_ROUTE_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+    const gatewayError = toGatewayError(error);
+    if (gatewayError.code === 'GW_INTERNAL') request.log.error({ err: error }, 'unhandled error');
+    const parts = errorResponseParts(gatewayError, request.id);
+    request.log.info({ method: request.method, path: request.url.split('?')[0], status: parts.status, error_code: gatewayError.code }, 'request');
+    return reply.code(parts.status).headers(parts.headers).send(parts.body);
+  });
+
+  registerAnthropicApi(app, deps);
+  registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config) });
+  return app;
+}
+
+function toGatewayError(error: FastifyError | GatewayError): GatewayError {
+  if (isGatewayError(error)) return error;
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new GatewayError('GW_BODY_TOO_LARGE', 'The request body is too large.');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new GatewayError('GW_BODY_NOT_JSON_OBJECT', error.message);
+    default:
+      if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {
+        return new GatewayError('GW_BODY_NOT_JSON_OBJECT', error.message);
+      }
+      return new GatewayError('GW_INTERNAL', 'The gateway failed to handle the request.', { cause: error });
+  }
+}

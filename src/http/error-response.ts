@@ -1,0 +1,23 @@
+import type { ServerResponse } from 'node:http';
+import { toErrorEnvelope } from '../anthropic/error-envelope.ts';
+import type { GatewayError } from '../errors.ts';
+
+/** The status, headers and body of a gateway-made error, in Anthropic's shape. */
+export function errorResponseParts(error: GatewayError, requestId: string): { status: number; headers: Record<string, string>; body: string } {
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'request-id': requestId,
+    'x-gateway-request-id': requestId,
+  };
+  if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  if (error.code === 'GW_SHUTTING_DOWN') headers.connection = 'close';
+  return { status: error.status, headers, body: JSON.stringify(toErrorEnvelope(error, requestId)) };
+}
+
+/** Writes a gateway error on a raw response (after `reply.hijack()`); a no-op once headers are out. */
+export function writeErrorResponse(response: ServerResponse, error: GatewayError, requestId: string): void {
+  if (response.headersSent || response.destroyed) return;
+  const parts = errorResponseParts(error, requestId);
+  response.writeHead(parts.status, { ...parts.headers, 'content-length': String(Buffer.byteLength(parts.body)) });
+  response.end(parts.body);
+}

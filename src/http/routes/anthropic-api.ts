@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, isGatewayError } from '../../errors.ts';
+import type { AppDependencies } from '../../app.ts';
+import { writeErrorResponse } from '../error-response.ts';
+import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
+import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
+
+/**
+ * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
+ * `/v1/models/{id}`, registered at the root and under `/user/{user_id}` (seed 000's per-user
+ * base URL). Each request is forwarded to Anthropic and relayed byte for byte.
+ */
+
+const USER_ID = /^[A-Za-z0-9._@+-]{1,128}$/;
+
+interface Endpoint {
+  readonly method: 'GET' | 'POST';
+  /** Fastify route path below the prefix. */
+  readonly route: string;
+  /** Reads `model` and `stream` from the body before forwarding. */
+  readonly readsBody: boolean;
+}
+
+const endpoints: readonly Endpoint[] = [
+  { method: 'POST', route: '/v1/messages', readsBody: true },
+  { method: 'POST', route: '/v1/messages/count_tokens', readsBody: true },
+  { method: 'GET', route: '/v1/models', readsBody: false },
+  { method: 'GET', route: '/v1/models/:modelId', readsBody: false },
+];
+
+/** The upstream path and query for a request, with any `/user/{id}` prefix removed. */
+function upstreamTarget(url: string, userId: string | undefined): { path: string; search: string } {
+  const queryAt = url.indexOf('?');
+  const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
+  const search = queryAt === -1 ? '' : url.slice(queryAt);
+  const prefix = userId === undefined ? '' : `/user/${encodeURIComponent(userId)}`;
+  const path = prefix !== '' && pathname.startsWith(prefix) ? pathname.slice(prefix.length) : pathname;
+  return { path, search };
+}
+
+export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies): void {
+  for (const prefix of ['', '/user/:userId']) {
+    for (const endpoint of endpoints) {
+      app.route({
+        method: endpoint.method,
+        url: `${prefix}${endpoint.route}`,
+        exposeHeadRoute: false,
+        handler: (request, reply) => forward(request, reply, endpoint, deps),
+      });
+    }
+  }
+}
+
+async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, deps: AppDependencies): Promise<void> {
+  const startedAt = deps.clock.monotonic();
+  const userId = (request.params as { userId?: string }).userId;
+  if (userId !== undefined && !USER_ID.test(userId)) {
+    throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
+  }
+  const routing: MessageRouting | undefined = endpoint.readsBody
+    ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
+    : undefined;
+
+  reply.hijack();
+  const response = reply.raw;
+  const inflight = deps.inflight.track();
+  const onClose = () => {
+    if (!response.writableFinished) inflight.abort();
+  };
+  response.on('close', onClose);
+  const target = upstreamTarget(request.url, userId);
+  let outcome: RelayOutcome | undefined;
+  let failure: GatewayError | undefined;
+  let upstreamRequestId: string | undefined;
+  try {
+    const upstream = await deps.anthropic.send({
+      method: endpoint.method,
+      path: target.path,
+      search: target.search,
+      headers: request.headers,
+      body: endpoint.readsBody ? (request.body as Buffer) : undefined,
+      stream: routing?.stream ?? false,
+      signal: inflight.signal,
+    });
+    const requestIdHeader = upstream.headers['request-id'];
+    upstreamRequestId = typeof requestIdHeader === 'string' ? requestIdHeader : undefined;
+    outcome = await relay({
+      upstream,
+      response,
+      requestId: request.id,
+      provider: deps.anthropic.name,
+      maxEventBytes: deps.config.server.max_sse_event_bytes,
+      now: () => deps.clock.monotonic(),
+      signal: inflight.signal,
+      termination: () => inflight.termination(),
+    });
+    failure = outcome.error;
+  } catch (error) {
+    failure = toFailure(error, inflight.termination());
+    if (failure !== undefined) writeErrorResponse(response, failure, request.id);
+    else response.destroy();
+  } finally {
+    response.off('close', onClose);
+    inflight.done();
+  }
+  const durationMs = deps.clock.monotonic() - startedAt;
+  request.log.info(
+    {
+      user_id: userId,
+      method: endpoint.method,
+      path: target.path,
+      model: routing?.model,
+      stream: routing?.stream,
+      status: outcome?.status ?? failure?.status ?? 499,
+      end: outcome?.end ?? (failure === undefined ? 'client_abort' : 'gateway_error'),
+      error_code: failure?.code,
+      upstream_request_id: upstreamRequestId,
+      duration_ms: Math.round(durationMs * 10) / 10,
+      ttfb_ms: outcome?.firstByteAt === undefined ? undefined : Math.round((outcome.firstByteAt - startedAt) * 10) / 10,
+    },
+    'request',
+  );
+}
+
+/** The error to answer with, or undefined when the client is gone and nobody is listening. */
+function toFailure(error: unknown, termination: GatewayError | undefined): GatewayError | undefined {
+  if (termination !== undefined) return termination;
+  if (error instanceof PreCommitFailure) return error.error;
+  if (isGatewayError(error)) return error;
+  if ((error as { name?: string }).name === 'AbortError') return undefined;
+  return new GatewayError('GW_INTERNAL', 'The gateway failed to handle the request.', { cause: error });
+}

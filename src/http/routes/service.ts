@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDependencies } from '../../app.ts';
+
+/**
+ * The gateway's own routes: liveness and readiness, Claude Code's connectivity probe, a short
+ * description at `/`, and `/debug` with the effective configuration (secrets redacted).
+ */
+
+export interface ServiceInfo {
+  readonly version: string;
+  readonly redactedConfig: () => unknown;
+}
+
+export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencies, info: ServiceInfo): void {
+  // Claude Code's connectivity check.
+  app.route({ method: ['HEAD', 'GET'], url: '/api/hello', handler: async (_request, reply) => reply.code(200).send() });
+
+  const health = async () => ({ status: 'ok' as const });
+  const readiness = async (_request: unknown, reply: { code(status: number): unknown }) => {
+    if (deps.state.draining) {
+      reply.code(503);
+      return { status: 'draining' as const };
+    }
+    return { status: 'ok' as const };
+  };
+  app.get('/health', readiness);
+  app.get('/health/ready', readiness);
+  app.get('/ready', readiness);
+  app.get('/health/live', health);
+  app.get('/liveness', health);
+
+  app.get('/', async () => ({
+    name: 'claude-gateway',
+    version: info.version,
+    description: 'Anthropic API gateway: byte-faithful passthrough to the Anthropic API.',
+    usage: 'Point Claude Code or an Anthropic SDK at this URL: ANTHROPIC_BASE_URL=<this url> (or <this url>/user/<name> to name the user).',
+    endpoints: ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models', 'GET /v1/models/{model_id}', 'GET /health', 'GET /debug'],
+  }));
+
+  app.get('/debug', async () => ({
+    version: info.version,
+    uptime_s: Math.round((deps.clock.now() - deps.state.startedAt) / 1000),
+    draining: deps.state.draining,
+    in_flight: deps.inflight.size,
+    config: info.redactedConfig(),
+  }));
+}

@@ -1,0 +1,76 @@
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { GatewayError } from '../errors.ts';
+
+/**
+ * HTTP plumbing shared by every HTTP upstream: one keep-alive connection pool per origin, no
+ * redirects, no retries (the router is the only retry loop), explicit timeouts, and the mapping
+ * of transport failures to gateway errors.
+ */
+
+export interface PoolOptions {
+  readonly connectTimeoutMs: number;
+  readonly headersTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  readonly keepAliveMs: number;
+}
+
+export function createDispatcher(options: PoolOptions): Dispatcher {
+  return new Agent({
+    connect: { timeout: options.connectTimeoutMs },
+    headersTimeout: options.headersTimeoutMs,
+    bodyTimeout: options.idleTimeoutMs,
+    keepAliveTimeout: options.keepAliveMs,
+    keepAliveMaxTimeout: Math.max(options.keepAliveMs, 600_000),
+    pipelining: 1,
+  });
+}
+
+export interface RawUpstreamResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: Dispatcher.ResponseData['body'];
+}
+
+const connectionCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_DESTROYED',
+  'UND_ERR_INFO',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+]);
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause === undefined ? undefined : errorCode(cause);
+}
+
+export function isAbortError(error: unknown): boolean {
+  return (error as { name?: unknown } | null)?.name === 'AbortError' || error instanceof undiciErrors.RequestAbortedError;
+}
+
+/** Maps a transport failure (not an HTTP status) to a gateway error. */
+export function fromTransportError(error: unknown, provider: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const code = errorCode(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new GatewayError('GW_UPSTREAM_TIMEOUT', `Connecting to ${provider} timed out.`, { provider, cause: error });
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new GatewayError('GW_UPSTREAM_TIMEOUT', `${provider} did not send response headers in time.`, { provider, cause: error });
+  if (code === 'UND_ERR_BODY_TIMEOUT') return new GatewayError('GW_UPSTREAM_TIMEOUT', `${provider} went silent in the middle of the response.`, { provider, cause: error });
+  if (code !== undefined && connectionCodes.has(code)) {
+    return new GatewayError('GW_UPSTREAM_CONNECT', `The connection to ${provider} failed (${code}).`, { provider, cause: error });
+  }
+  return new GatewayError('GW_UPSTREAM_CONNECT', `The request to ${provider} failed: ${detail}`, { provider, cause: error });
+}
