@@ -33,8 +33,7 @@ function upstreamTarget(url: string, userId: string | undefined): { path: string
   const queryAt = url.indexOf('?');
   const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
   const search = queryAt === -1 ? '' : url.slice(queryAt);
-  const prefix = userId === undefined ? '' : `/user/${encodeURIComponent(userId)}`;
-  const path = prefix !== '' && pathname.startsWith(prefix) ? pathname.slice(prefix.length) : pathname;
+  const path = userId === undefined ? pathname : pathname.replace(/^\/user\/[^/]+/, '');
   return { path, search };
 }
 

@@ -1,0 +1,244 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { accumulate } from '../../src/anthropic/accumulate.ts';
+import type { MessageStreamEvent } from '../../src/anthropic/types.ts';
+
+/**
+ * A scriptable fake of the Anthropic API on 127.0.0.1, built from the shapes in
+ * shared/spec/protocols.md §1. It records every request it receives (raw header pairs and body
+ * bytes) and answers either from a queue of scripted steps or from a default responder that
+ * serves the fixture scenarios in test/fixtures/anthropic (header `x-fake-scenario`).
+ */
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  /** Header name/value pairs exactly as received. */
+  readonly rawHeaders: readonly string[];
+  readonly body: Buffer;
+  /** Set when the client closed the connection before the response finished. */
+  aborted: boolean;
+  /** Resolves when the response ends or the client goes away. */
+  readonly settled: Promise<void>;
+}
+
+export type SseItem =
+  | { readonly event: MessageStreamEvent | Record<string, unknown> }
+  /** Bytes written as they are (partial events, comments, odd framing). */
+  | { readonly raw: string }
+  | { readonly delayMs: number };
+
+export type FakeStep =
+  | { readonly kind: 'json'; readonly status?: number; readonly headers?: Record<string, string>; readonly body: unknown; readonly delayMs?: number }
+  | {
+      readonly kind: 'sse';
+      readonly status?: number;
+      readonly headers?: Record<string, string>;
+      readonly items: readonly SseItem[];
+      /** How bytes are cut into writes: whole events (default), one byte at a time, or fixed sizes. */
+      readonly chunking?: 'event' | 'byte' | number;
+      /** What happens after the items: end normally (default), reset the socket, or hang. */
+      readonly then?: 'end' | 'reset' | 'hang';
+      readonly headersDelayMs?: number;
+    }
+  /** Reset the connection without answering. */
+  | { readonly kind: 'reset' }
+  /** Never answer. */
+  | { readonly kind: 'hang' }
+  | { readonly kind: 'custom'; readonly handle: (request: RecordedRequest, response: ServerResponse) => void };
+
+export type Responder = (request: RecordedRequest) => FakeStep;
+
+const fixtureDirectory = new URL('../fixtures/anthropic/', import.meta.url);
+
+export function loadScenario(name: string, model: string): MessageStreamEvent[] {
+  const text = readFileSync(new URL(`${name}.jsonl`, fixtureDirectory), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line.replaceAll('{{model}}', model)) as MessageStreamEvent);
+}
+
+export function sseOf(event: { type: string }): string {
+  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+export const fakeModels = [
+  { type: 'model', id: 'claude-opus-5-5', display_name: 'Claude Opus 5.5', created_at: '2026-09-30T00:00:00Z' },
+  { type: 'model', id: 'claude-sonnet-5-5', display_name: 'Claude Sonnet 5.5', created_at: '2026-09-30T00:00:00Z' },
+  { type: 'model', id: 'claude-haiku-5-5', display_name: 'Claude Haiku 5.5', created_at: '2026-09-30T00:00:00Z' },
+];
+
+function requestedModel(body: Buffer): string {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as { model?: unknown };
+    return typeof parsed.model === 'string' ? parsed.model : 'unknown-model';
+  } catch {
+    return 'unknown-model';
+  }
+}
+
+function wantsStream(body: Buffer): boolean {
+  try {
+    return (JSON.parse(body.toString('utf8')) as { stream?: unknown }).stream === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The default behaviour: the fixture scenario named by `x-fake-scenario` (default `text`). */
+export const defaultResponder: Responder = (request) => {
+  const requestId = { 'request-id': `req_fake_${request.method}_${request.path.replaceAll('/', '_')}` };
+  if (request.method === 'POST' && request.path === '/v1/messages/count_tokens') {
+    return { kind: 'json', headers: requestId, body: { input_tokens: Math.max(1, Math.round(request.body.length / 4)) } };
+  }
+  if (request.method === 'POST' && request.path === '/v1/messages') {
+    const scenario = typeof request.headers['x-fake-scenario'] === 'string' ? request.headers['x-fake-scenario'] : 'text';
+    const events = loadScenario(scenario, requestedModel(request.body));
+    if (wantsStream(request.body)) return { kind: 'sse', headers: requestId, items: events.map((event) => ({ event })) };
+    return { kind: 'json', headers: requestId, body: accumulate(events) };
+  }
+  if (request.method === 'GET' && request.path === '/v1/models') {
+    return { kind: 'json', headers: requestId, body: { data: fakeModels, has_more: false, first_id: 'claude-opus-5-5', last_id: 'claude-haiku-5-5' } };
+  }
+  const modelMatch = /^\/v1\/models\/([^/]+)$/.exec(request.path);
+  if (request.method === 'GET' && modelMatch !== null) {
+    const model = fakeModels.find((candidate) => candidate.id === decodeURIComponent(modelMatch[1] as string));
+    if (model !== undefined) return { kind: 'json', headers: requestId, body: model };
+    return { kind: 'json', status: 404, headers: requestId, body: { type: 'error', error: { type: 'not_found_error', message: `model: ${modelMatch[1]}` }, request_id: requestId['request-id'] } };
+  }
+  return { kind: 'json', status: 404, headers: requestId, body: { type: 'error', error: { type: 'not_found_error', message: 'Not Found' }, request_id: null } };
+};
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class FakeAnthropic {
+  readonly requests: RecordedRequest[] = [];
+  private readonly queue: FakeStep[] = [];
+  private responder: Responder = defaultResponder;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  url = '';
+
+  private constructor() {
+    this.server = createServer((request, response) => this.handle(request, response));
+    this.server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  static async start(): Promise<FakeAnthropic> {
+    const fake = new FakeAnthropic();
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    return fake;
+  }
+
+  /** Steps answered in order, one per request, before the responder takes over again. */
+  enqueue(...steps: FakeStep[]): void {
+    this.queue.push(...steps);
+  }
+
+  respondWith(responder: Responder): void {
+    this.responder = responder;
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.queue.length = 0;
+    this.responder = defaultResponder;
+  }
+
+  last(): RecordedRequest {
+    const request = this.requests.at(-1);
+    if (request === undefined) throw new Error('the fake received no request');
+    return request;
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private handle(request: IncomingMessage, response: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      let settle: () => void = () => undefined;
+      const settled = new Promise<void>((resolve) => {
+        settle = resolve;
+      });
+      const url = request.url ?? '/';
+      const recorded: RecordedRequest = {
+        method: request.method ?? 'GET',
+        url,
+        path: url.split('?')[0] as string,
+        headers: request.headers,
+        rawHeaders: request.rawHeaders,
+        body: Buffer.concat(chunks),
+        aborted: false,
+        settled,
+      };
+      response.on('close', () => {
+        if (!response.writableFinished) recorded.aborted = true;
+        settle();
+      });
+      this.requests.push(recorded);
+      const step = this.queue.shift() ?? this.responder(recorded);
+      void this.play(step, recorded, response).catch(() => response.destroy());
+    });
+  }
+
+  private async play(step: FakeStep, request: RecordedRequest, response: ServerResponse): Promise<void> {
+    switch (step.kind) {
+      case 'reset':
+        response.socket?.resetAndDestroy();
+        return;
+      case 'hang':
+        return;
+      case 'custom':
+        step.handle(request, response);
+        return;
+      case 'json': {
+        if (step.delayMs !== undefined) await sleep(step.delayMs);
+        const body = typeof step.body === 'string' ? step.body : JSON.stringify(step.body);
+        response.writeHead(step.status ?? 200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), ...step.headers });
+        response.end(body);
+        return;
+      }
+      case 'sse':
+        await this.playSse(step, response);
+        return;
+    }
+  }
+
+  private async playSse(step: Extract<FakeStep, { kind: 'sse' }>, response: ServerResponse): Promise<void> {
+    if (step.headersDelayMs !== undefined) await sleep(step.headersDelayMs);
+    response.writeHead(step.status ?? 200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...step.headers });
+    response.flushHeaders();
+    for (const item of step.items) {
+      if (response.destroyed) return;
+      if ('delayMs' in item) {
+        await sleep(item.delayMs);
+        continue;
+      }
+      const text = 'raw' in item ? item.raw : sseOf(item.event as { type: string });
+      await writeChunked(response, Buffer.from(text, 'utf8'), step.chunking ?? 'event');
+    }
+    if (step.then === 'reset') response.socket?.resetAndDestroy();
+    else if (step.then !== 'hang') response.end();
+  }
+}
+
+async function writeChunked(response: ServerResponse, bytes: Buffer, chunking: 'event' | 'byte' | number): Promise<void> {
+  const size = chunking === 'event' ? bytes.length : chunking === 'byte' ? 1 : chunking;
+  for (let offset = 0; offset < bytes.length; offset += size) {
+    const ok = response.write(bytes.subarray(offset, offset + size));
+    if (size < bytes.length) await new Promise((resolve) => setImmediate(resolve));
+    if (!ok) await new Promise((resolve) => response.once('drain', resolve));
+  }
+}

@@ -1,0 +1,58 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig, type Environment } from '../../src/config/load.ts';
+import type { GatewayConfig } from '../../src/config/schema.ts';
+import { InflightRequests } from '../../src/http/inflight.ts';
+import { randomIds, systemClock } from '../../src/ids.ts';
+import { createLogger } from '../../src/logging/logger.ts';
+import { AnthropicProvider } from '../../src/providers/anthropic/index.ts';
+
+/** A gateway app listening on an ephemeral port, its log lines captured for assertions. */
+export interface TestGateway {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  readonly config: GatewayConfig;
+  readonly logs: string[];
+  readonly inflight: InflightRequests;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(env: Environment, overrides: Record<string, unknown> = {}): Promise<TestGateway> {
+  const config = loadConfig({ env: { LOG_LEVEL: 'trace', ...env }, overrides });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      logs.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+      callback();
+    },
+  });
+  const logger = createLogger(config.log.level, sink);
+  const anthropic = new AnthropicProvider(config.anthropic);
+  const inflight = new InflightRequests();
+  const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, anthropic, inflight });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    config,
+    logs,
+    inflight,
+    async close() {
+      app.server.closeAllConnections();
+      await app.close();
+      await anthropic.close();
+    },
+  };
+}
+
+/** Polls until `check` returns true or the time runs out (for effects on another socket). */
+export async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
