@@ -75,22 +75,57 @@ function clientHeaders(options: RelayOptions, sse: boolean): Record<string, stri
   return headers;
 }
 
-/** Writes and waits for `drain` when the socket buffer is full. False if the client is gone. */
-async function write(response: ServerResponse, chunk: Buffer | string, signal: AbortSignal): Promise<boolean> {
-  if (response.destroyed || signal.aborted) return false;
-  if (response.write(chunk)) return true;
-  return new Promise<boolean>((resolve) => {
-    const done = (drained: boolean) => {
+/**
+ * Moves upstream chunks to the client in flowing mode: each chunk is handed on the moment undici
+ * pushes it, so bytes that arrived before an upstream failure are never dropped from a buffer.
+ * When the client's socket is full, the upstream is paused until it drains. Resolves with
+ * 'end' or 'stopped' (client gone or aborted); rejects with the upstream's error.
+ */
+function pump(
+  body: RawUpstreamResponse['body'],
+  response: ServerResponse,
+  signal: AbortSignal,
+  toClient: (chunk: Buffer) => Buffer | undefined,
+): Promise<'end' | 'stopped'> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (result: 'end' | 'stopped' | Error) => {
+      if (settled) return;
+      settled = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
       response.off('drain', onDrain);
-      response.off('close', onClose);
-      signal.removeEventListener('abort', onClose);
-      resolve(drained);
+      response.off('close', onStop);
+      signal.removeEventListener('abort', onStop);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
     };
-    const onDrain = () => done(true);
-    const onClose = () => done(false);
+    const onData = (chunk: Buffer) => {
+      let out: Buffer | undefined;
+      try {
+        out = toClient(chunk);
+      } catch (error) {
+        finish(error as Error);
+        return;
+      }
+      if (out !== undefined && !response.write(out)) body.pause();
+    };
+    const onDrain = () => body.resume();
+    const onEnd = () => finish('end');
+    const onError = (error: Error) => finish(signal.aborted ? 'stopped' : error);
+    const onStop = () => finish('stopped');
+    if (response.destroyed || signal.aborted) {
+      finish('stopped');
+      return;
+    }
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
     response.on('drain', onDrain);
-    response.on('close', onClose);
-    signal.addEventListener('abort', onClose);
+    response.on('close', onStop);
+    signal.addEventListener('abort', onStop);
+    body.resume();
   });
 }
 
@@ -108,12 +143,11 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   response.writeHead(upstream.status, clientHeaders(options, false));
   const firstByteAt = options.now();
   try {
-    for await (const chunk of upstream.body) {
-      if (!(await write(response, chunk as Buffer, options.signal))) return abandon(options, upstream.status, sse, firstByteAt);
-    }
+    const result = await pump(upstream.body, response, options.signal, (chunk) => chunk);
+    if (result === 'stopped') return stopped(options, sse, firstByteAt);
   } catch (error) {
-    if (options.signal.aborted) return abandon(options, upstream.status, sse, firstByteAt);
     // Headers are out and the body is not SSE: the only honest signal left is a cut connection.
+    upstream.body.destroy();
     response.destroy();
     return { status: upstream.status, end: 'upstream_error', sse, firstByteAt, error: fromTransportError(error, options.provider) };
   }
@@ -121,10 +155,15 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   return { status: upstream.status, end: 'complete', sse, firstByteAt };
 }
 
-function abandon(options: RelayOptions, status: number, sse: boolean, firstByteAt: number | undefined): RelayOutcome {
+/** The relay stopped from our side: the client left, or shutdown ends it (with an error event if committed SSE). */
+function stopped(options: RelayOptions, sse: boolean, firstByteAt: number | undefined): RelayOutcome {
   options.upstream.body.destroy();
   const terminated = options.termination?.();
-  return { status, end: terminated === undefined ? 'client_abort' : 'terminated', sse, firstByteAt };
+  if (terminated !== undefined && sse && firstByteAt !== undefined && !options.response.destroyed) {
+    return endWithError(options, firstByteAt, terminated, 'terminated');
+  }
+  if (terminated !== undefined && !options.response.destroyed) options.response.destroy();
+  return { status: options.upstream.status, end: terminated === undefined ? 'client_abort' : 'terminated', sse, firstByteAt };
 }
 
 function brokenStream(options: RelayOptions, error: unknown): GatewayError {
@@ -142,18 +181,19 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream, response } = options;
   const framer = new SseEventFramer(options.maxEventBytes);
   let firstByteAt: number | undefined;
-  try {
-    for await (const chunk of upstream.body) {
-      const complete = framer.push(chunk as Buffer);
-      if (complete === undefined) continue;
-      if (firstByteAt === undefined) {
-        response.writeHead(upstream.status, clientHeaders(options, true));
-        firstByteAt = options.now();
-      }
-      if (!(await write(response, complete, options.signal))) return stopEvents(options, firstByteAt);
+  // Nothing is written until the first complete event: that write is the commit point.
+  const toClient = (chunk: Buffer): Buffer | undefined => {
+    const complete = framer.push(chunk);
+    if (complete !== undefined && firstByteAt === undefined) {
+      response.writeHead(upstream.status, clientHeaders(options, true));
+      firstByteAt = options.now();
     }
+    return complete;
+  };
+  try {
+    const result = await pump(upstream.body, response, options.signal, toClient);
+    if (result === 'stopped') return stopped(options, true, firstByteAt);
   } catch (error) {
-    if (options.signal.aborted) return stopEvents(options, firstByteAt);
     const failure = brokenStream(options, error);
     upstream.body.destroy();
     if (firstByteAt === undefined) throw new PreCommitFailure(failure);
@@ -169,16 +209,6 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   }
   response.end();
   return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
-}
-
-/** The stream stopped from our side: the client left, or shutdown ends it with an error event. */
-function stopEvents(options: RelayOptions, firstByteAt: number | undefined): RelayOutcome {
-  options.upstream.body.destroy();
-  const terminated = options.termination?.();
-  if (terminated !== undefined && firstByteAt !== undefined && !options.response.destroyed) {
-    return endWithError(options, firstByteAt, terminated, 'terminated');
-  }
-  return { status: options.upstream.status, end: terminated === undefined ? 'client_abort' : 'terminated', sse: true, firstByteAt };
 }
 
 function endWithError(options: RelayOptions, firstByteAt: number, error: GatewayError, end: RelayEnd): RelayOutcome {

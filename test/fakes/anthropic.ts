@@ -40,8 +40,11 @@ export type FakeStep =
       readonly items: readonly SseItem[];
       /** How bytes are cut into writes: whole events (default), one byte at a time, or fixed sizes. */
       readonly chunking?: 'event' | 'byte' | number;
-      /** What happens after the items: end normally (default), reset the socket, or hang. */
-      readonly then?: 'end' | 'reset' | 'hang';
+      /**
+       * What happens after the items: end normally (default), close the connection mid-body
+       * (FIN, no chunked terminator), reset it (RST, after the peer has read what was sent), or hang.
+       */
+      readonly then?: 'end' | 'close' | 'reset' | 'hang';
       readonly headersDelayMs?: number;
     }
   /** Reset the connection without answering. */
@@ -229,8 +232,12 @@ export class FakeAnthropic {
       const text = 'raw' in item ? item.raw : sseOf(item.event as { type: string });
       await writeChunked(response, Buffer.from(text, 'utf8'), step.chunking ?? 'event');
     }
-    if (step.then === 'reset') response.socket?.resetAndDestroy();
-    else if (step.then !== 'hang') response.end();
+    if (step.then === 'close') response.socket?.end(); // FIN after what was written, without the chunked terminator
+    else if (step.then === 'reset') {
+      // An RST discards data the peer has not read yet: give loopback delivery a moment first.
+      await sleep(50);
+      response.socket?.resetAndDestroy();
+    } else if (step.then !== 'hang') response.end();
   }
 }
 
