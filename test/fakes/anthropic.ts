@@ -249,3 +249,35 @@ async function writeChunked(response: ServerResponse, bytes: Buffer, chunking: '
     if (!ok) await new Promise((resolve) => response.once('drain', resolve));
   }
 }
+
+/** Event list for a one-block text answer. */
+export function textEvents(model: string, text: string, id = 'msg_fake_gen_text'): MessageStreamEvent[] {
+  return [
+    { type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 20, output_tokens: 1 } } } as unknown as MessageStreamEvent,
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } as unknown as MessageStreamEvent,
+    { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } } as MessageStreamEvent,
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 10 } } as unknown as MessageStreamEvent,
+    { type: 'message_stop' },
+  ];
+}
+
+/** Event list for a single tool call. */
+export function toolUseEvents(model: string, toolId: string, name: string, input: unknown): MessageStreamEvent[] {
+  const json = JSON.stringify(input);
+  return [
+    { type: 'message_start', message: { id: 'msg_fake_gen_tool', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 30, output_tokens: 1 } } } as unknown as MessageStreamEvent,
+    { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: toolId, name, input: {} } } as unknown as MessageStreamEvent,
+    { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: json.slice(0, 5) } } as MessageStreamEvent,
+    { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: json.slice(5) } } as MessageStreamEvent,
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 15 } } as unknown as MessageStreamEvent,
+    { type: 'message_stop' },
+  ];
+}
+
+/** Serves `events` as a stream or, for a non-streaming request, as the accumulated message. */
+export function answer(request: RecordedRequest, events: MessageStreamEvent[]): FakeStep {
+  if (wantsStream(request.body)) return { kind: 'sse', headers: { 'request-id': 'req_fake_generated' }, items: events.map((event) => ({ event })) };
+  return { kind: 'json', headers: { 'request-id': 'req_fake_generated' }, body: accumulate(events) };
+}
