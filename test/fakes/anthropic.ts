@@ -62,7 +62,7 @@ export function loadScenario(name: string, model: string): MessageStreamEvent[] 
   return text
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line.replaceAll('{{model}}', model)) as MessageStreamEvent);
+    .map((line) => JSON.parse(line.replaceAll('"{{model}}"', JSON.stringify(model))) as MessageStreamEvent);
 }
 
 export function sseOf(event: { type: string }): string {
@@ -191,7 +191,12 @@ export class FakeAnthropic {
         settle();
       });
       this.requests.push(recorded);
-      const step = this.queue.shift() ?? this.responder(recorded);
+      let step: FakeStep;
+      try {
+        step = this.queue.shift() ?? this.responder(recorded);
+      } catch (error) {
+        step = { kind: 'json', status: 500, body: { type: 'error', error: { type: 'api_error', message: `fake responder failed: ${String(error)}` } } };
+      }
       void this.play(step, recorded, response).catch(() => response.destroy());
     });
   }

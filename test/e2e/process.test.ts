@@ -1,0 +1,129 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeSse } from '../../src/anthropic/sse-decode.ts';
+import { FakeAnthropic, loadScenario } from '../fakes/anthropic.ts';
+import { eventually } from '../helpers/gateway.ts';
+
+/** The `claude-gateway` command as a real process: help, configuration errors, start, SIGTERM drain. */
+
+const cli = join(import.meta.dirname, '../../src/cli.ts');
+
+interface Started {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly url: string;
+  readonly output: () => string;
+  readonly exit: Promise<number | null>;
+}
+
+function launch(args: string[], env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exit };
+}
+
+async function start(env: Record<string, string>): Promise<Started> {
+  const launched = launch([], { PORT: '0', LOG_LEVEL: 'warn', ...env });
+  await eventually(() => /listening on (http:\/\/\S+?)\. Point/.test(launched.output()) || launched.child.exitCode !== null, 15_000);
+  const match = /listening on (http:\/\/\S+?)\. Point/.exec(launched.output());
+  if (match === null) throw new Error(`the gateway did not start:\n${launched.output()}`);
+  return { ...launched, url: match[1] as string };
+}
+
+let fake: FakeAnthropic;
+beforeAll(async () => {
+  fake = await FakeAnthropic.start();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => fake.reset());
+
+describe('claude-gateway command', () => {
+  it('--help documents the options and every environment variable', async () => {
+    const run = launch(['--help'], {});
+    expect(await run.exit).toBe(0);
+    for (const text of ['--config FILE', 'ANTHROPIC_BASE_URL=http://127.0.0.1:8080 claude', 'ANTHROPIC_API_BASE', 'CLAUDE_CODE_OAUTH_TOKEN', 'PROXY_PORT', 'GATEWAY_CONFIG', 'DRAIN_TIMEOUT_SECONDS']) {
+      expect(run.output()).toContain(text);
+    }
+  });
+
+  it('refuses invalid configuration with every problem and exit code 2', async () => {
+    const run = launch([], { PORT: 'eighty', LOG_LEVEL: 'chatty' });
+    expect(await run.exit).toBe(2);
+    expect(run.output()).toContain('server.port: ');
+    expect(run.output()).toContain('(from environment variable PORT)');
+    expect(run.output()).toContain('log.level: ');
+  });
+
+  it('starts with zero configuration and prints where it listens and how to use it', async () => {
+    const gateway = await start({});
+    try {
+      expect(gateway.output()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+\. Point Claude Code at it: ANTHROPIC_BASE_URL=http:\/\/127\.0\.0\.1:\d+ claude/);
+      const hello = await request(`${gateway.url}/api/hello`, { method: 'HEAD' });
+      expect(hello.statusCode).toBe(200);
+      const debug = (await (await request(`${gateway.url}/debug`)).body.json()) as { config: { anthropic: { base_url: string } } };
+      expect(debug.config.anthropic.base_url).toBe('https://api.anthropic.com');
+    } finally {
+      gateway.child.kill('SIGTERM');
+      expect(await gateway.exit).toBe(0);
+    }
+  });
+});
+
+describe('SIGTERM drain', () => {
+  const events = loadScenario('text', 'claude-sonnet-5-5');
+  const body = '{"model":"claude-sonnet-5-5","max_tokens":10,"stream":true,"messages":[]}';
+
+  it('lets an in-flight stream finish, refuses new connections, then exits 0', async () => {
+    const gateway = await start({ ANTHROPIC_API_BASE: fake.url, DRAIN_TIMEOUT_SECONDS: '10' });
+    fake.enqueue({ kind: 'sse', items: [{ event: events[0] as { type: string } }, { delayMs: 400 }, ...events.slice(1).map((event) => ({ event }))] });
+    const response = await request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body });
+    const chunks: Buffer[] = [];
+    const reading = (async () => {
+      for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    })();
+    await eventually(() => chunks.length > 0);
+    gateway.child.kill('SIGTERM');
+    await eventually(() => gateway.output().includes('draining') || gateway.child.exitCode !== null, 5_000).catch(() => undefined);
+    await expect(request(`${gateway.url}/health`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    await reading;
+    const names = decodeSse(Buffer.concat(chunks)).map((event) => event.event);
+    expect(names.at(-1)).toBe('message_stop');
+    expect(names).not.toContain('error');
+    expect(await gateway.exit).toBe(0);
+  });
+
+  it('at the deadline ends a committed stream with one overloaded_error event and an uncommitted request with a 529', async () => {
+    const gateway = await start({ ANTHROPIC_API_BASE: fake.url, DRAIN_TIMEOUT_SECONDS: '0.3' });
+    fake.respondWith((recorded) =>
+      recorded.body.includes('"stream":true') ? { kind: 'sse', items: [{ event: events[0] as { type: string } }], then: 'hang' } : { kind: 'hang' },
+    );
+    const streaming = await request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body });
+    const chunks: Buffer[] = [];
+    const reading = (async () => {
+      for await (const chunk of streaming.body) chunks.push(chunk as Buffer);
+    })();
+    await eventually(() => chunks.length > 0);
+    const waiting = request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: '{"model":"m","max_tokens":1,"messages":[]}' });
+    await eventually(() => fake.requests.length === 2);
+    gateway.child.kill('SIGTERM');
+    await reading;
+    const received = decodeSse(Buffer.concat(chunks));
+    expect(received.map((event) => event.event)).toEqual(['message_start', 'error']);
+    expect(JSON.parse(received[1]?.data ?? '{}')).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    const refused = await waiting;
+    expect(refused.statusCode).toBe(529);
+    expect(await refused.body.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    expect(await gateway.exit).toBe(0);
+    expect(fake.requests.every((recorded) => recorded.aborted)).toBe(true);
+  });
+});
