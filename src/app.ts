@@ -3,7 +3,7 @@ import { redactConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { GatewayError, isGatewayError } from './errors.ts';
 import { errorResponseParts } from './http/error-response.ts';
-import { InflightRequests, shutdownError } from './http/inflight.ts';
+import { InflightRequests } from './http/inflight.ts';
 import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
 import { registerServiceRoutes } from './http/routes/service.ts';
 import type { Clock, IdSource } from './ids.ts';
@@ -47,10 +47,6 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // Bodies stay raw bytes: the passthrough forwards them unchanged and reads only a copy.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-
-  app.addHook('onRequest', async (request) => {
-    if (deps.state.draining && !request.url.startsWith('/health')) throw shutdownError();
-  });
 
   app.setNotFoundHandler((request) => {
     throw new GatewayError('GW_ROUTE_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0]}`);

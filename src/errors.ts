@@ -40,7 +40,7 @@ export const errorRegistry = {
   GW_NO_CREDENTIAL: { status: 401, type: 'authentication_error', retryable: false, description: 'The client sent no credential and the gateway has none configured for this upstream.' },
   GW_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true, description: 'The upstream could not be reached (refused, reset, DNS failure, TLS failure).' },
   GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, description: 'The upstream did not answer in time (connect, headers or idle timeout).' },
-  GW_UPSTREAM_STREAM_BROKEN: { status: 502, type: 'api_error', retryable: true, description: 'The upstream stream broke after the response was committed; sent as one SSE error event.' },
+  GW_UPSTREAM_STREAM_BROKEN: { status: 502, type: 'api_error', retryable: true, description: 'The upstream stream broke or ended early: a 502 before the commit point, one SSE error event after it.' },
   GW_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true, description: 'The upstream sent something the gateway cannot relay (for example an SSE event larger than the limit).' },
   GW_SHUTTING_DOWN: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway is draining for shutdown; retry against another instance.' },
   GW_INTERNAL: { status: 500, type: 'api_error', retryable: true, description: 'An unexpected gateway fault. The log line with the same request id has the details.' },

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** Time and identifiers come from here, so tests can make them deterministic. */
 export interface Clock {
@@ -20,15 +20,26 @@ export const systemClock: Clock = {
 
 const alphabet = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
-/** `length` base62 characters from a cryptographic source (rejection-free: 62*4 = 248 < 256). */
+// Random bytes are drawn in blocks: one system call per few hundred ids instead of one each.
+const pool = Buffer.alloc(8192);
+let poolOffset = pool.length;
+
+function randomByte(): number {
+  if (poolOffset === pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  return pool[poolOffset++] as number;
+}
+
+/** `length` base62 characters from a cryptographic source, unbiased (bytes >= 248 are skipped). */
 export function randomBase62(length: number): string {
-  const bytes = randomBytes(length * 2);
   let out = '';
-  for (let index = 0; index < bytes.length && out.length < length; index++) {
-    const byte = bytes[index] as number;
+  while (out.length < length) {
+    const byte = randomByte();
     if (byte < 248) out += alphabet[byte % 62];
   }
-  return out.length === length ? out : out + randomBase62(length - out.length);
+  return out;
 }
 
 export const randomIds: IdSource = {

@@ -22,12 +22,14 @@ export interface RunningGateway {
 export interface StartOptions {
   readonly clock?: Clock;
   readonly ids?: IdSource;
+  /** A logger to use instead of the buffered stdout one (tests). */
   readonly logger?: Logger;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger ?? createLogger(config.log.level);
+  const created = options.logger === undefined ? createLogger(config.log.level) : undefined;
+  const logger = options.logger ?? (created as NonNullable<typeof created>).logger;
   const anthropic = new AnthropicProvider(config.anthropic);
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: clock.now() };
@@ -60,6 +62,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       await closed;
       await anthropic.close();
       logger.info('stopped');
+      created?.flush();
     })();
     return draining;
   };

@@ -24,7 +24,8 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-type Client = Anthropic | AnthropicLegacy;
+/** Both SDKs share the API used here; the legacy client is typed as the current one. */
+type Client = Anthropic;
 
 const sdks: readonly { name: string; make: (baseURL: string) => Client; credential: (request: RecordedRequest) => unknown }[] = [
   {
@@ -34,7 +35,7 @@ const sdks: readonly { name: string; make: (baseURL: string) => Client; credenti
   },
   {
     name: '@anthropic-ai/sdk 0.x',
-    make: (baseURL) => new AnthropicLegacy({ apiKey: 'sk-ant-api03-contract', baseURL, maxRetries: 0 }),
+    make: (baseURL) => new AnthropicLegacy({ apiKey: 'sk-ant-api03-contract', baseURL, maxRetries: 0 }) as unknown as Anthropic,
     credential: (request) => ({ authorization: request.headers.authorization, 'x-api-key': request.headers['x-api-key'] }),
   },
 ];

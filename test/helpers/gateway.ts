@@ -27,7 +27,7 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
       callback();
     },
   });
-  const logger = createLogger(config.log.level, sink);
+  const { logger } = createLogger(config.log.level, sink);
   const anthropic = new AnthropicProvider(config.anthropic);
   const inflight = new InflightRequests();
   const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, anthropic, inflight });

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, isGatewayError } from '../../errors.ts';
 import type { AppDependencies } from '../../app.ts';
 import { writeErrorResponse } from '../error-response.ts';
+import { shutdownError } from '../inflight.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
 
@@ -52,6 +53,8 @@ export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies
 
 async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, deps: AppDependencies): Promise<void> {
   const startedAt = deps.clock.monotonic();
+  // Draining: requests still arriving on kept-alive connections are turned away (retryable).
+  if (deps.state.draining) throw shutdownError();
   const userId = (request.params as { userId?: string }).userId;
   if (userId !== undefined && !USER_ID.test(userId)) {
     throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
