@@ -10,11 +10,17 @@ const LF_LF = Buffer.from('\n\n');
 const CRLF_CRLF = Buffer.from('\r\n\r\n');
 const CR_CR = Buffer.from('\r\r');
 
-/** Index just past the last blank line in `buffer`, or -1. */
-function endOfLastEvent(buffer: Buffer): number {
-  const lf = buffer.lastIndexOf(LF_LF);
-  const crlf = buffer.lastIndexOf(CRLF_CRLF);
-  const cr = buffer.lastIndexOf(CR_CR);
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** Index just past the last blank line in `buffer` that ends before `limit`, or -1. */
+function endOfLastEvent(buffer: Buffer, limit = buffer.length): number {
+  const from = limit - 1;
+  const lf = buffer.lastIndexOf(LF_LF, from - 1);
+  // Anthropic frames with LF only: look for CR framings only when the chunk has a CR at all.
+  if (buffer.indexOf(CR) === -1) return lf === -1 ? -1 : lf + 2;
+  const crlf = buffer.lastIndexOf(CRLF_CRLF, from - 3);
+  const cr = buffer.lastIndexOf(CR_CR, from - 1);
   return Math.max(lf === -1 ? -1 : lf + 2, crlf === -1 ? -1 : crlf + 4, cr === -1 ? -1 : cr + 2);
 }
 
@@ -49,10 +55,13 @@ export class SseEventFramer {
 
   /** The `event:` name of the last complete event released, if it had one. */
   lastEventName(): string | undefined {
-    if (this.lastReleased === undefined) return undefined;
-    const text = this.lastReleased.toString('utf8').replace(/\r\n?/g, '\n').replace(/\n+$/, '');
-    const start = text.lastIndexOf('\n\n');
-    return eventNameOf(start === -1 ? text : text.slice(start + 2));
+    const released = this.lastReleased;
+    if (released === undefined) return undefined;
+    let end = released.length;
+    while (end > 0 && (released[end - 1] === LF || released[end - 1] === CR)) end--;
+    // Only the last event is decoded: it starts after the blank line before it, if any.
+    const start = Math.max(0, endOfLastEvent(released, end));
+    return eventNameOf(released.toString('utf8', start, end).replace(/\r\n?/g, '\n'));
   }
 }
 

@@ -6,24 +6,23 @@ import { pino, type DestinationStream, type Logger } from 'pino';
  */
 
 /**
- * Nothing the gateway logs on purpose carries a credential (request lines list chosen fields,
- * never headers). These paths are the safety net for objects that might: header maps and the
- * configuration. Exact paths only: wildcard redaction costs on every line.
+ * Nothing the gateway logs carries a credential: request lines list chosen fields, never
+ * headers or bodies, and errors go through `errorSerializer`, which keeps only name, code,
+ * message and stack. (Pino's path redaction is not used: it costs on every line, and a
+ * redaction list is a promise that only holds for the paths someone remembered.)
  */
-export const redactedPaths = [
-  'headers.authorization',
-  'headers["x-api-key"]',
-  'headers["proxy-authorization"]',
-  'headers.cookie',
-  'headers["set-cookie"]',
-  'headers["x-amz-security-token"]',
-  'req.headers.authorization',
-  'req.headers["x-api-key"]',
-  'req.headers.cookie',
-  'config.anthropic.api_key',
-  'config.anthropic.auth_token',
-  'config.anthropic.oauth_token',
-];
+export function errorSerializer(error: unknown): unknown {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const code = (error as { code?: unknown }).code;
+  const cause = (error as { cause?: unknown }).cause;
+  return {
+    type: error.name,
+    message: error.message,
+    ...(typeof code === 'string' ? { code } : {}),
+    stack: error.stack,
+    ...(cause === undefined ? {} : { cause: errorSerializer(cause) }),
+  };
+}
 
 export interface GatewayLogger {
   readonly logger: Logger;
@@ -42,8 +41,7 @@ export function createLogger(level: string, destination?: DestinationStream): Ga
     {
       level,
       base: { service: 'claude-gateway' },
-      redact: { paths: redactedPaths, censor: '[redacted]' },
-      formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: errorSerializer, error: errorSerializer },
     },
     stream,
   );

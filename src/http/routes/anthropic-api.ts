@@ -108,6 +108,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   const durationMs = deps.clock.monotonic() - startedAt;
   request.log.info(
     {
+      request_id: request.id,
       user_id: userId,
       method: endpoint.method,
       path: target.path,
