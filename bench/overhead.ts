@@ -29,7 +29,7 @@ const connections = Number(values.connections);
 const samples = Number(values.samples);
 const root = join(import.meta.dirname, '..');
 
-const ports = { upstream: 18_701, reference: 18_702, gateway: 18_703 };
+const ports = { upstream: 18_701, reference: 18_702, gateway: 18_703, freshGateway: 18_704, freshReference: 18_705 };
 const targets = {
   direct: `http://127.0.0.1:${ports.upstream}`,
   reference: `http://127.0.0.1:${ports.reference}`,
@@ -120,6 +120,19 @@ async function interleaved<T>(measure: (target: Target) => Promise<T>, key: (val
   return { direct: median(runs.direct, key), reference: median(runs.reference, key), gateway: median(runs.gateway, key) };
 }
 
+/** RSS of a freshly started process after exactly 10,000 requests (half JSON, half streams). */
+async function rssAfter10k(script: string, args: string[], env: Record<string, string>, url: string): Promise<number> {
+  const child = start(script, args, env);
+  await waitFor(`${url}/v1/messages`);
+  for (const kind of ['json', 'stream'] as const) {
+    await autocannon({ url: `${url}/v1/messages`, method: 'POST', headers, body: bodies[kind], connections, amount: 5_000 });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  const rss = rssMb(child.pid as number);
+  child.kill('SIGTERM');
+  return rss;
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -128,8 +141,8 @@ function rssMb(pid: number): number {
 
 async function main(): Promise<void> {
   start('bench/fake-upstream.ts', [String(ports.upstream)]);
-  const reference = start('bench/reference-proxy.ts', [String(ports.reference), targets.direct]);
-  const gateway = start('dist/cli.js', [], { PORT: String(ports.gateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' });
+  start('bench/reference-proxy.ts', [String(ports.reference), targets.direct]);
+  start('dist/cli.js', [], { PORT: String(ports.gateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' });
   for (const target of order) await waitFor(`${targets[target]}/v1/messages`);
   for (const target of order) await load(target, 'json', connections); // warm-up
 
@@ -137,8 +150,8 @@ async function main(): Promise<void> {
   const stream = await interleaved((target) => load(target, 'stream', connections), (result) => result.requestsPerSecond);
   const single = await interleaved((target) => sequential(target, 'json'), (result) => result.meanMs);
   const ttfb = await interleaved((target) => sequential(target, 'stream'), (result) => result.meanMs);
-  const rss = rssMb(gateway.pid as number);
-  const referenceRss = rssMb(reference.pid as number);
+  const rss = await rssAfter10k('dist/cli.js', [], { PORT: String(ports.freshGateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' }, `http://127.0.0.1:${ports.freshGateway}`);
+  const referenceRss = await rssAfter10k('bench/reference-proxy.ts', [String(ports.freshReference), targets.direct], {}, `http://127.0.0.1:${ports.freshReference}`);
 
   const ratio = (kind: Record<Target, LoadResult>, target: Target) => kind[target].requestsPerSecond / kind.direct.requestsPerSecond;
   const figures = {
@@ -179,7 +192,7 @@ async function main(): Promise<void> {
   console.log(`| non-streaming, p99 | ${fmt(single.direct.p99Ms, 3)} | ${fmt(single.reference.p99Ms, 3)} | ${fmt(single.gateway.p99Ms, 3)} | ${fmt(figures.derived.addedP99Ms, 3)} |`);
   console.log(`| stream time to first byte, mean | ${fmt(ttfb.direct.meanMs, 3)} | ${fmt(ttfb.reference.meanMs, 3)} | ${fmt(ttfb.gateway.meanMs, 3)} | ${fmt(figures.derived.addedTtfbMeanMs, 3)} |`);
   console.log(`| stream time to first byte, p50 | ${fmt(ttfb.direct.p50Ms, 3)} | ${fmt(ttfb.reference.p50Ms, 3)} | ${fmt(ttfb.gateway.p50Ms, 3)} | ${fmt(figures.derived.addedTtfbP50Ms, 3)} |`);
-  console.log(`\nRSS after the runs (each well over 10,000 requests): gateway ${fmt(rss, 1)} MB, reference proxy ${fmt(referenceRss, 1)} MB`);
+  console.log(`\nRSS of a fresh process after 10,000 requests (5,000 JSON + 5,000 streams, ${connections} connections): gateway ${fmt(rss, 1)} MB, reference proxy ${fmt(referenceRss, 1)} MB`);
 }
 
 main()
