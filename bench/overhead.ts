@@ -3,7 +3,7 @@
 //   npm run bench                      (defaults: 5 s runs, 3 interleaved rounds, 32 connections)
 //   npm run bench -- --duration 10 --rounds 5
 //
-// Starts three processes on loopback: a fast fake upstream, the gateway (`dist/cli.js`, as `npm start` runs it, default
+// Starts three processes on loopback: a fast fake upstream, the gateway (`dist/cli/index.js`, as `npm start` runs it, default
 // configuration: info logging to a discarded stdout), and `bench/reference-proxy.ts`. For each
 // figure the three targets are measured in interleaved rounds (direct, reference, gateway,
 // direct, ...) and the median round is reported, so drift on a shared 2-core machine hits all
@@ -142,7 +142,7 @@ function rssMb(pid: number): number {
 async function main(): Promise<void> {
   start('bench/fake-upstream.ts', [String(ports.upstream)]);
   start('bench/reference-proxy.ts', [String(ports.reference), targets.direct]);
-  start('dist/cli.js', [], { PORT: String(ports.gateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' });
+  start('dist/cli/index.js', [], { PORT: String(ports.gateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' });
   for (const target of order) await waitFor(`${targets[target]}/v1/messages`);
   for (const target of order) await load(target, 'json', connections); // warm-up
 
@@ -150,7 +150,7 @@ async function main(): Promise<void> {
   const stream = await interleaved((target) => load(target, 'stream', connections), (result) => result.requestsPerSecond);
   const single = await interleaved((target) => sequential(target, 'json'), (result) => result.meanMs);
   const ttfb = await interleaved((target) => sequential(target, 'stream'), (result) => result.meanMs);
-  const rss = await rssAfter10k('dist/cli.js', [], { PORT: String(ports.freshGateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' }, `http://127.0.0.1:${ports.freshGateway}`);
+  const rss = await rssAfter10k('dist/cli/index.js', [], { PORT: String(ports.freshGateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' }, `http://127.0.0.1:${ports.freshGateway}`);
   const referenceRss = await rssAfter10k('bench/reference-proxy.ts', [String(ports.freshReference), targets.direct], {}, `http://127.0.0.1:${ports.freshReference}`);
 
   const ratio = (kind: Record<Target, LoadResult>, target: Target) => kind[target].requestsPerSecond / kind.direct.requestsPerSecond;

@@ -8,7 +8,7 @@ import { eventually } from '../helpers/gateway.ts';
 
 /** The `claude-gateway` command as a real process: help, configuration errors, start, SIGTERM drain. */
 
-const cli = join(import.meta.dirname, '../../src/cli.ts');
+const cli = join(import.meta.dirname, '../../src/cli/index.ts');
 
 interface Started {
   readonly child: ChildProcessWithoutNullStreams;

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, processEnvironment } from '../config/load.ts';
+import { startGateway } from '../main.ts';
+import { version } from '../version.ts';
+import { helpText } from './help.ts';
+
+/** The `claude-gateway` command: parses flags, loads configuration, starts, drains on signals. */
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string', short: 'c' },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    console.log(helpText());
+    return;
+  }
+  if (values.version === true) {
+    console.log(version);
+    return;
+  }
+  const overrides: Record<string, unknown> = {};
+  if (values.host !== undefined) overrides['server.host'] = values.host;
+  if (values.port !== undefined) overrides['server.port'] = values.port;
+  const config = loadConfig({ env: processEnvironment(), configFile: values.config, overrides });
+  const gateway = await startGateway(config);
+  console.log(`claude-gateway ${version} listening on ${gateway.url}. Point Claude Code at it: ANTHROPIC_BASE_URL=${gateway.url} claude`);
+  const stop = (signal: string) => {
+    gateway.logger.info({ signal }, 'signal received');
+    gateway.drain().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        gateway.logger.error({ err: error }, 'drain failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(error instanceof ConfigError ? 2 : 1);
+});
