@@ -88,19 +88,6 @@ function pump(
   toClient: (chunk: Buffer) => Buffer | undefined,
 ): Promise<'end' | 'stopped'> {
   return new Promise((resolve, reject) => {
-    let settled = false;
-    const finish = (result: 'end' | 'stopped' | Error) => {
-      if (settled) return;
-      settled = true;
-      body.off('data', onData);
-      body.off('end', onEnd);
-      body.off('error', onError);
-      response.off('drain', onDrain);
-      response.off('close', onStop);
-      signal.removeEventListener('abort', onStop);
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
     const onData = (chunk: Buffer) => {
       let out: Buffer | undefined;
       try {
@@ -111,19 +98,29 @@ function pump(
       }
       if (out !== undefined && !response.write(out)) body.pause();
     };
-    const onDrain = () => body.resume();
-    const onEnd = () => finish('end');
-    const onError = (error: Error) => finish(signal.aborted ? 'stopped' : error);
     const onStop = () => finish('stopped');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- EventEmitter's own listener type
+    const listeners: [NodeJS.EventEmitter, string, (...args: any[]) => void][] = [
+      [body, 'data', onData],
+      [body, 'end', () => finish('end')],
+      [body, 'error', (error: Error) => finish(signal.aborted ? 'stopped' : error)],
+      [response, 'drain', () => body.resume()],
+      [response, 'close', onStop],
+    ];
+    let settled = false;
+    function finish(result: 'end' | 'stopped' | Error): void {
+      if (settled) return;
+      settled = true;
+      for (const [emitter, event, listener] of listeners) emitter.off(event, listener);
+      signal.removeEventListener('abort', onStop);
+      if (result instanceof Error) reject(result);
+      else resolve(result);
+    }
     if (response.destroyed || signal.aborted) {
       finish('stopped');
       return;
     }
-    body.on('data', onData);
-    body.on('end', onEnd);
-    body.on('error', onError);
-    response.on('drain', onDrain);
-    response.on('close', onStop);
+    for (const [emitter, event, listener] of listeners) emitter.on(event, listener);
     signal.addEventListener('abort', onStop);
     body.resume();
   });

@@ -2,28 +2,16 @@ import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorTypeForStatus } from '../../src/errors.ts';
-import { FakeAnthropic } from '../fakes/anthropic.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { useGatewayWithFake } from '../helpers/gateway.ts';
 
 /** Bad input gets a clear Anthropic-shaped error, and nothing crashes the process. */
 
-let fake: FakeAnthropic;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  fake = await FakeAnthropic.start();
-  gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url });
-});
-afterAll(async () => {
-  await gateway.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const context = useGatewayWithFake({});
 
 async function send(path: string, body: Buffer | string | undefined, headers: Record<string, string> = {}, method = 'POST') {
-  const response = await request(`${gateway.url}${path}`, { method: method as 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json', ...headers }, body });
+  const response = await request(`${context.gateway.url}${path}`, { method: method as 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json', ...headers }, body });
   const text = await response.body.text();
   return { status: response.statusCode, headers: response.headers, text };
 }
@@ -46,7 +34,7 @@ describe('gateway-made errors', () => {
     ['POST', '/user/alice/v2/messages'],
   ])('%s %s is a 404 not_found_error', async (method, path) => {
     expectAnthropicError(await send(path, method === 'GET' ? undefined : '{}', {}, method), 404, 'not_found_error');
-    expect(fake.requests).toHaveLength(0);
+    expect(context.fake.requests).toHaveLength(0);
   });
 
   it.each([
@@ -56,7 +44,7 @@ describe('gateway-made errors', () => {
     ['an empty body', ''],
   ])('a body that is %s is a 400 invalid_request_error', async (_name, body) => {
     expectAnthropicError(await send('/v1/messages', body), 400, 'invalid_request_error');
-    expect(fake.requests).toHaveLength(0);
+    expect(context.fake.requests).toHaveLength(0);
   });
 
   it.each([
@@ -78,8 +66,8 @@ describe('gateway-made errors', () => {
     big.write('{"model":"m","x":"');
     const response = await send('/v1/messages', big);
     expectAnthropicError(response, 413, 'request_too_large');
-    expect(fake.requests).toHaveLength(0);
-    expect((await request(`${gateway.url}/health`)).statusCode).toBe(200);
+    expect(context.fake.requests).toHaveLength(0);
+    expect((await request(`${context.gateway.url}/health`)).statusCode).toBe(200);
   });
 
   it('a body of exactly 32 MB is accepted and forwarded', async () => {
@@ -89,7 +77,7 @@ describe('gateway-made errors', () => {
     exact.write('"}', exact.length - 2);
     const response = await send('/v1/messages', exact);
     expect(response.status).toBe(200);
-    expect(fake.last().body.length).toBe(exact.length);
+    expect(context.fake.last().body.length).toBe(exact.length);
   });
 
   it('a gzip bomb is a 413 with the Anthropic detail code', async () => {
@@ -115,7 +103,7 @@ describe('gateway-made errors', () => {
 
   it('oversized request headers are refused by the HTTP layer without crashing', async () => {
     const status = await new Promise<string>((resolve) => {
-      const socket = connect(Number(new URL(gateway.url).port), '127.0.0.1', () => {
+      const socket = connect(Number(new URL(context.gateway.url).port), '127.0.0.1', () => {
         socket.write(`POST /v1/messages HTTP/1.1\r\nHost: x\r\nx-big: ${'a'.repeat(64 * 1024)}\r\ncontent-length: 2\r\n\r\n{}`);
       });
       let data = '';
@@ -127,7 +115,7 @@ describe('gateway-made errors', () => {
       socket.on('error', () => resolve(data.split('\r\n')[0] ?? ''));
     });
     if (status !== '') expect(status).toBe('HTTP/1.1 431 Request Header Fields Too Large');
-    expect((await request(`${gateway.url}/health`)).statusCode).toBe(200);
+    expect((await request(`${context.gateway.url}/health`)).statusCode).toBe(200);
   });
 });
 
@@ -154,6 +142,6 @@ describe('fuzzing (F1)', () => {
       { numRuns: 300 },
     );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    expect((await request(`${gateway.url}/health`)).statusCode).toBe(200);
+    expect((await request(`${context.gateway.url}/health`)).statusCode).toBe(200);
   });
 });

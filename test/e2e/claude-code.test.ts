@@ -3,33 +3,27 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { answer, defaultResponder, FakeAnthropic, textEvents, toolUseEvents, type RecordedRequest } from '../fakes/anthropic.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answer, defaultResponder, textEvents, toolUseEvents, type RecordedRequest } from '../fakes/anthropic.ts';
+import { useGatewayWithFake } from '../helpers/gateway.ts';
 
 /**
  * Claude Code itself (npm @anthropic-ai/claude-code, a devDependency) pointed at the gateway
- * with ANTHROPIC_BASE_URL, as a user would, with the fake Anthropic behind the gateway.
+ * with ANTHROPIC_BASE_URL, as a user would, with the fake Anthropic behind the context.gateway.
  */
 
 const run = promisify(execFile);
 const claude = join(import.meta.dirname, '../../node_modules/.bin/claude');
 
-let fake: FakeAnthropic;
-let gateway: TestGateway;
+const context = useGatewayWithFake({});
 let home: string;
 
 beforeAll(async () => {
-  fake = await FakeAnthropic.start();
-  gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url });
   home = await mkdtemp(join(tmpdir(), 'claude-home-'));
 });
 afterAll(async () => {
-  await gateway.close();
-  await fake.close();
   await rm(home, { recursive: true, force: true });
 });
-beforeEach(() => fake.reset());
 
 interface ClaudeResult {
   readonly result: string;
@@ -53,12 +47,12 @@ async function claudePrint(prompt: string, env: Record<string, string>, extraArg
 }
 
 function messagesRequests(): RecordedRequest[] {
-  return fake.requests.filter((request) => request.path === '/v1/messages');
+  return context.fake.requests.filter((request) => request.path === '/v1/messages');
 }
 
 describe('Claude Code through the gateway', () => {
   it('answers a prompt with an API key, its headers and betas reaching Anthropic unchanged', async () => {
-    const result = await claudePrint('say hi', { ANTHROPIC_BASE_URL: gateway.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' });
+    const result = await claudePrint('say hi', { ANTHROPIC_BASE_URL: context.gateway.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' });
     expect(result.is_error).toBe(false);
     expect(result.result).toBe('Hello from the fake! Multibyte: h\u00e9llo \u4e16\u754c \ud83d\ude00.');
     const sent = messagesRequests()[0];
@@ -70,7 +64,7 @@ describe('Claude Code through the gateway', () => {
   });
 
   it('completes a tool-use loop (Bash) across two requests', async () => {
-    fake.respondWith((request) => {
+    context.fake.respondWith((request) => {
       if (request.path !== '/v1/messages') return defaultResponder(request);
       const body = request.body.toString('utf8');
       const model = (JSON.parse(body) as { model: string }).model;
@@ -80,7 +74,7 @@ describe('Claude Code through the gateway', () => {
       }
       return answer(request, toolUseEvents(model, 'toolu_01GatewayBash', 'Bash', { command: 'echo gateway-tool-ok-$((40+2))', description: 'Print a marker' }));
     });
-    const result = await claudePrint('run the marker command', { ANTHROPIC_BASE_URL: gateway.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' }, [
+    const result = await claudePrint('run the marker command', { ANTHROPIC_BASE_URL: context.gateway.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' }, [
       '--allowedTools',
       'Bash',
     ]);
@@ -90,13 +84,13 @@ describe('Claude Code through the gateway', () => {
   });
 
   it('works with a per-user base URL and an OAuth token, which gets its beta', async () => {
-    const result = await claudePrint('say hi', { ANTHROPIC_BASE_URL: `${gateway.url}/user/alice`, ANTHROPIC_AUTH_TOKEN: 'sk-ant-oat01-claude-code' });
+    const result = await claudePrint('say hi', { ANTHROPIC_BASE_URL: `${context.gateway.url}/user/alice`, ANTHROPIC_AUTH_TOKEN: 'sk-ant-oat01-claude-code' });
     expect(result.is_error).toBe(false);
     const sent = messagesRequests()[0];
     expect(sent?.url).toBe('/v1/messages?beta=true');
     expect(sent?.headers.authorization).toBe('Bearer sk-ant-oat01-claude-code');
     expect(sent?.headers['x-api-key']).toBeUndefined();
     expect(String(sent?.headers['anthropic-beta']).split(',')).toContain('oauth-2025-04-20');
-    expect(gateway.logs.some((line) => line.includes('"user_id":"alice"'))).toBe(true);
+    expect(context.gateway.logs.some((line) => line.includes('"user_id":"alice"'))).toBe(true);
   });
 });

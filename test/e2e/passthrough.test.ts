@@ -1,25 +1,13 @@
 import { request as httpRequest } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeAnthropic } from '../fakes/anthropic.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { startTestGateway, useGatewayWithFake } from '../helpers/gateway.ts';
 
-let fake: FakeAnthropic;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  fake = await FakeAnthropic.start();
-  gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url });
-});
-afterAll(async () => {
-  await gateway.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const context = useGatewayWithFake({});
 
 async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}) {
-  const response = await request(`${gateway.url}${path}`, {
+  const response = await request(`${context.gateway.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-client', 'anthropic-version': '2023-06-01', ...headers },
     body,
@@ -36,11 +24,11 @@ describe('request passthrough', () => {
       '  "system": [{"type":"text","text":"x-anthropic-billing-header: cc_version=2.1.330;"},{"type":"text","text":"You are Claude Code"}] }';
     const response = await post('/v1/messages', body);
     expect(response.status).toBe(200);
-    expect(fake.last().body.equals(Buffer.from(body))).toBe(true);
+    expect(context.fake.last().body.equals(Buffer.from(body))).toBe(true);
   });
 
   it('forwards every anthropic-* header and future betas verbatim, with the query string', async () => {
-    await post('/v1/messages?beta=true&extra=a%20b', '{"model":"m","max_tokens":1,"messages":[]}', {
+    const sent = {
       'anthropic-beta': 'claude-code-20250219,future-beta-2031-01-01, interleaved-thinking-2025-05-14',
       'anthropic-version': '2026-10-21',
       'anthropic-workspace-id': 'wrkspc_123',
@@ -49,25 +37,17 @@ describe('request passthrough', () => {
       'x-claude-code-session-id': 'c8d5d4a6-0000-4000-8000-000000000000',
       'x-stainless-retry-count': '0',
       'user-agent': 'claude-cli/2.1.330 (external, cli)',
-    });
-    const seen = fake.last();
+    };
+    await post('/v1/messages?beta=true&extra=a%20b', '{"model":"m","max_tokens":1,"messages":[]}', sent);
+    const seen = context.fake.last();
     expect(seen.url).toBe('/v1/messages?beta=true&extra=a%20b');
-    expect(seen.headers).toMatchObject({
-      'anthropic-beta': 'claude-code-20250219,future-beta-2031-01-01, interleaved-thinking-2025-05-14',
-      'anthropic-version': '2026-10-21',
-      'anthropic-workspace-id': 'wrkspc_123',
-      'anthropic-future-header-2031': 'yes',
-      'anthropic-dangerous-direct-browser-access': 'true',
-      'x-claude-code-session-id': 'c8d5d4a6-0000-4000-8000-000000000000',
-      'x-stainless-retry-count': '0',
-      'user-agent': 'claude-cli/2.1.330 (external, cli)',
-    });
+    expect(seen.headers).toMatchObject(sent);
   });
 
   it('strips hop-by-hop and forwarding headers', async () => {
     const body = '{"model":"m","max_tokens":1,"messages":[]}';
     const { status } = await new Promise<{ status: number }>((resolve, reject) => {
-      const outgoing = httpRequest(`${gateway.url}/v1/messages`, {
+      const outgoing = httpRequest(`${context.gateway.url}/v1/messages`, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -90,9 +70,9 @@ describe('request passthrough', () => {
       outgoing.end(body);
     });
     expect(status).toBe(200);
-    const names = fake.last().rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase());
+    const names = context.fake.last().rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase());
     for (const name of ['x-hop', 'keep-alive', 'proxy-authorization', 'te', 'cookie', 'x-forwarded-for', 'forwarded']) expect(names).not.toContain(name);
-    expect(fake.last().headers.host).toBe(new URL(fake.url).host);
+    expect(context.fake.last().headers.host).toBe(new URL(context.fake.url).host);
   });
 
   it('forwards a compressed body as sent and still reads its model', async () => {
@@ -100,16 +80,16 @@ describe('request passthrough', () => {
     const compressed = gzipSync(plain);
     const response = await post('/v1/messages', compressed, { 'content-encoding': 'gzip' });
     expect(response.status).toBe(200);
-    expect(fake.last().body.equals(compressed)).toBe(true);
-    expect(fake.last().headers['content-encoding']).toBe('gzip');
-    expect(gateway.logs.some((line) => line.includes('"model":"claude-haiku-5-5"'))).toBe(true);
+    expect(context.fake.last().body.equals(compressed)).toBe(true);
+    expect(context.fake.last().headers['content-encoding']).toBe('gzip');
+    expect(context.gateway.logs.some((line) => line.includes('"model":"claude-haiku-5-5"'))).toBe(true);
   });
 
   it('serves /user/{id}/v1/... as the same API and keeps the user on the request', async () => {
     const response = await post('/user/alice.smith@example.com/v1/messages?beta=true', '{"model":"m","max_tokens":1,"messages":[]}');
     expect(response.status).toBe(200);
-    expect(fake.last().url).toBe('/v1/messages?beta=true');
-    const line = gateway.logs.find((entry) => entry.includes('"user_id":"alice.smith@example.com"'));
+    expect(context.fake.last().url).toBe('/v1/messages?beta=true');
+    const line = context.gateway.logs.find((entry) => entry.includes('"user_id":"alice.smith@example.com"'));
     expect(line).toBeDefined();
   });
 
@@ -117,17 +97,17 @@ describe('request passthrough', () => {
     const count = await post('/v1/messages/count_tokens?beta=true', '{"model":"m","messages":[{"role":"user","content":"hello"}]}');
     expect(count.status).toBe(200);
     expect(JSON.parse(count.text)).toHaveProperty('input_tokens');
-    expect(fake.last().url).toBe('/v1/messages/count_tokens?beta=true');
+    expect(context.fake.last().url).toBe('/v1/messages/count_tokens?beta=true');
 
-    const models = await request(`${gateway.url}/v1/models?limit=1000`, { headers: { 'x-api-key': 'k' } });
+    const models = await request(`${context.gateway.url}/v1/models?limit=1000`, { headers: { 'x-api-key': 'k' } });
     expect(models.statusCode).toBe(200);
     expect(((await models.body.json()) as { data: unknown[] }).data).toHaveLength(3);
-    expect(fake.last().url).toBe('/v1/models?limit=1000');
+    expect(context.fake.last().url).toBe('/v1/models?limit=1000');
 
-    const one = await request(`${gateway.url}/user/bob/v1/models/claude-opus-5-5`, { headers: { 'x-api-key': 'k' } });
+    const one = await request(`${context.gateway.url}/user/bob/v1/models/claude-opus-5-5`, { headers: { 'x-api-key': 'k' } });
     expect(one.statusCode).toBe(200);
-    expect(fake.last().url).toBe('/v1/models/claude-opus-5-5');
-    const missing = await request(`${gateway.url}/v1/models/claude-nope`, { headers: { 'x-api-key': 'k' } });
+    expect(context.fake.last().url).toBe('/v1/models/claude-opus-5-5');
+    const missing = await request(`${context.gateway.url}/v1/models/claude-nope`, { headers: { 'x-api-key': 'k' } });
     expect(missing.statusCode).toBe(404);
     expect(await missing.body.json()).toMatchObject({ type: 'error', error: { type: 'not_found_error' } });
   });
@@ -135,30 +115,30 @@ describe('request passthrough', () => {
 
 describe('credentials', () => {
   const body = '{"model":"m","max_tokens":1,"messages":[]}';
-  const credentialHeaders = () => fake.last().rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase()).filter((name) => name === 'x-api-key' || name === 'authorization');
+  const credentialHeaders = () => context.fake.last().rawHeaders.filter((_, index) => index % 2 === 0).map((name) => name.toLowerCase()).filter((name) => name === 'x-api-key' || name === 'authorization');
 
   it('forwards an API key in x-api-key as sent', async () => {
     await post('/v1/messages', body, { 'x-api-key': 'sk-ant-api03-abc' });
-    expect(fake.last().headers['x-api-key']).toBe('sk-ant-api03-abc');
+    expect(context.fake.last().headers['x-api-key']).toBe('sk-ant-api03-abc');
     expect(credentialHeaders()).toEqual(['x-api-key']);
   });
 
   it('forwards an API key sent as Bearer (SDK 1.x) as Bearer', async () => {
     await post('/v1/messages', body, { 'x-api-key': '', authorization: 'Bearer sk-ant-api03-abc' });
-    expect(fake.last().headers.authorization).toBe('Bearer sk-ant-api03-abc');
+    expect(context.fake.last().headers.authorization).toBe('Bearer sk-ant-api03-abc');
     expect(credentialHeaders()).toEqual(['authorization']);
   });
 
   it('sends OAuth tokens as Bearer and appends the OAuth beta to the client list', async () => {
     await post('/v1/messages', body, { 'x-api-key': 'sk-ant-oat01-token', 'anthropic-beta': 'claude-code-20250219,context-management-2025-06-27' });
-    expect(fake.last().headers.authorization).toBe('Bearer sk-ant-oat01-token');
-    expect(fake.last().headers['anthropic-beta']).toBe('claude-code-20250219,context-management-2025-06-27,oauth-2025-04-20');
+    expect(context.fake.last().headers.authorization).toBe('Bearer sk-ant-oat01-token');
+    expect(context.fake.last().headers['anthropic-beta']).toBe('claude-code-20250219,context-management-2025-06-27,oauth-2025-04-20');
     expect(credentialHeaders()).toEqual(['authorization']);
   });
 
   it('keeps the list unchanged when the OAuth beta is already there', async () => {
     await post('/v1/messages', body, { 'x-api-key': '', authorization: 'Bearer sk-ant-oat01-token', 'anthropic-beta': 'oauth-2025-04-20,x' });
-    expect(fake.last().headers['anthropic-beta']).toBe('oauth-2025-04-20,x');
+    expect(context.fake.last().headers['anthropic-beta']).toBe('oauth-2025-04-20,x');
   });
 
   it('sends exactly one credential when the client sends both headers', async () => {
@@ -171,7 +151,7 @@ describe('credentials', () => {
     expect(response.status).toBe(401);
     expect(JSON.parse(response.text)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
     expect(response.headers['request-id']).toMatch(/^req_/);
-    expect(fake.requests).toHaveLength(0);
+    expect(context.fake.requests).toHaveLength(0);
   });
 });
 
@@ -181,13 +161,13 @@ describe('gateway credentials from the environment', () => {
     [{ CLAUDE_CODE_OAUTH_TOKEN: 'sk-ant-oat01-gateway' }, { authorization: 'Bearer sk-ant-oat01-gateway', 'anthropic-beta': 'oauth-2025-04-20' }],
     [{ ANTHROPIC_AUTH_TOKEN: 'tok-gateway' }, { authorization: 'Bearer tok-gateway' }],
   ])('uses %j when the client sends none', async (env, expected) => {
-    const own = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, ...env });
+    const own = await startTestGateway({ ANTHROPIC_API_BASE: context.fake.url, ...env });
     try {
-      fake.reset();
+      context.fake.reset();
       const response = await request(`${own.url}/v1/messages`, { method: 'POST', body: '{"model":"m","max_tokens":1,"messages":[]}' });
       expect(response.statusCode).toBe(200);
       await response.body.dump();
-      expect(fake.last().headers).toMatchObject(expected);
+      expect(context.fake.last().headers).toMatchObject(expected);
     } finally {
       await own.close();
     }
@@ -203,7 +183,7 @@ describe('response passthrough', () => {
     [529, 'overloaded_error', { 'request-id': 'req_up_529', 'retry-after': '3' }],
   ])('relays a %i with its body and headers unchanged', async (status, type, headers) => {
     const errorBody = `{"type":"error","error":{"type":"${type}","message":"exact upstream wording: capability_rejected: thinking"},"request_id":"${headers['request-id']}"}`;
-    fake.enqueue({ kind: 'json', status, headers, body: errorBody });
+    context.fake.enqueue({ kind: 'json', status, headers, body: errorBody });
     const response = await post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[],"stream":true}');
     expect(response.status).toBe(status);
     expect(response.text).toBe(errorBody);
@@ -212,7 +192,7 @@ describe('response passthrough', () => {
 
   it('relays a success body with content-length and upstream headers', async () => {
     const body = '{"id":"msg_1","type":"message","content":[],"future":"field"}';
-    fake.enqueue({ kind: 'json', headers: { 'request-id': 'req_ok', 'anthropic-organization-id': 'org-1', 'set-cookie': 'a=b' }, body });
+    context.fake.enqueue({ kind: 'json', headers: { 'request-id': 'req_ok', 'anthropic-organization-id': 'org-1', 'set-cookie': 'a=b' }, body });
     const response = await post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[]}');
     expect(response.text).toBe(body);
     expect(response.headers['content-length']).toBe(String(body.length));
@@ -223,7 +203,7 @@ describe('response passthrough', () => {
   });
 
   it('adds its own request-id when the upstream sent none', async () => {
-    fake.enqueue({ kind: 'json', body: '{}' });
+    context.fake.enqueue({ kind: 'json', body: '{}' });
     const response = await post('/v1/messages', '{"model":"m","max_tokens":1,"messages":[]}');
     expect(response.headers['request-id']).toMatch(/^req_gw/);
   });

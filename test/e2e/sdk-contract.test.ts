@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import AnthropicLegacy from 'anthropic-sdk-legacy';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { FakeAnthropic, type RecordedRequest } from '../fakes/anthropic.ts';
-import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { type RecordedRequest } from '../fakes/anthropic.ts';
+import { useGatewayWithFake } from '../helpers/gateway.ts';
 
 /**
  * Contract tests with the official SDKs as real clients: the current 1.x (API keys as Bearer,
@@ -11,18 +11,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
  * and the fake must see the same request either way.
  */
 
-let fake: FakeAnthropic;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  fake = await FakeAnthropic.start();
-  gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url });
-});
-afterAll(async () => {
-  await gateway.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const context = useGatewayWithFake({});
 
 /** Both SDKs share the API used here; the legacy client is typed as the current one. */
 type Client = Anthropic;
@@ -51,10 +40,10 @@ function forwardedHeaders(request: RecordedRequest): Record<string, unknown> {
 
 /** Runs the same call directly and through the gateway; returns both results and what the fake saw. */
 async function both<T>(sdk: (typeof sdks)[number], call: (client: Client) => Promise<T>) {
-  const direct = await call(sdk.make(fake.url));
-  const directRequest = fake.last();
-  const viaGateway = await call(sdk.make(gateway.url));
-  const gatewayRequest = fake.last();
+  const direct = await call(sdk.make(context.fake.url));
+  const directRequest = context.fake.last();
+  const viaGateway = await call(sdk.make(context.gateway.url));
+  const gatewayRequest = context.fake.last();
   return { direct, viaGateway, directRequest, gatewayRequest };
 }
 
@@ -97,13 +86,13 @@ describe.each(sdks)('$name through the gateway', (sdk) => {
     expect(viaGateway.message).toEqual(direct.message);
     // Parity: the stream accumulates to what the non-streaming call returns (less the keys the
     // SDK's stream helper adds itself).
-    const nonStream = await sdk.make(gateway.url).messages.create({ ...params, tools }, options);
+    const nonStream = await sdk.make(context.gateway.url).messages.create({ ...params, tools }, options);
     const { parsed_output: _parsed, ...accumulated } = JSON.parse(JSON.stringify(viaGateway.message)) as Record<string, unknown>;
     expect(accumulated).toEqual(JSON.parse(JSON.stringify(nonStream)));
   });
 
   it('streams tool use with parsed inputs', async () => {
-    const message = await sdk.make(gateway.url).messages.stream({ ...params, tools }, { headers: { 'x-fake-scenario': 'tool-use' } }).finalMessage();
+    const message = await sdk.make(context.gateway.url).messages.stream({ ...params, tools }, { headers: { 'x-fake-scenario': 'tool-use' } }).finalMessage();
     expect(message.stop_reason).toBe('tool_use');
     expect(message.content.filter((block) => block.type === 'tool_use')).toEqual([
       { type: 'tool_use', id: 'toolu_01FakeWeather', name: 'get_weather', input: { location: 'San Francisco, CA', unit: 'celsius' } },
@@ -112,7 +101,7 @@ describe.each(sdks)('$name through the gateway', (sdk) => {
   });
 
   it('streams thinking with its signature intact', async () => {
-    const message = await sdk.make(gateway.url).messages.stream({ ...params, thinking: { type: 'enabled', budget_tokens: 2048 } }, { headers: { 'x-fake-scenario': 'thinking' } }).finalMessage();
+    const message = await sdk.make(context.gateway.url).messages.stream({ ...params, thinking: { type: 'enabled', budget_tokens: 2048 } }, { headers: { 'x-fake-scenario': 'thinking' } }).finalMessage();
     expect(message.content[0]).toEqual({ type: 'thinking', thinking: 'The user asks for 27 * 453. 27 * 453 = 12231.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxDfakeSignature0123456789abcdefABCDEF+/==' });
     expect(message.content[1]).toEqual({ type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/LafPsn4aDFakeRedactedData==' });
     expect(message.usage).toMatchObject({ input_tokens: 58, output_tokens: 120, cache_creation_input_tokens: 2048 });
@@ -152,7 +141,7 @@ describe.each(sdks)('$name through the gateway', (sdk) => {
   ])('an upstream %i reaches the SDK as the same error', async (status, type, headers) => {
     const errorBody = { type: 'error', error: { type, message: `upstream ${type}` }, request_id: 'req_upstream_err' };
     const capture = async (client: Client) => {
-      fake.enqueue({ kind: 'json', status, headers: { 'request-id': 'req_upstream_err', ...headers }, body: errorBody });
+      context.fake.enqueue({ kind: 'json', status, headers: { 'request-id': 'req_upstream_err', ...headers }, body: errorBody });
       try {
         await client.messages.create(params);
       } catch (error) {
@@ -167,8 +156,8 @@ describe.each(sdks)('$name through the gateway', (sdk) => {
   });
 
   it('a mid-stream upstream failure surfaces as an SDK error, not a silent end', async () => {
-    fake.enqueue({ kind: 'sse', items: [{ raw: 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_x","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n' }], then: 'close' });
-    const stream = sdk.make(gateway.url).messages.stream(params);
+    context.fake.enqueue({ kind: 'sse', items: [{ raw: 'event: message_start\ndata: {"type":"message_start","message":{"id":"msg_x","type":"message","role":"assistant","model":"m","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":1,"output_tokens":1}}}\n\n' }], then: 'close' });
+    const stream = sdk.make(context.gateway.url).messages.stream(params);
     await expect(stream.finalMessage()).rejects.toMatchObject({ error: { type: 'error', error: { type: 'api_error' } } });
   });
 });

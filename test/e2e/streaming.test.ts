@@ -1,27 +1,16 @@
 import type { ServerResponse } from 'node:http';
 import { request } from 'undici';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
 import { FakeAnthropic, loadScenario, sseOf, type SseItem } from '../fakes/anthropic.ts';
-import { eventually, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { eventually, startTestGateway, useGatewayWithFake } from '../helpers/gateway.ts';
 
-let fake: FakeAnthropic;
-let gateway: TestGateway;
-
-beforeAll(async () => {
-  fake = await FakeAnthropic.start();
-  gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url }, { 'anthropic.idle_timeout_ms': 400 });
-});
-afterAll(async () => {
-  await gateway.close();
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+const context = useGatewayWithFake({}, { 'anthropic.idle_timeout_ms': 400 });
 
 const streamBody = '{"model":"claude-sonnet-5-5","max_tokens":1024,"stream":true,"messages":[{"role":"user","content":"hi"}]}';
 
 async function stream(headers: Record<string, string> = {}) {
-  const response = await request(`${gateway.url}/v1/messages?beta=true`, {
+  const response = await request(`${context.gateway.url}/v1/messages?beta=true`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-k', ...headers },
     body: streamBody,
@@ -43,7 +32,7 @@ describe('SSE relay', () => {
     ['thinking', 13],
   ])('relays the %s scenario byte for byte when the upstream writes in %s chunks', async (scenario, chunking) => {
     const events = loadScenario(scenario, 'claude-sonnet-5-5');
-    fake.enqueue({ kind: 'sse', headers: { 'request-id': 'req_stream' }, items: events.map((event) => ({ event })), chunking });
+    context.fake.enqueue({ kind: 'sse', headers: { 'request-id': 'req_stream' }, items: events.map((event) => ({ event })), chunking });
     const response = await stream();
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
@@ -53,14 +42,14 @@ describe('SSE relay', () => {
 
   it('relays unknown event types, comments and CRLF framing unchanged', async () => {
     const raw = ': keep-alive comment\r\n\r\nevent: future_event_2031\r\ndata: {"type":"future_event_2031","x":1}\r\n\r\n' + fixtureBytes('text').toString();
-    fake.enqueue({ kind: 'sse', items: [{ raw }], chunking: 5 });
+    context.fake.enqueue({ kind: 'sse', items: [{ raw }], chunking: 5 });
     const response = await stream();
     expect(response.bytes.toString()).toBe(raw);
   });
 
   it('asks the upstream for an uncompressed stream', async () => {
     await stream({ 'accept-encoding': 'gzip, br' });
-    expect(fake.last().headers['accept-encoding']).toBe('identity');
+    expect(context.fake.last().headers['accept-encoding']).toBe('identity');
   });
 });
 
@@ -73,7 +62,7 @@ describe('failures after the commit point', () => {
       const items: SseItem[] = events.slice(0, delivered).map((event) => ({ event }));
       // Half of the next event reaches the gateway before the reset: it must never reach the client.
       items.push({ raw: sseOf(events[delivered] as { type: string }).slice(0, 25) });
-      fake.enqueue({ kind: 'sse', items, then: delivered % 2 === 0 ? 'reset' : 'close' });
+      context.fake.enqueue({ kind: 'sse', items, then: delivered % 2 === 0 ? 'reset' : 'close' });
       const response = await stream();
       expect(response.status).toBe(200);
       expect(response.events.slice(0, delivered).map((event) => JSON.parse(event.data))).toEqual(events.slice(0, delivered));
@@ -86,13 +75,13 @@ describe('failures after the commit point', () => {
   );
 
   it('a stream that ends cleanly before message_stop gets one error event', async () => {
-    fake.enqueue({ kind: 'sse', items: events.slice(0, 4).map((event) => ({ event })) });
+    context.fake.enqueue({ kind: 'sse', items: events.slice(0, 4).map((event) => ({ event })) });
     const response = await stream();
     expect(response.events.map((event) => event.event)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'content_block_stop', 'error']);
   });
 
   it('an upstream silent past the idle timeout gets one timeout_error event', async () => {
-    fake.enqueue({ kind: 'sse', items: events.slice(0, 2).map((event) => ({ event })), then: 'hang' });
+    context.fake.enqueue({ kind: 'sse', items: events.slice(0, 2).map((event) => ({ event })), then: 'hang' });
     const response = await stream();
     expect(response.events.map((event) => event.event)).toEqual(['message_start', 'content_block_start', 'error']);
     expect(JSON.parse(response.events[2]?.data ?? '{}')).toMatchObject({ error: { type: 'timeout_error' } });
@@ -100,7 +89,7 @@ describe('failures after the commit point', () => {
 
   it('relays an upstream error event as it came and adds nothing', async () => {
     const overloaded = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
-    fake.enqueue({ kind: 'sse', items: [{ event: events[0] as { type: string } }, { event: overloaded }] });
+    context.fake.enqueue({ kind: 'sse', items: [{ event: events[0] as { type: string } }, { event: overloaded }] });
     const response = await stream();
     expect(response.events.map((event) => event.event)).toEqual(['message_start', 'error']);
     expect(JSON.parse(response.events[1]?.data ?? '{}')).toEqual(overloaded);
@@ -109,7 +98,7 @@ describe('failures after the commit point', () => {
 
 describe('failures before the commit point', () => {
   it('a reset before the first event is an HTTP 502, not a 200 stream', async () => {
-    fake.enqueue({ kind: 'sse', items: [{ raw: 'event: message_start\ndata: {"ty' }], then: 'reset' });
+    context.fake.enqueue({ kind: 'sse', items: [{ raw: 'event: message_start\ndata: {"ty' }], then: 'reset' });
     const response = await stream();
     expect(response.status).toBe(502);
     expect(JSON.parse(response.bytes.toString())).toMatchObject({ type: 'error', error: { type: 'api_error' } });
@@ -117,21 +106,21 @@ describe('failures before the commit point', () => {
   });
 
   it('a 200 stream with no event at all is an HTTP 502', async () => {
-    fake.enqueue({ kind: 'sse', items: [] });
+    context.fake.enqueue({ kind: 'sse', items: [] });
     expect((await stream()).status).toBe(502);
   });
 
   it('a reset instead of an answer is a 502 api_error', async () => {
-    fake.enqueue({ kind: 'reset' });
+    context.fake.enqueue({ kind: 'reset' });
     const response = await stream();
     expect(response.status).toBe(502);
     expect(JSON.parse(response.bytes.toString())).toMatchObject({ error: { type: 'api_error' } });
   });
 
   it('an upstream that sends no headers in time is a 504 timeout_error', async () => {
-    const slow = await startTestGateway({ ANTHROPIC_API_BASE: fake.url }, { 'anthropic.headers_timeout_ms': 300 });
+    const slow = await startTestGateway({ ANTHROPIC_API_BASE: context.fake.url }, { 'anthropic.headers_timeout_ms': 300 });
     try {
-      fake.enqueue({ kind: 'hang' });
+      context.fake.enqueue({ kind: 'hang' });
       const response = await request(`${slow.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: streamBody });
       expect(response.statusCode).toBe(504);
       expect(await response.body.json()).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
@@ -158,27 +147,27 @@ describe('failures before the commit point', () => {
 describe('client disconnects and slow readers', () => {
   it('a client that disconnects mid-stream aborts the upstream request', async () => {
     const events = loadScenario('text', 'claude-sonnet-5-5');
-    fake.enqueue({ kind: 'sse', items: [{ event: events[0] as { type: string } }, { delayMs: 60_000 }] });
+    context.fake.enqueue({ kind: 'sse', items: [{ event: events[0] as { type: string } }, { delayMs: 60_000 }] });
     const controller = new AbortController();
-    const response = await request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: streamBody, signal: controller.signal });
+    const response = await request(`${context.gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: streamBody, signal: controller.signal });
     const reader = response.body[Symbol.asyncIterator]();
     await reader.next();
     controller.abort();
-    const upstream = fake.last();
+    const upstream = context.fake.last();
     await upstream.settled;
     expect(upstream.aborted).toBe(true);
-    await eventually(() => gateway.inflight.size === 0);
+    await eventually(() => context.gateway.inflight.size === 0);
   });
 
   it('a client that disconnects while the upstream has not answered aborts it too', async () => {
-    fake.enqueue({ kind: 'hang' });
+    context.fake.enqueue({ kind: 'hang' });
     const controller = new AbortController();
-    const pending = request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: streamBody, signal: controller.signal });
-    await eventually(() => fake.requests.length === 1);
+    const pending = request(`${context.gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: streamBody, signal: controller.signal });
+    await eventually(() => context.fake.requests.length === 1);
     controller.abort();
     await expect(pending).rejects.toThrow();
-    await fake.last().settled;
-    expect(fake.last().aborted).toBe(true);
+    await context.fake.last().settled;
+    expect(context.fake.last().aborted).toBe(true);
   });
 
   it('a slow reader pauses the upstream instead of growing a buffer', async () => {
@@ -188,7 +177,7 @@ describe('client disconnects and slow readers', () => {
     let written = 0;
     let finished = false;
     const start = loadScenario('text', 'claude-sonnet-5-5').slice(0, 2).map(sseOf).join('');
-    fake.enqueue({
+    context.fake.enqueue({
       kind: 'custom',
       handle: (_request, response: ServerResponse) => {
         response.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -207,7 +196,7 @@ describe('client disconnects and slow readers', () => {
         pump();
       },
     });
-    const response = await request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: streamBody, highWaterMark: 16 * 1024 });
+    const response = await request(`${context.gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: streamBody, highWaterMark: 16 * 1024 });
     const iterator = response.body[Symbol.asyncIterator]();
     const first = await iterator.next();
     let received = (first.value as Buffer).length;

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig, type Environment } from '../../src/config/load.ts';
@@ -7,6 +8,7 @@ import { InflightRequests } from '../../src/http/inflight.ts';
 import { randomIds, systemClock } from '../../src/ids.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { AnthropicProvider } from '../../src/providers/anthropic/index.ts';
+import { FakeAnthropic } from '../fakes/anthropic.ts';
 
 /** A gateway app listening on an ephemeral port, its log lines captured for assertions. */
 export interface TestGateway {
@@ -55,4 +57,27 @@ export async function eventually(check: () => boolean, timeoutMs = 5_000): Promi
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
+}
+
+export interface GatewayWithFake {
+  readonly fake: FakeAnthropic;
+  readonly gateway: TestGateway;
+}
+
+/**
+ * For a test file: a fake Anthropic and a gateway in front of it, started once, the fake reset
+ * before each test. The returned object is filled in by `beforeAll`.
+ */
+export function useGatewayWithFake(env: Environment = {}, overrides: Record<string, unknown> = {}): GatewayWithFake {
+  const context = {} as { fake: FakeAnthropic; gateway: TestGateway };
+  beforeAll(async () => {
+    context.fake = await FakeAnthropic.start();
+    context.gateway = await startTestGateway({ ANTHROPIC_API_BASE: context.fake.url, ...env }, overrides);
+  });
+  afterAll(async () => {
+    await context.gateway.close();
+    await context.fake.close();
+  });
+  beforeEach(() => context.fake.reset());
+  return context;
 }
