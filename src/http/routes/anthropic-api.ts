@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, isGatewayError } from '../../errors.ts';
 import type { AppDependencies } from '../../app.ts';
@@ -62,17 +63,52 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   const routing: MessageRouting | undefined = endpoint.readsBody
     ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
     : undefined;
+  const target = upstreamTarget(request.url, userId);
 
   reply.hijack();
-  const response = reply.raw;
+  const result = await proxy(request, reply.raw, endpoint, target, routing, deps);
+  const { outcome, failure } = result;
+  if (failure?.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: failure.cause }, 'unhandled error');
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  request.log.info(
+    {
+      request_id: request.id,
+      user_id: userId,
+      method: endpoint.method,
+      path: target.path,
+      model: routing?.model,
+      stream: routing?.stream,
+      status: outcome?.status ?? failure?.status ?? 499,
+      end: outcome?.end ?? (failure === undefined ? 'client_abort' : 'gateway_error'),
+      error_code: failure?.code,
+      upstream_request_id: result.upstreamRequestId,
+      duration_ms: round(deps.clock.monotonic() - startedAt),
+      ttfb_ms: outcome?.firstByteAt === undefined ? undefined : round(outcome.firstByteAt - startedAt),
+    },
+    'request',
+  );
+}
+
+interface ProxyResult {
+  readonly outcome?: RelayOutcome;
+  readonly failure?: GatewayError;
+  readonly upstreamRequestId?: string;
+}
+
+/** Sends the request upstream and relays the answer; every failure is answered here too. */
+async function proxy(
+  request: FastifyRequest,
+  response: ServerResponse,
+  endpoint: Endpoint,
+  target: { path: string; search: string },
+  routing: MessageRouting | undefined,
+  deps: AppDependencies,
+): Promise<ProxyResult> {
   const inflight = deps.inflight.track();
   const onClose = () => {
     if (!response.writableFinished) inflight.abort();
   };
   response.on('close', onClose);
-  const target = upstreamTarget(request.url, userId);
-  let outcome: RelayOutcome | undefined;
-  let failure: GatewayError | undefined;
   let upstreamRequestId: string | undefined;
   try {
     const upstream = await deps.anthropic.send({
@@ -86,7 +122,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     });
     const requestIdHeader = upstream.headers['request-id'];
     upstreamRequestId = typeof requestIdHeader === 'string' ? requestIdHeader : undefined;
-    outcome = await relay({
+    const outcome = await relay({
       upstream,
       response,
       requestId: request.id,
@@ -96,33 +132,16 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
       signal: inflight.signal,
       termination: () => inflight.termination(),
     });
-    failure = outcome.error;
+    return { outcome, failure: outcome.error, upstreamRequestId };
   } catch (error) {
-    failure = toFailure(error, inflight.termination());
+    const failure = toFailure(error, inflight.termination());
     if (failure !== undefined) writeErrorResponse(response, failure, request.id);
     else response.destroy();
+    return { failure, upstreamRequestId };
   } finally {
     response.off('close', onClose);
     inflight.done();
   }
-  const durationMs = deps.clock.monotonic() - startedAt;
-  request.log.info(
-    {
-      request_id: request.id,
-      user_id: userId,
-      method: endpoint.method,
-      path: target.path,
-      model: routing?.model,
-      stream: routing?.stream,
-      status: outcome?.status ?? failure?.status ?? 499,
-      end: outcome?.end ?? (failure === undefined ? 'client_abort' : 'gateway_error'),
-      error_code: failure?.code,
-      upstream_request_id: upstreamRequestId,
-      duration_ms: Math.round(durationMs * 10) / 10,
-      ttfb_ms: outcome?.firstByteAt === undefined ? undefined : Math.round((outcome.firstByteAt - startedAt) * 10) / 10,
-    },
-    'request',
-  );
 }
 
 /** The error to answer with, or undefined when the client is gone and nobody is listening. */
