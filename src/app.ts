@@ -51,6 +51,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
+  // Every answer the gateway makes itself carries its request id. (Relayed answers are written
+  // after `reply.hijack()`, so this hook never runs on the passthrough path.)
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!reply.hasHeader('request-id')) reply.header('request-id', request.id);
+    done(null, payload);
+  });
+
   app.setNotFoundHandler((request) => {
     throw new GatewayError('GW_ROUTE_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0]}`);
   });

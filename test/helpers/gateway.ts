@@ -17,6 +17,7 @@ export interface TestGateway {
   readonly config: GatewayConfig;
   readonly logs: string[];
   readonly inflight: InflightRequests;
+  readonly state: { draining: boolean; startedAt: number };
   close(): Promise<void>;
 }
 
@@ -32,7 +33,8 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
   const { logger } = createLogger(config.log.level, sink);
   const anthropic = new AnthropicProvider(config.anthropic);
   const inflight = new InflightRequests();
-  const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, anthropic, inflight });
+  const state = { draining: false, startedAt: Date.now() };
+  const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, anthropic, inflight, state });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -42,6 +44,7 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
     config,
     logs,
     inflight,
+    state,
     async close() {
       app.server.closeAllConnections();
       await app.close();

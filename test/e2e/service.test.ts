@@ -1,0 +1,81 @@
+import { request } from 'undici';
+import { describe, expect, it } from 'vitest';
+import { useGatewayWithFake } from '../helpers/gateway.ts';
+
+/** The gateway's own routes, and secrets that must never show. */
+
+const canary = { gateway: 'sk-ant-api03-CANARY-gateway-7f3a', client: 'sk-ant-api03-CANARY-client-91bc', oauth: 'sk-ant-oat01-CANARY-oauth-4d2e' };
+const context = useGatewayWithFake({ ANTHROPIC_API_KEY: canary.gateway, CLAUDE_CODE_OAUTH_TOKEN: canary.oauth });
+
+async function get(path: string, method: 'GET' | 'HEAD' = 'GET') {
+  const response = await request(`${context.gateway.url}${path}`, { method });
+  return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+}
+
+describe('service routes', () => {
+  it('HEAD and GET /api/hello answer 200 with no body', async () => {
+    for (const method of ['HEAD', 'GET'] as const) {
+      const response = await get('/api/hello', method);
+      expect(response.status).toBe(200);
+      expect(response.text).toBe('');
+    }
+  });
+
+  it.each(['/health', '/health/ready', '/ready', '/health/live', '/liveness'])('%s answers ok', async (path) => {
+    const response = await get(path);
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.text)).toEqual({ status: 'ok' });
+  });
+
+  it('readiness fails while draining, liveness does not, and API requests get a 529', async () => {
+    context.gateway.state.draining = true;
+    try {
+      expect((await get('/health')).status).toBe(503);
+      expect(JSON.parse((await get('/ready')).text)).toEqual({ status: 'draining' });
+      expect((await get('/health/live')).status).toBe(200);
+      const refused = await request(`${context.gateway.url}/v1/messages`, { method: 'POST', body: '{"model":"m"}' });
+      expect(refused.statusCode).toBe(529);
+      expect(await refused.body.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    } finally {
+      context.gateway.state.draining = false;
+    }
+  });
+
+  it('GET / and HEAD / say what this is', async () => {
+    const info = JSON.parse((await get('/')).text) as { name: string; usage: string };
+    expect(info.name).toBe('claude-gateway');
+    expect(info.usage).toContain('ANTHROPIC_BASE_URL');
+    expect((await get('/', 'HEAD')).status).toBe(200);
+  });
+
+  it('every answer the gateway makes carries a request-id', async () => {
+    for (const path of ['/', '/health', '/api/hello', '/debug', '/no/such/route']) {
+      expect((await get(path)).headers['request-id']).toMatch(/^req_gw/);
+    }
+  });
+
+  it('GET /debug shows the effective configuration with secrets redacted', async () => {
+    const debug = JSON.parse((await get('/debug')).text) as { config: { anthropic: Record<string, unknown> }; in_flight: number };
+    expect(debug.config.anthropic).toMatchObject({ base_url: context.fake.url, api_key: '[redacted]', oauth_token: '[redacted]' });
+    expect(debug.in_flight).toBe(0);
+  });
+});
+
+describe('secrets (X1)', () => {
+  it('appear in no log line, debug output or error body, whatever the path', async () => {
+    const bodies: string[] = [];
+    for (const credential of [{ 'x-api-key': canary.client }, { authorization: `Bearer ${canary.oauth}` }, {}]) {
+      for (const body of ['{"model":"m","max_tokens":1,"messages":[]}', '{"model":"m","stream":true,"max_tokens":1,"messages":[]}', 'not json']) {
+        const response = await request(`${context.gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', ...credential }, body });
+        bodies.push(await response.body.text());
+      }
+    }
+    context.fake.enqueue({ kind: 'reset' });
+    const failed = await request(`${context.gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': canary.client }, body: '{"model":"m"}' });
+    bodies.push(await failed.body.text());
+    bodies.push((await get('/debug')).text);
+    const everything = [...context.gateway.logs, ...bodies.filter((body) => !body.startsWith('{"id"') && !body.startsWith('event:'))].join('\n');
+    expect(context.gateway.logs.length).toBeGreaterThan(5);
+    for (const secret of Object.values(canary)) expect(everything).not.toContain(secret.slice(-12));
+  });
+});
