@@ -17,6 +17,8 @@ export interface RunningGateway {
   readonly logger: Logger;
   /** Stops accepting, lets in-flight requests finish until the drain deadline, then closes. */
   drain(): Promise<void>;
+  /** Writes out buffered log lines (before the process exits). */
+  flushLogs(): void;
 }
 
 export interface StartOptions {
@@ -62,9 +64,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       await closed;
       await anthropic.close();
       logger.info('stopped');
-      created?.flush();
     })();
     return draining;
   };
-  return { app, url, logger, drain };
+  return { app, url, logger, drain, flushLogs: () => created?.flush() };
 }

@@ -35,9 +35,13 @@ async function main(): Promise<void> {
   const stop = (signal: string) => {
     gateway.logger.info({ signal }, 'signal received');
     gateway.drain().then(
-      () => process.exit(0),
+      () => {
+        gateway.flushLogs();
+        process.exit(0);
+      },
       (error: unknown) => {
         gateway.logger.error({ err: error }, 'drain failed');
+        gateway.flushLogs();
         process.exit(1);
       },
     );
