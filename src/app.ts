@@ -37,7 +37,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: deps.config.server.body_limit_bytes,
     keepAliveTimeout: deps.config.server.keep_alive_timeout_ms,
-    requestTimeout: 0,
+    // Time to receive a whole request (headers and body), not to answer it: bounds slow uploads.
+    requestTimeout: 300_000,
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     genReqId: () => deps.ids.requestId(),

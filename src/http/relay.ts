@@ -156,10 +156,12 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
 function stopped(options: RelayOptions, sse: boolean, firstByteAt: number | undefined): RelayOutcome {
   options.upstream.body.destroy();
   const terminated = options.termination?.();
-  if (terminated !== undefined && sse && firstByteAt !== undefined && !options.response.destroyed) {
-    return endWithError(options, firstByteAt, terminated, 'terminated');
+  if (terminated !== undefined && !options.response.destroyed) {
+    // Nothing written yet: the caller answers with the termination error (a 529).
+    if (!options.response.headersSent) throw new PreCommitFailure(terminated);
+    if (sse && firstByteAt !== undefined) return endWithError(options, firstByteAt, terminated, 'terminated');
+    options.response.destroy();
   }
-  if (terminated !== undefined && !options.response.destroyed) options.response.destroy();
   return { status: options.upstream.status, end: terminated === undefined ? 'client_abort' : 'terminated', sse, firstByteAt };
 }
 

@@ -104,9 +104,10 @@ describe('SIGTERM drain', () => {
 
   it('at the deadline ends a committed stream with one overloaded_error event and an uncommitted request with a 529', async () => {
     const gateway = await start({ ANTHROPIC_API_BASE: fake.url, DRAIN_TIMEOUT_SECONDS: '0.3' });
-    fake.respondWith((recorded) =>
-      recorded.body.includes('"stream":true') ? { kind: 'sse', items: [{ event: events[0] as { type: string } }], then: 'hang' } : { kind: 'hang' },
-    );
+    fake.respondWith((recorded) => {
+      if (recorded.headers['x-fake-scenario'] === 'headers-only') return { kind: 'sse', items: [], then: 'hang' };
+      return recorded.body.includes('"stream":true') ? { kind: 'sse', items: [{ event: events[0] as { type: string } }], then: 'hang' } : { kind: 'hang' };
+    });
     const streaming = await request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body });
     const chunks: Buffer[] = [];
     const reading = (async () => {
@@ -114,15 +115,19 @@ describe('SIGTERM drain', () => {
     })();
     await eventually(() => chunks.length > 0);
     const waiting = request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k' }, body: '{"model":"m","max_tokens":1,"messages":[]}' });
-    await eventually(() => fake.requests.length === 2);
+    // A stream whose upstream sent headers but no event yet: not committed, so also a 529.
+    const uncommitted = request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'x-fake-scenario': 'headers-only' }, body });
+    await eventually(() => fake.requests.length === 3);
     gateway.child.kill('SIGTERM');
     await reading;
     const received = decodeSse(Buffer.concat(chunks));
     expect(received.map((event) => event.event)).toEqual(['message_start', 'error']);
     expect(JSON.parse(received[1]?.data ?? '{}')).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
-    const refused = await waiting;
-    expect(refused.statusCode).toBe(529);
-    expect(await refused.body.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    for (const pending of [waiting, uncommitted]) {
+      const refused = await pending;
+      expect(refused.statusCode).toBe(529);
+      expect(await refused.body.json()).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
+    }
     expect(await gateway.exit).toBe(0);
     expect(fake.requests.every((recorded) => recorded.aborted)).toBe(true);
   });
