@@ -42,6 +42,13 @@ export const errorRegistry = {
   GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, description: 'The upstream did not answer in time (connect, headers or idle timeout).' },
   GW_UPSTREAM_STREAM_BROKEN: { status: 502, type: 'api_error', retryable: true, description: 'The upstream stream broke or ended early: a 502 before the commit point, one SSE error event after it.' },
   GW_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true, description: 'The upstream sent something the gateway cannot relay (for example an SSE event larger than the limit).' },
+  GW_UPSTREAM_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, description: 'A translated upstream (Bedrock) throttled the request or its quota is exhausted.' },
+  GW_UPSTREAM_OVERLOADED: { status: 529, type: 'overloaded_error', retryable: true, description: 'A translated upstream is unavailable or its model not ready.' },
+  GW_UPSTREAM_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A translated upstream rejected the request as invalid (its message is kept).' },
+  GW_UPSTREAM_PERMISSION: { status: 403, type: 'permission_error', retryable: false, description: 'A translated upstream denied access to the model or operation.' },
+  GW_UPSTREAM_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'A translated upstream does not know the model or resource.' },
+  GW_UPSTREAM_ERROR: { status: 500, type: 'api_error', retryable: true, description: 'A translated upstream failed internally, or a model error it reported.' },
+  GW_UPSTREAM_CREDENTIALS: { status: 500, type: 'api_error', retryable: false, description: "The gateway's own upstream credentials were rejected (not the client's fault; an operator must act)." },
   GW_SHUTTING_DOWN: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway is draining for shutdown; retry against another instance.' },
   GW_INTERNAL: { status: 500, type: 'api_error', retryable: true, description: 'An unexpected gateway fault. The log line with the same request id has the details.' },
 } as const satisfies Record<string, ErrorDefinition>;
