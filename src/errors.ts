@@ -35,6 +35,7 @@ export const errorRegistry = {
   GW_ENCODING_UNSUPPORTED: { status: 400, type: 'invalid_request_error', retryable: false, detailsCode: 'request_body_encoding_unsupported', description: 'The request Content-Encoding is not one of gzip, deflate, br, zstd.' },
   GW_ENCODING_INVALID: { status: 400, type: 'invalid_request_error', retryable: false, detailsCode: 'request_body_encoding_invalid', description: 'The compressed request body could not be decoded.' },
   GW_DECODED_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false, detailsCode: 'request_body_too_large_after_decoding', description: 'The decoded request body is larger than the limit (decompression bomb guard).' },
+  GW_UNSUPPORTED_FEATURE: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The request uses a feature the chosen upstream does not have (for example a server tool on Bedrock); the message names it.' },
   GW_INVALID_HEADER: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A request header value cannot be forwarded (for example it contains CR or LF).' },
   GW_INVALID_USER_ID: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The user id in `/user/{user_id}/…` is empty, too long or has characters outside [A-Za-z0-9._@+-].' },
   GW_NO_CREDENTIAL: { status: 401, type: 'authentication_error', retryable: false, description: 'The client sent no credential and the gateway has none configured for this upstream.' },
