@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { modelCatalog } from './model-catalog.ts';
+import { bedrockModelId, createCatalog, geoPrefixForRegion, stripProfilePrefix } from './models.ts';
+
+const catalog = createCatalog();
+
+describe('model catalog', () => {
+  it('has unique ids and aliases, and unique Bedrock base ids', () => {
+    const ids = modelCatalog.flatMap((entry) => [entry.id, ...entry.aliases]);
+    expect(new Set(ids).size).toBe(ids.length);
+    const baseIds = modelCatalog.flatMap((entry) => (entry.bedrock === undefined ? [] : [entry.bedrock.baseId]));
+    expect(new Set(baseIds).size).toBe(baseIds.length);
+  });
+
+  it.each([
+    ['claude-sonnet-4-5', 'claude-sonnet-4-5-20250929'],
+    ['claude-sonnet-4-5-20250929', 'claude-sonnet-4-5-20250929'],
+    ['claude-opus-4-0', 'claude-opus-4-20250514'],
+    ['claude-sonnet-5-5', 'claude-sonnet-5-5'],
+  ])('finds %s as %s', (id, canonical) => {
+    expect(catalog.find(id)?.id).toBe(canonical);
+  });
+
+  it.each(['claude-nope', '__proto__', 'constructor', 'toString', ''])('does not know %j', (id) => {
+    expect(catalog.find(id)).toBeUndefined();
+    expect(catalog.fromBedrockId(id)).toBeUndefined();
+  });
+
+  it.each([
+    ['us.anthropic.claude-haiku-4-5-20251001-v1:0', 'claude-haiku-4-5-20251001'],
+    ['global.anthropic.claude-sonnet-4-5-20250929-v1:0', 'claude-sonnet-4-5-20250929'],
+    ['anthropic.claude-opus-4-6-v1', 'claude-opus-4-6'],
+    ['apac.anthropic.claude-3-7-sonnet-20250219-v1:0', 'claude-3-7-sonnet-20250219'],
+    ['us-gov.anthropic.claude-sonnet-4-5-20250929-v1:0', 'claude-sonnet-4-5-20250929'],
+  ])('normalises the Bedrock id %s back to %s', (bedrockId, id) => {
+    expect(catalog.fromBedrockId(bedrockId)?.id).toBe(id);
+  });
+
+  it.each([
+    ['us-east-1', 'us'],
+    ['us-west-2', 'us'],
+    ['ca-central-1', 'us'],
+    ['us-gov-west-1', 'us-gov'],
+    ['eu-west-1', 'eu'],
+    ['eu-central-2', 'eu'],
+    ['ap-northeast-1', 'jp'],
+    ['ap-northeast-3', 'jp'],
+    ['ap-southeast-2', 'au'],
+    ['ap-southeast-1', 'apac'],
+    ['ap-south-1', 'apac'],
+    ['sa-east-1', undefined],
+  ])('region %s is in the %s geography', (region, prefix) => {
+    expect(geoPrefixForRegion(region)).toBe(prefix);
+  });
+
+  it.each([
+    ['claude-haiku-4-5', 'eu-west-1', 'eu.anthropic.claude-haiku-4-5-20251001-v1:0'],
+    ['claude-haiku-4-5', 'ap-southeast-1', 'global.anthropic.claude-haiku-4-5-20251001-v1:0'],
+    ['claude-opus-4-6', 'ap-southeast-1', 'apac.anthropic.claude-opus-4-6-v1'],
+    ['claude-opus-4-1', 'eu-west-1', 'anthropic.claude-opus-4-1-20250805-v1:0'],
+    ['claude-opus-4-1', 'us-east-2', 'us.anthropic.claude-opus-4-1-20250805-v1:0'],
+    ['claude-3-7-sonnet-20250219', 'sa-east-1', 'anthropic.claude-3-7-sonnet-20250219-v1:0'],
+    ['claude-sonnet-5-5', 'us-west-2', 'global.anthropic.claude-sonnet-5-5'],
+  ])('%s from %s is called as %s', (id, region, bedrockId) => {
+    const entry = catalog.find(id);
+    expect(entry).toBeDefined();
+    if (entry !== undefined) expect(bedrockModelId(entry, region)).toBe(bedrockId);
+  });
+
+  it('has no Bedrock id for models Bedrock does not serve', () => {
+    const entry = catalog.find('claude-mythos-preview');
+    expect(entry).toBeDefined();
+    if (entry !== undefined) expect(bedrockModelId(entry, 'us-east-1')).toBeUndefined();
+  });
+
+  it.each([
+    ['us.anthropic.x', 'anthropic.x'],
+    ['global.qwen.qwen3-32b-v1:0', 'qwen.qwen3-32b-v1:0'],
+    ['qwen.qwen3-coder-480b-a35b-v1:0', 'qwen.qwen3-coder-480b-a35b-v1:0'],
+    ['usx.anthropic.y', 'usx.anthropic.y'],
+  ])('strips the profile prefix of %s', (id, base) => {
+    expect(stripProfilePrefix(id)).toBe(base);
+  });
+});
