@@ -141,7 +141,8 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   const firstByteAt = options.now();
   try {
     const result = await pump(upstream.body, response, options.signal, (chunk) => chunk);
-    if (result === 'stopped') return stopped(options, sse, firstByteAt);
+    // A byte relay never gets an event injected (its body may be compressed or not SSE at all).
+    if (result === 'stopped') return { ...stopped(options, false, firstByteAt), sse };
   } catch (error) {
     // Headers are out and the body is not SSE: the only honest signal left is a cut connection.
     upstream.body.destroy();
