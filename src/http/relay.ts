@@ -75,6 +75,13 @@ function clientHeaders(options: RelayOptions, sse: boolean): Record<string, stri
   return headers;
 }
 
+/** Subscribes `listener` and returns the matching unsubscribe. */
+function listen<Args extends unknown[]>(emitter: NodeJS.EventEmitter, event: string, listener: (...args: Args) => void): () => void {
+  const handler = listener as (...args: unknown[]) => void;
+  emitter.on(event, handler);
+  return () => emitter.off(event, handler);
+}
+
 /**
  * Moves upstream chunks to the client in flowing mode: each chunk is handed on the moment undici
  * pushes it, so bytes that arrived before an upstream failure are never dropped from a buffer.
@@ -99,19 +106,12 @@ function pump(
       if (out !== undefined && !response.write(out)) body.pause();
     };
     const onStop = () => finish('stopped');
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- EventEmitter's own listener type
-    const listeners: [NodeJS.EventEmitter, string, (...args: any[]) => void][] = [
-      [body, 'data', onData],
-      [body, 'end', () => finish('end')],
-      [body, 'error', (error: Error) => finish(signal.aborted ? 'stopped' : error)],
-      [response, 'drain', () => body.resume()],
-      [response, 'close', onStop],
-    ];
+    const subscriptions: (() => void)[] = [];
     let settled = false;
     function finish(result: 'end' | 'stopped' | Error): void {
       if (settled) return;
       settled = true;
-      for (const [emitter, event, listener] of listeners) emitter.off(event, listener);
+      for (const unsubscribe of subscriptions) unsubscribe();
       signal.removeEventListener('abort', onStop);
       if (result instanceof Error) reject(result);
       else resolve(result);
@@ -120,7 +120,13 @@ function pump(
       finish('stopped');
       return;
     }
-    for (const [emitter, event, listener] of listeners) emitter.on(event, listener);
+    subscriptions.push(
+      listen(body, 'data', onData),
+      listen(body, 'end', () => finish('end')),
+      listen(body, 'error', (error: Error) => finish(signal.aborted ? 'stopped' : error)),
+      listen(response, 'drain', () => body.resume()),
+      listen(response, 'close', onStop),
+    );
     signal.addEventListener('abort', onStop);
     body.resume();
   });
