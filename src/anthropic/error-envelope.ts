@@ -1,4 +1,5 @@
 import type { AnthropicErrorType, GatewayError } from '../errors.ts';
+import { encodeSseEvent } from './sse-encode.ts';
 
 /** Anthropic's error body: `{"type":"error","error":{"type","message"},"request_id"}`. */
 export interface ErrorEnvelope {
@@ -25,6 +26,5 @@ export function toErrorEnvelope(error: GatewayError, requestId: string | null): 
 
 /** One SSE `error` event, the form a failure takes after the response was committed. */
 export function toErrorEvent(error: GatewayError, requestId: string | null): string {
-  const envelope = toErrorEnvelope(error, requestId);
-  return `event: error\ndata: ${JSON.stringify(envelope)}\n\n`;
+  return encodeSseEvent(toErrorEnvelope(error, requestId));
 }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
 import { GatewayError } from '../errors.ts';
+import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
 
@@ -65,7 +66,7 @@ function isEventStream(headers: RawUpstreamResponse['headers']): boolean {
 
 function isCompressed(headers: RawUpstreamResponse['headers']): boolean {
   const encoding = headers['content-encoding'];
-  return typeof encoding === 'string' && encoding.trim() !== '' && encoding.trim().toLowerCase() !== 'identity';
+  return typeof encoding === 'string' && !isIdentityEncoding(encoding);
 }
 
 function clientHeaders(options: RelayOptions, sse: boolean): Record<string, string | string[]> {

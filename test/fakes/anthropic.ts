@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { accumulate } from '../../src/anthropic/accumulate.ts';
+import { encodeSseEvent } from '../../src/anthropic/sse-encode.ts';
 import type { MessageStreamEvent } from '../../src/anthropic/types.ts';
 
 /**
@@ -65,9 +66,8 @@ export function loadScenario(name: string, model: string): MessageStreamEvent[] 
     .map((line) => JSON.parse(line.replaceAll('"{{model}}"', JSON.stringify(model))) as MessageStreamEvent);
 }
 
-export function sseOf(event: { type: string }): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
-}
+/** SSE framing of one event: the gateway's own writer, so fake and gateway frame alike. */
+export const sseOf = encodeSseEvent;
 
 export const fakeModels = [
   { type: 'model', id: 'claude-opus-5-5', display_name: 'Claude Opus 5.5', created_at: '2026-09-30T00:00:00Z' },

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { EventStreamCodec, type MessageHeaders } from '@smithy/core/event-streams';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 import fc from 'fast-check';
@@ -6,17 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { accumulate } from '../../anthropic/accumulate.ts';
 import { decodeSse } from '../../anthropic/sse-decode.ts';
 import type { MessageStreamEvent } from '../../anthropic/types.ts';
+import { loadScenario } from '../../../test/fakes/anthropic.ts';
 import { EventStreamDecoder } from './event-stream.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
 function fixture(name: string): MessageStreamEvent[] {
-  const text = readFileSync(new URL(`../../../test/fixtures/anthropic/${name}.jsonl`, import.meta.url), 'utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line.replaceAll('"{{model}}"', '"claude-sonnet-5-5"')) as MessageStreamEvent);
+  return loadScenario(name, 'claude-sonnet-5-5');
 }
 
 function encode(headers: MessageHeaders, payload: unknown): Uint8Array {
