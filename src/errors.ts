@@ -38,6 +38,8 @@ export const errorRegistry = {
   GW_UNSUPPORTED_FEATURE: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The request uses a feature the chosen upstream does not have (for example a server tool on Bedrock); the message names it.' },
   GW_INVALID_HEADER: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A request header value cannot be forwarded (for example it contains CR or LF).' },
   GW_INVALID_USER_ID: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The user id in `/user/{user_id}/…` is empty, too long or has characters outside [A-Za-z0-9._@+-].' },
+  GW_MODEL_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'No configured provider serves the requested model (for example a route to Bedrock for a model the catalog cannot map); the message names it.' },
+  GW_URL_FETCH_FAILED: { status: 400, type: 'invalid_request_error', retryable: false, description: 'An image or document URL in the request could not be fetched, or is not allowed (private address, too large, wrong type).' },
   GW_NO_CREDENTIAL: { status: 401, type: 'authentication_error', retryable: false, description: 'The client sent no credential and the gateway has none configured for this upstream.' },
   GW_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true, description: 'The upstream could not be reached (refused, reset, DNS failure, TLS failure).' },
   GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, description: 'The upstream did not answer in time (connect, headers or idle timeout).' },

@@ -11,6 +11,8 @@ export interface Clock {
 export interface IdSource {
   /** A gateway request id, `req_…`, used when the gateway answers itself. */
   requestId(): string;
+  /** The id of a message the gateway assembles from a translated upstream, `msg_bdrk_…`. */
+  messageId(): string;
 }
 
 export const systemClock: Clock = {
@@ -44,4 +46,5 @@ export function randomBase62(length: number): string {
 
 export const randomIds: IdSource = {
   requestId: () => `req_gw${randomBase62(22)}`,
+  messageId: () => `msg_bdrk_${randomBase62(24)}`,
 };

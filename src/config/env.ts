@@ -20,6 +20,14 @@ const secondsToMs = (raw: string): unknown => {
   return Number.isFinite(seconds) && raw.trim() !== '' ? Math.round(seconds * 1000) : raw;
 };
 
+/** `true/false`, `1/0`, `yes/no`, `on/off`; anything else is left for the schema to reject. */
+const toBoolean = (raw: string): unknown => {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return true;
+  if (['false', '0', 'no', 'off'].includes(value)) return false;
+  return raw;
+};
+
 export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'HOST', paths: [['server', 'host']], description: 'Address to listen on (default 127.0.0.1; 0.0.0.0 for containers).' },
   { name: 'PORT', paths: [['server', 'port']], description: 'Port to listen on (default 8080).', seeds: '001' },
@@ -36,6 +44,26 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
     description: 'Seconds an upstream may stay silent (time to headers and between bytes).',
     seeds: '003',
   },
+  { name: 'BEDROCK_REGION', paths: [['bedrock', 'region']], description: 'AWS region for Bedrock (default us-east-1).', seeds: '001, 004' },
+  { name: 'AWS_REGION', paths: [['bedrock', 'region']], description: 'AWS region, used for Bedrock when BEDROCK_REGION is not set.', seeds: '000, 002, 003, 004' },
+  { name: 'AWS_DEFAULT_REGION', paths: [['bedrock', 'region']], description: 'Fallback for AWS_REGION (AWS CLI convention).' },
+  { name: 'BEDROCK_ENDPOINT', paths: [['bedrock', 'endpoint']], description: 'Bedrock runtime URL instead of https://bedrock-runtime.{region}.amazonaws.com (VPC endpoints, tests).', seeds: '001' },
+  { name: 'AWS_BEARER_TOKEN_BEDROCK', paths: [['bedrock', 'api_key']], description: 'Bedrock API key, sent as Bearer instead of SigV4 signing.' },
+  { name: 'AWS_ACCESS_KEY_ID', paths: [['bedrock', 'access_key_id']], description: 'AWS access key; without it the AWS credential chain (profile, SSO, container and instance roles) is used.', seeds: '002, 004' },
+  { name: 'AWS_SECRET_ACCESS_KEY', paths: [['bedrock', 'secret_access_key']], description: 'AWS secret key, with AWS_ACCESS_KEY_ID.', seeds: '002, 004' },
+  { name: 'AWS_SESSION_TOKEN', paths: [['bedrock', 'session_token']], description: 'AWS session token for temporary keys.' },
+  { name: 'AWS_PROFILE', paths: [['bedrock', 'profile']], description: 'Profile of the shared AWS config files for the credential chain.', seeds: '003' },
+  { name: 'BEDROCK_CROSS_ACCOUNT_ROLE_ARN', paths: [['bedrock', 'cross_account_role_arn']], description: 'IAM role to assume for Bedrock calls (cross-account).', seeds: '004' },
+  { name: 'DEFAULT_SERVICE_TIER', paths: [['bedrock', 'service_tier']], description: 'Bedrock service tier: default, flex, priority or reserved.', seeds: '002, 004' },
+  { name: 'BEDROCK_CLAUDE_API', paths: [['bedrock', 'claude_api']], description: 'How Claude is called on Bedrock: invoke (InvokeModel, default) or messages (native Messages API).' },
+  {
+    name: 'BEDROCK_TIMEOUT',
+    paths: [['bedrock', 'idle_timeout_ms'], ['bedrock', 'headers_timeout_ms']],
+    convert: secondsToMs,
+    description: 'Seconds Bedrock may stay silent (time to headers and between bytes).',
+    seeds: '002, 004',
+  },
+  { name: 'URL_FETCH_ENABLED', paths: [['url_fetch', 'enabled']], convert: toBoolean, description: 'Fetch image/document URLs for upstreams that need the bytes (off; SSRF-guarded).' },
   { name: 'LOG_LEVEL', paths: [['log', 'level']], description: 'fatal, error, warn, info (default), debug, trace or silent.', convert: (raw) => raw.trim().toLowerCase() },
 ];
 

@@ -1,51 +1,150 @@
 /**
- * The model catalog as data (shared/spec/protocols.md §5, November 2026): Anthropic model ids
- * and aliases, their API status, and where Bedrock serves them (base id and the cross-region
- * inference-profile prefixes seen). `verified: false` marks Bedrock ids that follow the naming
- * pattern but were not confirmed by a model card; probe them before relying on them.
- * Overridable from configuration later (issue 3); this table is the default.
+ * The model catalog as data (shared/spec/protocols.md §5 and §4.7, November 2026): Anthropic
+ * model ids and aliases, their status on the Anthropic API, where Bedrock serves them (base id,
+ * the cross-region inference-profile prefixes seen, which API, what the model accepts), and
+ * pricing placeholders for accounting. `verified: false` marks Bedrock ids that follow the
+ * naming pattern but were not confirmed by a model card. Configuration (`models:`) overrides or
+ * extends any entry by id.
  */
 
 export type ProfilePrefix = 'global' | 'us' | 'eu' | 'apac' | 'jp' | 'au' | 'us-gov';
 
+export type BedrockApi = 'invoke' | 'messages' | 'converse';
+
+export type ServiceTier = 'default' | 'flex' | 'priority' | 'reserved';
+
+/** What a model takes through Converse; the native Claude APIs take everything Anthropic does. */
+export interface ModelCapabilities {
+  /** Claude keeps thinking signatures, `top_k` and betas; other families do not. */
+  readonly family: 'claude' | 'other';
+  readonly images: boolean;
+  readonly documents: boolean;
+  /** Emits reasoning (thinking) content. */
+  readonly reasoning: boolean;
+  readonly cachePoints: boolean;
+  /** Where `top_k` goes, if the model has one. */
+  readonly topK?: 'claude' | 'nova';
+}
+
+export interface BedrockModel {
+  /** The base model id, without a profile prefix. */
+  readonly baseId: string;
+  readonly profiles: readonly ProfilePrefix[];
+  readonly verified: boolean;
+  /** The API used unless configuration says otherwise (Claude: InvokeModel; others: Converse). */
+  readonly api: BedrockApi;
+  readonly capabilities: ModelCapabilities;
+  /** Betas allowed for this model; absent: the default list for its API. */
+  readonly betas?: readonly string[];
+  /** Service tiers the model is known to accept; absent: any (a rejected tier is retried as default). */
+  readonly serviceTiers?: readonly ServiceTier[];
+}
+
+/** USD per million tokens. Placeholders from public list prices; accounting reads them. */
+export interface Pricing {
+  readonly input: number;
+  readonly output: number;
+  readonly cache_read?: number;
+  readonly cache_write_5m?: number;
+  readonly cache_write_1h?: number;
+}
+
 export interface CatalogEntry {
-  /** The canonical Anthropic API id. */
+  /** The canonical id: the Anthropic API id, or the Bedrock base id for models only Bedrock has. */
   readonly id: string;
   /** Other ids clients send for the same model (undated aliases, `-0` forms). */
   readonly aliases: readonly string[];
   readonly displayName: string;
-  readonly status: 'active' | 'deprecated' | 'retired';
-  readonly bedrock?: {
-    readonly baseId: string;
-    readonly profiles: readonly ProfilePrefix[];
-    readonly verified: boolean;
+  /** Status on the Anthropic API; `absent` for models Anthropic does not serve. */
+  readonly status: 'active' | 'deprecated' | 'retired' | 'absent';
+  readonly bedrock?: BedrockModel;
+  readonly pricing?: Pricing;
+}
+
+const claudeCapabilities: ModelCapabilities = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
+
+/** Claude list prices with Anthropic's cache multipliers (read 0.1×, write 1.25× for 5 min, 2× for 1 h). */
+function claudePrice(input: number, output: number): Pricing {
+  return { input, output, cache_read: input / 10, cache_write_5m: input * 1.25, cache_write_1h: input * 2 };
+}
+
+function claude(
+  id: string,
+  displayName: string,
+  status: CatalogEntry['status'],
+  pricing: Pricing,
+  bedrock?: { baseId: string; profiles: readonly ProfilePrefix[]; verified?: boolean },
+  aliases: readonly string[] = [],
+): CatalogEntry {
+  return {
+    id,
+    aliases,
+    displayName,
+    status,
+    pricing,
+    ...(bedrock === undefined ? {} : { bedrock: { baseId: bedrock.baseId, profiles: bedrock.profiles, verified: bedrock.verified ?? true, api: 'invoke', capabilities: claudeCapabilities } }),
   };
 }
 
+function converseModel(baseId: string, displayName: string, profiles: readonly ProfilePrefix[], capabilities: Omit<ModelCapabilities, 'family'>): CatalogEntry {
+  return { id: baseId, aliases: [], displayName, status: 'absent', bedrock: { baseId, profiles, verified: true, api: 'converse', capabilities: { family: 'other', ...capabilities } } };
+}
+
+const opus = claudePrice(5, 25);
+const sonnet = claudePrice(3, 15);
+const haiku = claudePrice(1, 5);
+const legacyOpus = claudePrice(15, 75);
+
+const textOnly = { images: false, documents: false, reasoning: false, cachePoints: false } as const;
+const textReasoning = { ...textOnly, reasoning: true } as const;
+
 export const modelCatalog: readonly CatalogEntry[] = [
-  { id: 'claude-opus-5-5', aliases: [], displayName: 'Claude Opus 5.5', status: 'active', bedrock: { baseId: 'anthropic.claude-opus-5-5', profiles: ['global'], verified: false } },
-  { id: 'claude-sonnet-5-5', aliases: [], displayName: 'Claude Sonnet 5.5', status: 'active', bedrock: { baseId: 'anthropic.claude-sonnet-5-5', profiles: ['global'], verified: true } },
-  { id: 'claude-haiku-5-5', aliases: [], displayName: 'Claude Haiku 5.5', status: 'active', bedrock: { baseId: 'anthropic.claude-haiku-5-5', profiles: ['global'], verified: false } },
-  { id: 'claude-fable-5-2', aliases: [], displayName: 'Claude Fable 5.2', status: 'active' },
-  { id: 'claude-mythos-5-2', aliases: [], displayName: 'Claude Mythos 5.2', status: 'active' },
-  { id: 'claude-mythos-5-1', aliases: [], displayName: 'Claude Mythos 5.1', status: 'active' },
-  { id: 'claude-mythos-5', aliases: [], displayName: 'Claude Mythos 5', status: 'active' },
-  { id: 'claude-mythos-preview', aliases: [], displayName: 'Claude Mythos Preview', status: 'active' },
-  { id: 'claude-fable-5-1', aliases: [], displayName: 'Claude Fable 5.1', status: 'active', bedrock: { baseId: 'anthropic.claude-fable-5-1', profiles: ['us', 'global'], verified: true } },
-  { id: 'claude-fable-5', aliases: [], displayName: 'Claude Fable 5', status: 'active', bedrock: { baseId: 'anthropic.claude-fable-5', profiles: ['us', 'global'], verified: true } },
-  { id: 'claude-opus-5', aliases: [], displayName: 'Claude Opus 5', status: 'active', bedrock: { baseId: 'anthropic.claude-opus-5', profiles: ['us', 'eu', 'au', 'global'], verified: true } },
-  { id: 'claude-sonnet-5', aliases: [], displayName: 'Claude Sonnet 5', status: 'active', bedrock: { baseId: 'anthropic.claude-sonnet-5', profiles: ['us', 'eu', 'au', 'global'], verified: true } },
-  { id: 'claude-opus-4-8', aliases: [], displayName: 'Claude Opus 4.8', status: 'active', bedrock: { baseId: 'anthropic.claude-opus-4-8', profiles: ['us', 'eu', 'jp', 'au', 'global'], verified: true } },
-  { id: 'claude-opus-4-7', aliases: [], displayName: 'Claude Opus 4.7', status: 'active', bedrock: { baseId: 'anthropic.claude-opus-4-7', profiles: ['us', 'eu', 'jp', 'au', 'global'], verified: true } },
-  { id: 'claude-opus-4-6', aliases: [], displayName: 'Claude Opus 4.6', status: 'active', bedrock: { baseId: 'anthropic.claude-opus-4-6-v1', profiles: ['us', 'eu', 'au', 'jp', 'apac', 'global'], verified: true } },
-  { id: 'claude-sonnet-4-6', aliases: [], displayName: 'Claude Sonnet 4.6', status: 'active', bedrock: { baseId: 'anthropic.claude-sonnet-4-6', profiles: ['us', 'eu', 'au', 'jp', 'global'], verified: true } },
-  { id: 'claude-opus-4-5-20251101', aliases: ['claude-opus-4-5'], displayName: 'Claude Opus 4.5', status: 'active', bedrock: { baseId: 'anthropic.claude-opus-4-5-20251101-v1:0', profiles: ['us', 'eu', 'global'], verified: true } },
-  { id: 'claude-sonnet-4-5-20250929', aliases: ['claude-sonnet-4-5'], displayName: 'Claude Sonnet 4.5', status: 'deprecated', bedrock: { baseId: 'anthropic.claude-sonnet-4-5-20250929-v1:0', profiles: ['us', 'eu', 'au', 'jp', 'global'], verified: true } },
-  { id: 'claude-haiku-4-5-20251001', aliases: ['claude-haiku-4-5'], displayName: 'Claude Haiku 4.5', status: 'active', bedrock: { baseId: 'anthropic.claude-haiku-4-5-20251001-v1:0', profiles: ['us', 'eu', 'au', 'jp', 'global'], verified: true } },
-  { id: 'claude-opus-4-1-20250805', aliases: ['claude-opus-4-1'], displayName: 'Claude Opus 4.1', status: 'retired', bedrock: { baseId: 'anthropic.claude-opus-4-1-20250805-v1:0', profiles: ['us'], verified: true } },
-  { id: 'claude-sonnet-4-20250514', aliases: ['claude-sonnet-4-0'], displayName: 'Claude Sonnet 4', status: 'retired', bedrock: { baseId: 'anthropic.claude-sonnet-4-20250514-v1:0', profiles: ['us', 'eu', 'apac', 'global'], verified: true } },
-  { id: 'claude-opus-4-20250514', aliases: ['claude-opus-4-0'], displayName: 'Claude Opus 4', status: 'retired', bedrock: { baseId: 'anthropic.claude-opus-4-20250514-v1:0', profiles: ['us'], verified: true } },
-  { id: 'claude-3-7-sonnet-20250219', aliases: ['claude-3-7-sonnet-latest'], displayName: 'Claude Sonnet 3.7', status: 'retired', bedrock: { baseId: 'anthropic.claude-3-7-sonnet-20250219-v1:0', profiles: ['us', 'eu', 'apac'], verified: true } },
-  { id: 'claude-3-5-haiku-20241022', aliases: ['claude-3-5-haiku-latest'], displayName: 'Claude Haiku 3.5', status: 'retired', bedrock: { baseId: 'anthropic.claude-3-5-haiku-20241022-v1:0', profiles: ['us'], verified: true } },
-  { id: 'claude-3-haiku-20240307', aliases: [], displayName: 'Claude Haiku 3', status: 'retired', bedrock: { baseId: 'anthropic.claude-3-haiku-20240307-v1:0', profiles: ['us', 'eu', 'apac'], verified: true } },
+  claude('claude-opus-5-5', 'Claude Opus 5.5', 'active', opus, { baseId: 'anthropic.claude-opus-5-5', profiles: ['global'], verified: false }),
+  claude('claude-sonnet-5-5', 'Claude Sonnet 5.5', 'active', sonnet, { baseId: 'anthropic.claude-sonnet-5-5', profiles: ['global'] }),
+  claude('claude-haiku-5-5', 'Claude Haiku 5.5', 'active', haiku, { baseId: 'anthropic.claude-haiku-5-5', profiles: ['global'], verified: false }),
+  claude('claude-fable-5-2', 'Claude Fable 5.2', 'active', opus),
+  claude('claude-mythos-5-2', 'Claude Mythos 5.2', 'active', opus),
+  claude('claude-mythos-5-1', 'Claude Mythos 5.1', 'active', opus),
+  claude('claude-mythos-5', 'Claude Mythos 5', 'active', opus),
+  claude('claude-mythos-preview', 'Claude Mythos Preview', 'active', opus),
+  claude('claude-fable-5-1', 'Claude Fable 5.1', 'active', opus, { baseId: 'anthropic.claude-fable-5-1', profiles: ['us', 'global'] }),
+  claude('claude-fable-5', 'Claude Fable 5', 'active', opus, { baseId: 'anthropic.claude-fable-5', profiles: ['us', 'global'] }),
+  claude('claude-opus-5', 'Claude Opus 5', 'active', opus, { baseId: 'anthropic.claude-opus-5', profiles: ['us', 'eu', 'au', 'global'] }),
+  claude('claude-sonnet-5', 'Claude Sonnet 5', 'active', sonnet, { baseId: 'anthropic.claude-sonnet-5', profiles: ['us', 'eu', 'au', 'global'] }),
+  claude('claude-opus-4-8', 'Claude Opus 4.8', 'active', opus, { baseId: 'anthropic.claude-opus-4-8', profiles: ['us', 'eu', 'jp', 'au', 'global'] }),
+  claude('claude-opus-4-7', 'Claude Opus 4.7', 'active', opus, { baseId: 'anthropic.claude-opus-4-7', profiles: ['us', 'eu', 'jp', 'au', 'global'] }),
+  claude('claude-opus-4-6', 'Claude Opus 4.6', 'active', opus, { baseId: 'anthropic.claude-opus-4-6-v1', profiles: ['us', 'eu', 'au', 'jp', 'apac', 'global'] }),
+  claude('claude-sonnet-4-6', 'Claude Sonnet 4.6', 'active', sonnet, { baseId: 'anthropic.claude-sonnet-4-6', profiles: ['us', 'eu', 'au', 'jp', 'global'] }),
+  claude('claude-opus-4-5-20251101', 'Claude Opus 4.5', 'active', opus, { baseId: 'anthropic.claude-opus-4-5-20251101-v1:0', profiles: ['us', 'eu', 'global'] }, ['claude-opus-4-5']),
+  claude('claude-sonnet-4-5-20250929', 'Claude Sonnet 4.5', 'deprecated', sonnet, { baseId: 'anthropic.claude-sonnet-4-5-20250929-v1:0', profiles: ['us', 'eu', 'au', 'jp', 'global'] }, ['claude-sonnet-4-5']),
+  claude('claude-haiku-4-5-20251001', 'Claude Haiku 4.5', 'active', haiku, { baseId: 'anthropic.claude-haiku-4-5-20251001-v1:0', profiles: ['us', 'eu', 'au', 'jp', 'global'] }, ['claude-haiku-4-5']),
+  claude('claude-opus-4-1-20250805', 'Claude Opus 4.1', 'retired', legacyOpus, { baseId: 'anthropic.claude-opus-4-1-20250805-v1:0', profiles: ['us'] }, ['claude-opus-4-1']),
+  claude('claude-sonnet-4-20250514', 'Claude Sonnet 4', 'retired', sonnet, { baseId: 'anthropic.claude-sonnet-4-20250514-v1:0', profiles: ['us', 'eu', 'apac', 'global'] }, ['claude-sonnet-4-0']),
+  claude('claude-opus-4-20250514', 'Claude Opus 4', 'retired', legacyOpus, { baseId: 'anthropic.claude-opus-4-20250514-v1:0', profiles: ['us'] }, ['claude-opus-4-0']),
+  claude('claude-3-7-sonnet-20250219', 'Claude Sonnet 3.7', 'retired', sonnet, { baseId: 'anthropic.claude-3-7-sonnet-20250219-v1:0', profiles: ['us', 'eu', 'apac'] }, ['claude-3-7-sonnet-latest']),
+  claude('claude-3-5-haiku-20241022', 'Claude Haiku 3.5', 'retired', claudePrice(0.8, 4), { baseId: 'anthropic.claude-3-5-haiku-20241022-v1:0', profiles: ['us'] }, ['claude-3-5-haiku-latest']),
+  claude('claude-3-haiku-20240307', 'Claude Haiku 3', 'retired', claudePrice(0.25, 1.25), { baseId: 'anthropic.claude-3-haiku-20240307-v1:0', profiles: ['us', 'eu', 'apac'] }),
+
+  // Models only Bedrock serves, through Converse (protocols.md §4.7). Clients name them by their Bedrock id.
+  converseModel('qwen.qwen3-coder-480b-a35b-v1:0', 'Qwen3 Coder 480B', [], textOnly),
+  converseModel('qwen.qwen3-235b-a22b-2507-v1:0', 'Qwen3 235B', [], textOnly),
+  converseModel('qwen.qwen3-32b-v1:0', 'Qwen3 32B', [], textOnly),
+  converseModel('qwen.qwen3-next-80b-a3b', 'Qwen3 Next 80B', [], textOnly),
+  converseModel('deepseek.r1-v1:0', 'DeepSeek R1', ['us'], textReasoning),
+  converseModel('deepseek.v3-v1:0', 'DeepSeek V3', [], textOnly),
+  converseModel('amazon.nova-premier-v1:0', 'Amazon Nova Premier', ['us'], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }),
+  converseModel('amazon.nova-pro-v1:0', 'Amazon Nova Pro', [], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }),
+  converseModel('amazon.nova-lite-v1:0', 'Amazon Nova Lite', [], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }),
+  converseModel('amazon.nova-micro-v1:0', 'Amazon Nova Micro', [], { ...textOnly, cachePoints: true, topK: 'nova' }),
+  converseModel('amazon.nova-2-lite-v1:0', 'Amazon Nova 2 Lite', ['us', 'global'], { images: true, documents: true, reasoning: true, cachePoints: true, topK: 'nova' }),
+  converseModel('minimax.minimax-m2', 'MiniMax M2', [], textReasoning),
+  converseModel('minimax.minimax-m2.5', 'MiniMax M2.5', [], textReasoning),
+  converseModel('moonshot.kimi-k2-thinking', 'Kimi K2 Thinking', [], textReasoning),
+  converseModel('moonshotai.kimi-k2.5', 'Kimi K2.5', [], textReasoning),
+  converseModel('zai.glm-4.7', 'GLM 4.7', [], textReasoning),
+  converseModel('zai.glm-5', 'GLM 5', [], textReasoning),
+  converseModel('openai.gpt-oss-120b-1:0', 'gpt-oss 120B', [], textReasoning),
+  converseModel('openai.gpt-oss-20b-1:0', 'gpt-oss 20B', [], textReasoning),
+  converseModel('mistral.mistral-large-3-675b-instruct', 'Mistral Large 3', [], { images: true, documents: true, reasoning: false, cachePoints: false }),
+  converseModel('meta.llama4-maverick-17b-instruct-v1:0', 'Llama 4 Maverick', ['us'], { images: true, documents: true, reasoning: false, cachePoints: false }),
 ];

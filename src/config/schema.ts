@@ -60,6 +60,125 @@ export const anthropicSchema = z
   })
   .strict();
 
+const awsRegion = z
+  .string()
+  .trim()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1');
+
+export const serviceTiers = ['default', 'flex', 'priority', 'reserved'] as const;
+export type ServiceTier = (typeof serviceTiers)[number];
+const serviceTier = z.enum(serviceTiers);
+
+/** How Claude is called on Bedrock: InvokeModel (the default), Bedrock's native Messages API, or Converse. */
+export const bedrockApis = ['invoke', 'messages', 'converse'] as const;
+export type BedrockApi = (typeof bedrockApis)[number];
+
+export const bedrockSchema = z
+  .object({
+    /** Bedrock can serve requests at all (model ids it owns, routes that name it). */
+    enabled: z.boolean().default(true),
+    region: awsRegion.default('us-east-1'),
+    /** Overrides `https://bedrock-runtime.{region}.amazonaws.com` for every region (tests, VPC endpoints). */
+    endpoint: httpUrl.optional(),
+    /** A Bedrock API key, sent as Bearer instead of SigV4. */
+    api_key: secret,
+    /** Static AWS keys; without them the standard AWS credential chain is used. */
+    access_key_id: secret,
+    secret_access_key: secret,
+    session_token: secret,
+    /** A profile of the shared AWS config files for the credential chain. */
+    profile: z.string().trim().min(1).optional(),
+    /** Assume this role (cross-account) with the chain's credentials. */
+    cross_account_role_arn: z.string().trim().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN').optional(),
+    /** The API used for Claude models unless the model or route says otherwise. */
+    claude_api: z.enum(['invoke', 'messages']).default('invoke'),
+    /** Service tier for every Bedrock call unless a route sets one. */
+    service_tier: serviceTier.default('default'),
+    connect_timeout_ms: positiveMs.default(10_000),
+    headers_timeout_ms: positiveMs.default(600_000),
+    idle_timeout_ms: positiveMs.default(240_000),
+    keep_alive_ms: positiveMs.default(30_000),
+    /** A translated stream silent this long gets an Anthropic `ping` event. */
+    ping_interval_ms: positiveMs.default(15_000),
+    /** Bedrock's request size limit; larger bodies are refused before the call. */
+    max_body_bytes: z.coerce.number().int().positive().default(20 * MIB),
+  })
+  .strict()
+  .superRefine((value, context) => {
+    if ((value.access_key_id === undefined) !== (value.secret_access_key === undefined)) {
+      context.addIssue({ code: 'custom', path: ['secret_access_key'], message: 'access_key_id and secret_access_key must be set together' });
+    }
+  });
+
+/** Fetching image and document URLs that clients send (for upstreams that need the bytes). */
+export const urlFetchSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    max_bytes: z.coerce.number().int().positive().default(20 * MIB),
+    timeout_ms: positiveMs.default(10_000),
+    /** Hosts that may be fetched even though they resolve to private addresses. */
+    allow_private_hosts: z.array(z.string().trim().min(1)).default([]),
+  })
+  .strict();
+
+const pricingSchema = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cache_read: z.number().nonnegative().optional(),
+    cache_write_5m: z.number().nonnegative().optional(),
+    cache_write_1h: z.number().nonnegative().optional(),
+  })
+  .strict();
+
+const profilePrefix = z.enum(['global', 'us', 'eu', 'apac', 'jp', 'au', 'us-gov']);
+
+/** A catalog entry added or overridden from configuration (merged over the built-in table by `id`). */
+export const modelSchema = z
+  .object({
+    id: z.string().trim().min(1),
+    aliases: z.array(z.string().trim().min(1)).optional(),
+    display_name: z.string().trim().min(1).optional(),
+    bedrock: z
+      .object({
+        /** The base model id (`anthropic.claude-…`, `qwen.qwen3-…`), without a profile prefix. */
+        id: z.string().trim().min(1),
+        profiles: z.array(profilePrefix).optional(),
+        api: z.enum(bedrockApis).optional(),
+        images: z.boolean().optional(),
+        documents: z.boolean().optional(),
+        reasoning: z.boolean().optional(),
+        cache_points: z.boolean().optional(),
+        service_tiers: z.array(serviceTier).optional(),
+        /** Betas allowed for this model (replaces the default list). */
+        betas: z.array(z.string().trim().toLowerCase()).optional(),
+      })
+      .strict()
+      .optional(),
+    pricing: pricingSchema.optional(),
+  })
+  .strict();
+
+export const targetSchema = z
+  .object({
+    provider: z.enum(['anthropic', 'bedrock']),
+    /** The upstream model id; default: the catalog's mapping of the requested model. */
+    model: z.string().trim().min(1).optional(),
+    region: awsRegion.optional(),
+    endpoint: httpUrl.optional(),
+    service_tier: serviceTier.optional(),
+    api: z.enum(bedrockApis).optional(),
+  })
+  .strict();
+
+/** Requests whose model matches `match` (an id, an alias, or a glob such as `claude-sonnet-*`) go to `targets`. */
+export const routeSchema = z
+  .object({
+    match: z.string().trim().min(1),
+    targets: z.array(targetSchema).min(1),
+  })
+  .strict();
+
 export const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -70,15 +189,26 @@ export const configSchema = z
   .object({
     server: serverSchema.default(serverSchema.parse({})),
     anthropic: anthropicSchema.default(anthropicSchema.parse({})),
+    bedrock: bedrockSchema.default(bedrockSchema.parse({})),
+    url_fetch: urlFetchSchema.default(urlFetchSchema.parse({})),
+    models: z.array(modelSchema).default([]),
+    routes: z.array(routeSchema).default([]),
     log: logSchema.default(logSchema.parse({})),
   })
   .strict();
 
 export type GatewayConfig = z.infer<typeof configSchema>;
+export type ModelConfig = z.infer<typeof modelSchema>;
+export type RouteConfig = z.infer<typeof routeSchema>;
+export type TargetConfig = z.infer<typeof targetSchema>;
 
 /** Paths of values that are secrets: redacted everywhere they could be shown. */
 export const secretPaths: readonly (readonly string[])[] = [
   ['anthropic', 'api_key'],
   ['anthropic', 'auth_token'],
   ['anthropic', 'oauth_token'],
+  ['bedrock', 'api_key'],
+  ['bedrock', 'access_key_id'],
+  ['bedrock', 'secret_access_key'],
+  ['bedrock', 'session_token'],
 ];

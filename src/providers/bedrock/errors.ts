@@ -33,7 +33,7 @@ export function exceptionName(raw: string): string {
 }
 
 /** Maps a Bedrock exception to a gateway error; an unknown name is an upstream `api_error`. */
-export function fromBedrockError(name: string, message: string, originalStatusCode?: number): GatewayError {
+export function fromBedrockError(name: string, message: string, originalStatusCode?: number, upstreamRequestId?: string): GatewayError {
   const key = exceptionName(name).toLowerCase();
   let code = bedrockExceptions.get(key) ?? 'GW_UPSTREAM_ERROR';
   // A model error that carries a client-side status keeps it (protocols.md §3.6).
@@ -41,5 +41,5 @@ export function fromBedrockError(name: string, message: string, originalStatusCo
     code = originalStatusCode === 429 ? 'GW_UPSTREAM_RATE_LIMITED' : 'GW_UPSTREAM_INVALID_REQUEST';
   }
   const text = code === 'GW_UPSTREAM_CREDENTIALS' ? 'The gateway could not authenticate to AWS Bedrock.' : message === '' ? exceptionName(name) : message;
-  return new GatewayError(code, text, { provider: 'bedrock' });
+  return new GatewayError(code, text, { provider: 'bedrock', ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }) });
 }

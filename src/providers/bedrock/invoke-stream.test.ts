@@ -8,6 +8,8 @@ import type { MessageStreamEvent } from '../../anthropic/types.ts';
 import { loadScenario } from '../../../test/fakes/anthropic.ts';
 import { EventStreamDecoder } from './event-stream.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
+import { toErrorEvent } from '../../anthropic/error-envelope.ts';
+import { GatewayError } from '../../errors.ts';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
 
@@ -36,18 +38,26 @@ function bedrockEvents(name: string): object[] {
     .map((event) => (event.type === 'message_stop' ? { ...event, 'amazon-bedrock-invocationMetrics': { inputTokenCount: 58, outputTokenCount: 120, invocationLatency: 900, firstByteLatency: 200 } } : event));
 }
 
-/** Runs framed bytes, cut at `cuts`, through decoder and transcoder; returns the SSE text. */
+/**
+ * Runs framed bytes, cut at `cuts`, through decoder and transcoder; returns the SSE text, with a
+ * thrown failure rendered as the relay does after the commit point (one `error` event).
+ */
 function transcode(bytes: Buffer, cuts: number[] = []): string {
   const decoder = new EventStreamDecoder();
-  const transcoder = new InvokeStreamTranscoder('req_test');
+  const transcoder = new InvokeStreamTranscoder();
   const out: string[] = [];
   let previous = 0;
-  for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), bytes.length]) {
-    for (const frame of decoder.push(bytes.subarray(previous, point))) out.push(...transcoder.push(frame));
-    previous = point;
+  try {
+    for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), bytes.length]) {
+      for (const frame of decoder.push(bytes.subarray(previous, point))) out.push(...transcoder.push(frame));
+      previous = point;
+    }
+    decoder.end();
+    transcoder.end();
+  } catch (error) {
+    if (!(error instanceof GatewayError)) throw error;
+    out.push(toErrorEvent(error, 'req_test'));
   }
-  decoder.end();
-  out.push(...transcoder.end());
   return out.join('');
 }
 
@@ -66,7 +76,7 @@ describe('InvokeStreamTranscoder', () => {
   it('keeps the JSON text of each event unchanged', () => {
     const raw = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\u00e9 kept as \\\\u escape"},"future_field":[1,2.50]}';
     const frame = encode({ ':message-type': string('event'), ':event-type': string('chunk') }, { bytes: Buffer.from(raw).toString('base64'), p: 'pad' });
-    const out = new InvokeStreamTranscoder(null).push(codec.decode(frame));
+    const out = new InvokeStreamTranscoder().push(codec.decode(frame));
     expect(out).toEqual([`event: content_block_delta\ndata: ${raw}\n\n`]);
   });
 
@@ -100,8 +110,18 @@ describe('InvokeStreamTranscoder', () => {
     expect(decoded.map((event) => event.event)).toEqual(['message_start', 'content_block_start', 'content_block_delta', 'error']);
   });
 
+  it('turns an Anthropic error event inside the stream into a failure of the same type, and keeps the invocation metrics', () => {
+    const events = bedrockEvents('text');
+    const overloaded = chunkFrame({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, '');
+    const decoded = decodeSse(transcode(Buffer.concat([chunkFrame(events[0] as object, ''), overloaded])));
+    expect(JSON.parse(decoded[1]?.data ?? '{}')).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_test' });
+    const transcoder = new InvokeStreamTranscoder();
+    for (const frame of new EventStreamDecoder().push(Buffer.concat(events.map((event) => chunkFrame(event, ''))))) transcoder.push(frame);
+    expect(transcoder.metrics).toEqual({ inputTokenCount: 58, outputTokenCount: 120, invocationLatency: 900, firstByteLatency: 200 });
+  });
+
   it('skips frames that carry no Anthropic event', () => {
-    const transcoder = new InvokeStreamTranscoder(null);
+    const transcoder = new InvokeStreamTranscoder();
     const other = encode({ ':message-type': string('event'), ':event-type': string('somethingNew') }, { x: 1 });
     const untyped = encode({ ':message-type': string('event'), ':event-type': string('chunk') }, { bytes: Buffer.from('{"no":"type"}').toString('base64') });
     expect([...transcoder.push(codec.decode(other)), ...transcoder.push(codec.decode(untyped))]).toEqual([]);

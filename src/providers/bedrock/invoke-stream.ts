@@ -1,5 +1,4 @@
-import { toErrorEvent } from '../../anthropic/error-envelope.ts';
-import { GatewayError } from '../../errors.ts';
+import { GatewayError, type GatewayErrorCode } from '../../errors.ts';
 import { headerString, type EventStreamMessage } from './event-stream.ts';
 import { fromBedrockError } from './errors.ts';
 
@@ -8,18 +7,17 @@ import { fromBedrockError } from './errors.ts';
  * machine: `push(frame)` returns SSE text for the client, `end()` closes the stream. Each `chunk`
  * frame carries one Anthropic event JSON in base64 `bytes` (the `p` padding is ignored); it is
  * re-emitted with its `event:` line, its JSON text unchanged when it is one line. Exception and
- * error frames become exactly one Anthropic `error` event, after which nothing more is emitted;
- * a stream that ends without `message_stop` gets one too.
+ * error frames, and a stream that ends without `message_stop`, throw a GatewayError: the relay
+ * turns it into one Anthropic `error` event after the commit point (or an HTTP error before it).
+ * The `message_stop` chunk's `amazon-bedrock-invocationMetrics` are passed on (clients ignore
+ * unknown keys) and kept in `metrics` for accounting.
  */
 export class InvokeStreamTranscoder {
   private finished = false;
-  private readonly requestId: string | null;
   /** Frames skipped because they carried no Anthropic event (counted for metrics). */
   skipped = 0;
-
-  constructor(requestId: string | null) {
-    this.requestId = requestId;
-  }
+  /** Bedrock's `amazon-bedrock-invocationMetrics` from the last chunk, when sent. */
+  metrics: Record<string, unknown> | undefined;
 
   push(frame: EventStreamMessage): string[] {
     if (this.finished) return [];
@@ -28,11 +26,11 @@ export class InvokeStreamTranscoder {
       const payload = parsePayload(frame.body);
       const name = headerString(frame, ':exception-type') ?? 'InternalServerException';
       const status = typeof payload.originalStatusCode === 'number' ? payload.originalStatusCode : undefined;
-      return this.fail(fromBedrockError(name, stringField(payload, 'message') ?? stringField(payload, 'Message') ?? '', status));
+      throw this.fail(fromBedrockError(name, stringField(payload, 'message') ?? stringField(payload, 'Message') ?? '', status));
     }
     if (messageType === 'error') {
       const code = headerString(frame, ':error-code') ?? 'InternalServerException';
-      return this.fail(fromBedrockError(code, headerString(frame, ':error-message') ?? ''));
+      throw this.fail(fromBedrockError(code, headerString(frame, ':error-message') ?? ''));
     }
     if (headerString(frame, ':event-type') !== 'chunk') {
       this.skipped++;
@@ -41,9 +39,9 @@ export class InvokeStreamTranscoder {
     return this.chunk(frame.body);
   }
 
-  end(): string[] {
-    if (this.finished) return [];
-    return this.fail(new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'Bedrock ended the stream before message_stop.', { provider: 'bedrock' }));
+  end(): void {
+    if (this.finished) return;
+    throw this.fail(new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'Bedrock ended the stream before message_stop.', { provider: 'bedrock' }));
   }
 
   private chunk(body: Uint8Array): string[] {
@@ -57,22 +55,46 @@ export class InvokeStreamTranscoder {
     try {
       event = JSON.parse(text);
     } catch {
-      return this.fail(new GatewayError('GW_UPSTREAM_PROTOCOL', 'Bedrock sent a stream chunk that is not JSON.', { provider: 'bedrock' }));
+      throw this.fail(new GatewayError('GW_UPSTREAM_PROTOCOL', 'Bedrock sent a stream chunk that is not JSON.', { provider: 'bedrock' }));
     }
     const type = typeof event === 'object' && event !== null ? (event as { type?: unknown }).type : undefined;
     if (typeof type !== 'string' || !/^[a-z_]+$/.test(type)) {
       this.skipped++;
       return [];
     }
-    if (type === 'message_stop' || type === 'error') this.finished = true;
+    if (type === 'error') {
+      const error = (event as { error?: { type?: unknown; message?: unknown } }).error;
+      throw this.fail(fromAnthropicErrorEvent(error));
+    }
+    if (type === 'message_stop') {
+      this.finished = true;
+      const metrics = (event as Record<string, unknown>)['amazon-bedrock-invocationMetrics'];
+      if (typeof metrics === 'object' && metrics !== null) this.metrics = metrics as Record<string, unknown>;
+    }
     const data = /[\r\n]/.test(text) ? JSON.stringify(event) : text;
     return [`event: ${type}\ndata: ${data}\n\n`];
   }
 
-  private fail(error: GatewayError): string[] {
+  private fail(error: GatewayError): GatewayError {
     this.finished = true;
-    return [toErrorEvent(error, this.requestId)];
+    return error;
   }
+}
+
+const anthropicErrorCodes: ReadonlyMap<string, GatewayErrorCode> = new Map<string, GatewayErrorCode>([
+  ['overloaded_error', 'GW_UPSTREAM_OVERLOADED'],
+  ['rate_limit_error', 'GW_UPSTREAM_RATE_LIMITED'],
+  ['invalid_request_error', 'GW_UPSTREAM_INVALID_REQUEST'],
+  ['timeout_error', 'GW_UPSTREAM_TIMEOUT'],
+  ['not_found_error', 'GW_UPSTREAM_NOT_FOUND'],
+  ['permission_error', 'GW_UPSTREAM_PERMISSION'],
+]);
+
+/** An Anthropic `error` event inside a Bedrock stream, as a gateway error of the same type. */
+function fromAnthropicErrorEvent(error: { type?: unknown; message?: unknown } | undefined): GatewayError {
+  const message = typeof error?.message === 'string' ? error.message : 'Bedrock reported an error in the stream.';
+  const code = typeof error?.type === 'string' ? anthropicErrorCodes.get(error.type) : undefined;
+  return new GatewayError(code ?? 'GW_UPSTREAM_ERROR', message, { provider: 'bedrock' });
 }
 
 function parsePayload(body: Uint8Array): Record<string, unknown> {

@@ -78,3 +78,25 @@ function rejectUnsupported(request: Record<string, unknown>): void {
     }
   }
 }
+
+export interface MessagesBody {
+  readonly body: Record<string, unknown>;
+  /** The filtered betas, for the `anthropic-beta` header. */
+  readonly betas: readonly string[];
+  readonly droppedBetas: readonly string[];
+  readonly removedFields: readonly string[];
+}
+
+/**
+ * Anthropic body -> the body of Bedrock's native Messages API (`/anthropic/v1/messages`,
+ * protocols.md §3.7): the Anthropic body with `model` set to the Bedrock id and `stream` kept;
+ * the same fields removed and the same beta filter as InvokeModel, the betas travelling in the
+ * `anthropic-beta` header.
+ */
+export function toBedrockMessagesBody(request: Record<string, unknown>, modelId: string, betaHeader: string | undefined, policy: BetaPolicy): MessagesBody {
+  const invoke = toBedrockInvokeBody(request, betaHeader, policy);
+  const { anthropic_version: _version, anthropic_beta: betas, ...rest } = invoke.body;
+  const body: Record<string, unknown> = { model: modelId, ...rest };
+  if (request.stream === true) body.stream = true;
+  return { body, betas: Array.isArray(betas) ? (betas as string[]) : [], droppedBetas: invoke.droppedBetas, removedFields: invoke.removedFields };
+}

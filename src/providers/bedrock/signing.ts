@@ -26,11 +26,17 @@ export interface CredentialOptions {
   readonly region: string;
   /** `BEDROCK_CROSS_ACCOUNT_ROLE_ARN`: assume this role with the chain's credentials. */
   readonly roleArn?: string;
+  /** A profile of the shared config files (`AWS_PROFILE`). */
+  readonly profile?: string;
+  /** Credentials to assume the role with, instead of the chain (static keys from configuration). */
+  readonly masterCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
 export function awsCredentialProvider(options: CredentialOptions): AwsCredentialIdentityProvider {
-  const chain = fromNodeProviderChain();
-  if (options.roleArn === undefined) return chain;
+  const chain = options.masterCredentials ?? fromNodeProviderChain(options.profile === undefined ? {} : { profile: options.profile });
+  if (options.roleArn === undefined) {
+    return typeof chain === 'function' ? chain : async () => chain;
+  }
   return fromTemporaryCredentials({
     masterCredentials: chain,
     params: { RoleArn: options.roleArn, RoleSessionName: 'claude-gateway' },

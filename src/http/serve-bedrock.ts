@@ -1,0 +1,126 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import type { AppDependencies } from '../app.ts';
+import { GatewayError } from '../errors.ts';
+import type { BedrockResult, BedrockTarget } from '../providers/bedrock/index.ts';
+import { decodeRequestBody, isIdentityEncoding } from '../request/decode-body.ts';
+import { estimateInputTokens } from '../request/estimate-tokens.ts';
+import { relayEvents } from './event-relay.ts';
+import { relay, type RelayOutcome } from './relay.ts';
+
+/**
+ * Serves a Messages or count_tokens request from Bedrock: the client's body is parsed (the
+ * translation needs it), converted by the provider, and the answer written as JSON or as an
+ * Anthropic SSE stream under the commit rule. Failures before the first byte are thrown.
+ */
+
+export interface BedrockServed {
+  readonly outcome: RelayOutcome;
+  readonly result?: BedrockResult;
+}
+
+/** The client's body as a JSON object, decoded if compressed, within Bedrock's size limit. */
+export async function parseBody(request: FastifyRequest, deps: AppDependencies): Promise<Record<string, unknown>> {
+  const raw = request.body as Buffer;
+  const encoding = request.headers['content-encoding'];
+  const limit = deps.config.bedrock.max_body_bytes;
+  const plain = isIdentityEncoding(encoding) ? raw : await decodeRequestBody(raw, encoding as string, Math.max(limit, deps.config.server.body_limit_bytes));
+  if (plain.length > limit) {
+    throw new GatewayError('GW_BODY_TOO_LARGE', `The request body is ${plain.length} bytes; AWS Bedrock accepts at most ${limit} bytes.`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plain.toString('utf8'));
+  } catch (error) {
+    throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${(error as Error).message}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body must be a JSON object.');
+  return parsed as Record<string, unknown>;
+}
+
+function betaHeader(request: FastifyRequest): string | undefined {
+  const value = request.headers['anthropic-beta'];
+  return Array.isArray(value) ? value.join(',') : value;
+}
+
+export interface ServeOptions {
+  readonly request: FastifyRequest;
+  readonly response: ServerResponse;
+  readonly body: Record<string, unknown>;
+  readonly target: BedrockTarget;
+  readonly requestedModel: string;
+  readonly stream: boolean;
+  readonly signal: AbortSignal;
+  readonly termination: () => GatewayError | undefined;
+}
+
+export async function serveBedrockMessages(options: ServeOptions, deps: AppDependencies): Promise<BedrockServed> {
+  const { response, request } = options;
+  const body = deps.config.url_fetch.enabled ? await deps.urlFetcher.inline(options.body, options.signal) : options.body;
+  const result = await deps.bedrock.messages({
+    target: options.target,
+    request: body,
+    betaHeader: betaHeader(request),
+    stream: options.stream,
+    requestedModel: options.requestedModel,
+    messageId: deps.ids.messageId(),
+    signal: options.signal,
+  });
+  const now = () => deps.clock.monotonic();
+  const answer = result.response;
+  switch (answer.kind) {
+    case 'events': {
+      const outcome = await relayEvents({
+        response,
+        requestId: request.id,
+        headers: answer.headers,
+        events: answer.events,
+        pingIntervalMs: deps.config.bedrock.ping_interval_ms,
+        now,
+        signal: options.signal,
+        termination: options.termination,
+      });
+      return { outcome, result };
+    }
+    case 'json':
+      return { outcome: writeJson(response, request.id, answer.headers, answer.body, now), result };
+    case 'raw': {
+      const outcome = await relay({
+        upstream: { ...answer.upstream, headers: { ...answer.upstream.headers, ...answer.headers } },
+        response,
+        requestId: request.id,
+        provider: 'bedrock',
+        maxEventBytes: deps.config.server.max_sse_event_bytes,
+        now,
+        signal: options.signal,
+        termination: options.termination,
+      });
+      return { outcome, result };
+    }
+  }
+}
+
+export async function serveBedrockCountTokens(options: Omit<ServeOptions, 'stream'>, deps: AppDependencies): Promise<BedrockServed> {
+  const counted = await deps.bedrock.countTokens({ target: options.target, request: options.body, betaHeader: betaHeader(options.request), signal: options.signal });
+  const estimated = counted === undefined;
+  const headers: Record<string, string> = {
+    'x-gateway-provider': 'bedrock',
+    'x-gateway-model': options.target.model,
+    ...(estimated ? { 'x-gateway-token-count': 'estimate' } : {}),
+  };
+  const inputTokens = counted ?? estimateInputTokens(options.body);
+  return { outcome: writeJson(options.response, options.request.id, headers, JSON.stringify({ input_tokens: inputTokens }), () => deps.clock.monotonic()) };
+}
+
+function writeJson(response: ServerResponse, requestId: string, headers: Readonly<Record<string, string>>, body: string | Buffer, now: () => number): RelayOutcome {
+  response.writeHead(200, {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'request-id': requestId,
+    'x-gateway-request-id': requestId,
+    ...headers,
+  });
+  const firstByteAt = now();
+  response.end(body);
+  return { status: 200, end: 'complete', sse: false, firstByteAt };
+}

@@ -1,0 +1,266 @@
+import type { Dispatcher } from 'undici';
+import type { GatewayConfig } from '../../config/schema.ts';
+import type { BedrockApi, ModelCapabilities, ServiceTier } from '../../config/model-catalog.ts';
+import { GatewayError, isGatewayError } from '../../errors.ts';
+import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
+import type { ProviderResponse } from '../provider.ts';
+import { defaultInvokeBetaPolicy, type BetaPolicy } from './betas.ts';
+import { fromConverseResponse } from './converse/response.ts';
+import { toConverseRequest } from './converse/request.ts';
+import { ConverseStreamToAnthropic } from './converse/stream.ts';
+import type { ConverseModelProfile } from './converse/profile.ts';
+import { InvokeStreamTranscoder } from './invoke-stream.ts';
+import { toBedrockInvokeBody, toBedrockMessagesBody } from './request.ts';
+import { eventStreamToSse, eventTranslator, sseTranslator } from './stream.ts';
+import { awsRequestId, BedrockTransport, readBedrockError } from './transport.ts';
+
+/**
+ * The Bedrock provider: Claude through InvokeModel (the native body; the default) or Bedrock's
+ * native Messages API, any model through Converse. The only file of this provider that does
+ * I/O besides the transport. Converters and stream translators are pure and tested alone.
+ */
+
+export interface BedrockTarget {
+  /** The Bedrock model id to call: base id, inference profile or ARN. */
+  readonly model: string;
+  readonly region: string;
+  readonly endpoint?: string;
+  readonly api: BedrockApi;
+  readonly serviceTier: ServiceTier;
+  readonly capabilities: ModelCapabilities;
+  readonly betas?: readonly string[];
+  /** Tiers the model accepts, when known; another requested tier is sent as `default`. */
+  readonly serviceTiers?: readonly ServiceTier[];
+}
+
+export interface BedrockMessagesCall {
+  readonly target: BedrockTarget;
+  /** The client's Anthropic body, parsed. */
+  readonly request: Record<string, unknown>;
+  readonly betaHeader: string | undefined;
+  readonly stream: boolean;
+  /** The model the client asked for: Converse answers carry it as `model`. */
+  readonly requestedModel: string;
+  /** The id given to translated messages (`msg_bdrk_…`). */
+  readonly messageId: string;
+  readonly signal: AbortSignal;
+}
+
+export interface BedrockResult {
+  readonly response: ProviderResponse;
+  /** The tier the answer was served with (after a rejected tier was retried as `default`). */
+  readonly serviceTier: ServiceTier;
+  readonly droppedBetas: readonly string[];
+  /** Request fields the conversion removed. */
+  readonly removed: readonly string[];
+  readonly upstreamRequestId?: string;
+}
+
+interface Prepared {
+  readonly operation: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+  readonly droppedBetas: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export class BedrockProvider {
+  readonly name = 'bedrock';
+  private readonly config: GatewayConfig['bedrock'];
+  private readonly dispatcher: Dispatcher;
+  readonly transport: BedrockTransport;
+
+  constructor(config: GatewayConfig['bedrock'], dispatcher?: Dispatcher) {
+    this.config = config;
+    this.dispatcher =
+      dispatcher ??
+      createDispatcher({ connectTimeoutMs: config.connect_timeout_ms, headersTimeoutMs: config.headers_timeout_ms, idleTimeoutMs: config.idle_timeout_ms, keepAliveMs: config.keep_alive_ms });
+    const staticKeys =
+      config.access_key_id !== undefined && config.secret_access_key !== undefined
+        ? { accessKeyId: config.access_key_id, secretAccessKey: config.secret_access_key, ...(config.session_token === undefined ? {} : { sessionToken: config.session_token }) }
+        : undefined;
+    this.transport = new BedrockTransport({
+      defaultRegion: config.region,
+      dispatcher: this.dispatcher,
+      ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+      ...(config.api_key === undefined ? {} : { apiKey: config.api_key }),
+      ...(staticKeys === undefined ? {} : { credentials: staticKeys }),
+      ...(config.profile === undefined ? {} : { profile: config.profile }),
+      ...(config.cross_account_role_arn === undefined ? {} : { roleArn: config.cross_account_role_arn }),
+    });
+  }
+
+  /** A Messages call. Failures before any answer byte are thrown as GatewayErrors. */
+  async messages(call: BedrockMessagesCall): Promise<BedrockResult> {
+    const { target } = call;
+    const requested = target.serviceTiers === undefined || target.serviceTiers.includes(target.serviceTier) ? target.serviceTier : 'default';
+    try {
+      return await this.attempt(call, requested);
+    } catch (error) {
+      // A model that does not offer the tier is asked again once at the default tier.
+      if (requested !== 'default' && isTierRejection(error)) return this.attempt(call, 'default');
+      throw error;
+    }
+  }
+
+  private async attempt(call: BedrockMessagesCall, tier: ServiceTier): Promise<BedrockResult> {
+    const prepared = this.prepare(call, tier);
+    const upstream = await this.transport.send({
+      region: call.target.region,
+      ...(call.target.endpoint === undefined ? {} : { endpoint: call.target.endpoint }),
+      path: prepared.operation,
+      headers: prepared.headers,
+      body: prepared.body,
+      signal: call.signal,
+    });
+    const upstreamRequestId = awsRequestId(upstream.headers);
+    if (upstream.status < 200 || upstream.status > 299) {
+      throw call.target.api === 'messages' ? await readMessagesError(upstream) : await readBedrockError(upstream);
+    }
+    const served = servedTier(upstream, tier);
+    const headers: Record<string, string> = {
+      'x-gateway-provider': 'bedrock',
+      'x-gateway-model': call.target.model,
+      'x-gateway-service-tier': served,
+      ...(upstreamRequestId === undefined ? {} : { 'x-gateway-upstream-request-id': upstreamRequestId }),
+    };
+    const response = await this.answer(call, upstream, headers);
+    return { response, serviceTier: served, droppedBetas: prepared.droppedBetas, removed: prepared.removed, ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }) };
+  }
+
+  private prepare(call: BedrockMessagesCall, tier: ServiceTier): Prepared {
+    const { target } = call;
+    const model = encodeURIComponent(target.model);
+    const policy = betaPolicy(target);
+    const tierHeader: Record<string, string> = tier === 'default' ? {} : { 'x-amzn-bedrock-service-tier': tier };
+    const accept: Record<string, string> = call.stream ? { accept: 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-accept': 'application/json' } : { accept: 'application/json' };
+    switch (target.api) {
+      case 'invoke': {
+        const converted = toBedrockInvokeBody(call.request, call.betaHeader, policy);
+        const operation = `/model/${model}/${call.stream ? 'invoke-with-response-stream' : 'invoke'}`;
+        return { operation, body: JSON.stringify(converted.body), headers: { 'content-type': 'application/json', ...accept, ...tierHeader }, droppedBetas: converted.droppedBetas, removed: converted.removedFields };
+      }
+      case 'messages': {
+        const converted = toBedrockMessagesBody(call.request, target.model, call.betaHeader, policy);
+        const headers: Record<string, string> = { 'content-type': 'application/json', accept: call.stream ? 'text/event-stream' : 'application/json', 'anthropic-version': '2023-06-01', ...tierHeader };
+        if (converted.betas.length > 0) headers['anthropic-beta'] = converted.betas.join(',');
+        return { operation: '/anthropic/v1/messages', body: JSON.stringify(converted.body), headers, droppedBetas: converted.droppedBetas, removed: converted.removedFields };
+      }
+      case 'converse': {
+        const converted = toConverseRequest(call.request, {
+          profile: converseProfile(target.capabilities),
+          ...(call.betaHeader === undefined ? {} : { betaHeader: call.betaHeader }),
+          ...(target.betas === undefined ? {} : { betaPolicy: policy }),
+          serviceTier: tier,
+        });
+        const operation = `/model/${model}/${call.stream ? 'converse-stream' : 'converse'}`;
+        return { operation, body: JSON.stringify(converted.body), headers: { 'content-type': 'application/json', ...accept }, droppedBetas: converted.droppedBetas, removed: converted.removed };
+      }
+    }
+  }
+
+  private async answer(call: BedrockMessagesCall, upstream: RawUpstreamResponse, headers: Record<string, string>): Promise<ProviderResponse> {
+    const context = { model: call.requestedModel, id: call.messageId };
+    switch (call.target.api) {
+      case 'messages':
+        return { kind: 'raw', upstream, headers };
+      case 'invoke':
+        if (call.stream) return { kind: 'events', events: eventStreamToSse(upstream.body, sseTranslator(new InvokeStreamTranscoder())), headers };
+        return { kind: 'json', body: Buffer.from(await readBody(upstream)), headers };
+      case 'converse': {
+        if (call.stream) return { kind: 'events', events: eventStreamToSse(upstream.body, eventTranslator(new ConverseStreamToAnthropic(context))), headers };
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(new TextDecoder().decode(await readBody(upstream)));
+        } catch (error) {
+          throw new GatewayError('GW_UPSTREAM_PROTOCOL', 'Bedrock sent a Converse response that is not JSON.', { provider: 'bedrock', cause: error });
+        }
+        return { kind: 'json', body: JSON.stringify(fromConverseResponse(parsed, context)), headers };
+      }
+    }
+  }
+
+  /**
+   * Input tokens for a count_tokens request: Bedrock's CountTokens for Claude (with the InvokeModel
+   * body, at the base model id); undefined for models it cannot count (the caller estimates).
+   */
+  async countTokens(call: Omit<BedrockMessagesCall, 'stream' | 'requestedModel' | 'messageId'>): Promise<number | undefined> {
+    const { target } = call;
+    if (target.capabilities.family !== 'claude') return undefined;
+    const converted = toBedrockInvokeBody({ max_tokens: 1, ...call.request }, call.betaHeader, betaPolicy(target));
+    const body = JSON.stringify({ input: { invokeModel: { body: Buffer.from(JSON.stringify(converted.body)).toString('base64') } } });
+    const baseId = target.model.replace(/^(us-gov|global|us|eu|apac|jp|au)\./, '');
+    const upstream = await this.transport.send({
+      region: target.region,
+      ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
+      path: `/model/${encodeURIComponent(baseId)}/count-tokens`,
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body,
+      signal: call.signal,
+    });
+    if (upstream.status < 200 || upstream.status > 299) throw await readBedrockError(upstream);
+    const parsed = JSON.parse(new TextDecoder().decode(await readBody(upstream))) as { inputTokens?: unknown };
+    if (typeof parsed.inputTokens !== 'number') throw new GatewayError('GW_UPSTREAM_PROTOCOL', 'Bedrock CountTokens answered without inputTokens.', { provider: 'bedrock' });
+    return parsed.inputTokens;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+}
+
+function betaPolicy(target: BedrockTarget): BetaPolicy {
+  return target.betas === undefined ? defaultInvokeBetaPolicy : { allow: new Set(target.betas), map: defaultInvokeBetaPolicy.map };
+}
+
+function converseProfile(capabilities: ModelCapabilities): ConverseModelProfile {
+  return {
+    family: capabilities.family,
+    images: capabilities.images,
+    documents: capabilities.documents,
+    reasoning: capabilities.reasoning,
+    cachePoints: capabilities.cachePoints,
+    ...(capabilities.topK === undefined ? {} : { topK: capabilities.topK }),
+  };
+}
+
+function isTierRejection(error: unknown): boolean {
+  return isGatewayError(error) && error.code === 'GW_UPSTREAM_INVALID_REQUEST' && /service.?tier|does not support the (requested )?tier/i.test(error.message);
+}
+
+function servedTier(upstream: RawUpstreamResponse, requested: ServiceTier): ServiceTier {
+  const header = upstream.headers['x-amzn-bedrock-service-tier'];
+  return header === 'default' || header === 'flex' || header === 'priority' || header === 'reserved' ? header : requested;
+}
+
+async function readBody(upstream: RawUpstreamResponse): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await upstream.body.arrayBuffer());
+  } catch (error) {
+    throw new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'The Bedrock response broke off.', { provider: 'bedrock', cause: error });
+  }
+}
+
+/** Errors of the native Messages endpoint: Anthropic-shaped bodies, or AWS-shaped ones from the front door. */
+async function readMessagesError(upstream: RawUpstreamResponse): Promise<GatewayError> {
+  const type = upstream.headers['x-amzn-errortype'];
+  if (typeof type === 'string') return readBedrockError(upstream);
+  const text = await upstream.body.text().catch(() => '');
+  let message = `Bedrock answered ${upstream.status}.`;
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown }; message?: unknown };
+    const candidate = parsed.error?.message ?? parsed.message;
+    if (typeof candidate === 'string') message = candidate;
+  } catch {
+    // keep the status message
+  }
+  const code =
+    upstream.status === 429 ? 'GW_UPSTREAM_RATE_LIMITED'
+    : upstream.status === 529 || upstream.status === 503 ? 'GW_UPSTREAM_OVERLOADED'
+    : upstream.status === 403 || upstream.status === 401 ? 'GW_UPSTREAM_PERMISSION'
+    : upstream.status === 404 ? 'GW_UPSTREAM_NOT_FOUND'
+    : upstream.status === 408 || upstream.status === 504 ? 'GW_UPSTREAM_TIMEOUT'
+    : upstream.status >= 400 && upstream.status < 500 ? 'GW_UPSTREAM_INVALID_REQUEST'
+    : 'GW_UPSTREAM_ERROR';
+  return new GatewayError(code, message, { provider: 'bedrock', ...(awsRequestId(upstream.headers) === undefined ? {} : { upstreamRequestId: awsRequestId(upstream.headers) as string }) });
+}

@@ -1,0 +1,80 @@
+import type { ModelCapabilities } from '../config/model-catalog.ts';
+import { bedrockModelId, isBedrockModelId, stripProfilePrefix, type ModelCatalog } from '../config/models.ts';
+import type { GatewayConfig, RouteConfig, TargetConfig } from '../config/schema.ts';
+import { GatewayError } from '../errors.ts';
+import type { BedrockTarget } from '../providers/bedrock/index.ts';
+
+/**
+ * Model -> the ordered targets that may serve it, pure. A configured route matching the model
+ * (exact id, catalog alias, glob such as `claude-sonnet-*`, or `default`) wins; otherwise a model
+ * named by its Bedrock id goes to Bedrock as it is, and everything else to Anthropic. A Bedrock
+ * target without an explicit model uses the catalog's mapping for its region; a model Bedrock
+ * does not serve is a 404 naming it, never a substitute.
+ */
+
+export type Target = { readonly provider: 'anthropic'; readonly model: string } | ({ readonly provider: 'bedrock' } & BedrockTarget);
+
+export interface Resolver {
+  resolve(model: string): Target[];
+}
+
+export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>, catalog: ModelCatalog): Resolver {
+  const routes = config.routes.map((route) => ({ route, test: matcher(route.match, catalog) }));
+  return {
+    resolve(model) {
+      const route = routes.find((candidate) => candidate.test(model))?.route;
+      if (route !== undefined) return route.targets.map((target) => toTarget(target, model, config.bedrock, catalog));
+      if (isBedrockModelId(model)) return [toTarget({ provider: 'bedrock' }, model, config.bedrock, catalog)];
+      return [{ provider: 'anthropic', model }];
+    },
+  };
+}
+
+function matcher(pattern: string, catalog: ModelCatalog): (model: string) => boolean {
+  if (pattern === 'default' || pattern === '*') return () => true;
+  if (/[*?]/.test(pattern)) {
+    const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+    const regex = new RegExp(`^${source}$`);
+    return (model) => regex.test(model);
+  }
+  const entry = catalog.find(pattern);
+  return (model) => model === pattern || (entry !== undefined && catalog.find(model) === entry);
+}
+
+const genericCapabilities: ModelCapabilities = { family: 'other', images: true, documents: true, reasoning: true, cachePoints: false };
+const claudeCapabilities: ModelCapabilities = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
+
+function toTarget(target: TargetConfig, requested: string, bedrock: GatewayConfig['bedrock'], catalog: ModelCatalog): Target {
+  if (target.provider === 'anthropic') return { provider: 'anthropic', model: target.model ?? requested };
+  if (!bedrock.enabled) throw new GatewayError('GW_MODEL_NOT_FOUND', `model: ${requested} would be served by Bedrock, which is disabled in this gateway's configuration.`);
+  const region = target.region ?? bedrock.region;
+  const wanted = target.model ?? requested;
+  let model: string;
+  let entry = isBedrockModelId(wanted) ? catalog.fromBedrockId(wanted) : catalog.find(wanted);
+  if (isBedrockModelId(wanted)) model = wanted;
+  else {
+    const mapped = entry === undefined ? undefined : bedrockModelId(entry, region);
+    if (mapped === undefined) {
+      throw new GatewayError('GW_MODEL_NOT_FOUND', `model: ${wanted} is not available on AWS Bedrock (the model catalog has no Bedrock id for it; add one under models: in the configuration).`);
+    }
+    model = mapped;
+  }
+  entry ??= catalog.fromBedrockId(model);
+  const claude = stripProfilePrefix(model).startsWith('anthropic.') || (model.startsWith('arn:') && model.includes('anthropic.'));
+  const known = entry?.bedrock;
+  const defaultApi = known?.api ?? (claude ? 'invoke' : 'converse');
+  const api = target.api ?? (defaultApi === 'invoke' ? bedrock.claude_api : defaultApi);
+  return {
+    provider: 'bedrock',
+    model,
+    region,
+    ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
+    api,
+    serviceTier: target.service_tier ?? bedrock.service_tier,
+    capabilities: known?.capabilities ?? (claude ? claudeCapabilities : genericCapabilities),
+    ...(known?.betas === undefined ? {} : { betas: known.betas }),
+    ...(known?.serviceTiers === undefined ? {} : { serviceTiers: known.serviceTiers }),
+  };
+}
+
+export type { RouteConfig };
