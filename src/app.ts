@@ -8,7 +8,11 @@ import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
 import { registerServiceRoutes } from './http/routes/service.ts';
 import type { Clock, IdSource } from './ids.ts';
 import type { Logger } from './logging/logger.ts';
+import type { ModelCatalog } from './config/models.ts';
 import type { AnthropicProvider } from './providers/anthropic/index.ts';
+import type { BedrockProvider } from './providers/bedrock/index.ts';
+import type { UrlFetcher } from './request/url-fetch.ts';
+import type { Resolver } from './routing/resolve.ts';
 import { version } from './version.ts';
 
 /** What the app is built from: everything with I/O or time is passed in. */
@@ -18,6 +22,12 @@ export interface AppDependencies {
   readonly clock: Clock;
   readonly ids: IdSource;
   readonly anthropic: AnthropicProvider;
+  readonly bedrock: BedrockProvider;
+  readonly catalog: ModelCatalog;
+  readonly resolver: Resolver;
+  readonly urlFetcher: UrlFetcher;
+  /** Whether Bedrock can be used (enabled, with credentials found); decides what /v1/models lists. */
+  readonly bedrockAvailable: () => boolean;
   readonly inflight: InflightRequests;
   /** Set while the gateway drains for shutdown. */
   readonly state: { draining: boolean; startedAt: number };

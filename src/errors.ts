@@ -40,6 +40,7 @@ export const errorRegistry = {
   GW_INVALID_USER_ID: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The user id in `/user/{user_id}/…` is empty, too long or has characters outside [A-Za-z0-9._@+-].' },
   GW_MODEL_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'No configured provider serves the requested model (for example a route to Bedrock for a model the catalog cannot map); the message names it.' },
   GW_URL_FETCH_FAILED: { status: 400, type: 'invalid_request_error', retryable: false, description: 'An image or document URL in the request could not be fetched, or is not allowed (private address, too large, wrong type).' },
+  GW_INVALID_QUERY: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A query parameter is invalid (for example `limit` outside 1-1000 on `/v1/models`).' },
   GW_NO_CREDENTIAL: { status: 401, type: 'authentication_error', retryable: false, description: 'The client sent no credential and the gateway has none configured for this upstream.' },
   GW_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true, description: 'The upstream could not be reached (refused, reset, DNS failure, TLS failure).' },
   GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, description: 'The upstream did not answer in time (connect, headers or idle timeout).' },

@@ -4,7 +4,11 @@ import type { GatewayConfig } from './config/schema.ts';
 import { InflightRequests, shutdownError } from './http/inflight.ts';
 import { randomIds, systemClock, type Clock, type IdSource } from './ids.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
+import { createCatalog, type ModelCatalog } from './config/models.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
+import { BedrockProvider } from './providers/bedrock/index.ts';
+import { createUrlFetcher, type UrlFetcher } from './request/url-fetch.ts';
+import { createResolver, type Resolver } from './routing/resolve.ts';
 
 /**
  * Process wiring: configuration -> providers -> app -> listen, and a bounded graceful drain.
@@ -28,14 +32,54 @@ export interface StartOptions {
   readonly logger?: Logger;
 }
 
+/** Everything the app needs that holds connections or configuration-derived tables. */
+export interface GatewayServices {
+  readonly anthropic: AnthropicProvider;
+  readonly bedrock: BedrockProvider;
+  readonly catalog: ModelCatalog;
+  readonly resolver: Resolver;
+  readonly urlFetcher: UrlFetcher;
+  readonly bedrockAvailable: () => boolean;
+  close(): Promise<void>;
+}
+
+export function createServices(config: GatewayConfig, logger: Logger, options: { probeCredentials?: boolean } = {}): GatewayServices {
+  const anthropic = new AnthropicProvider(config.anthropic);
+  const bedrock = new BedrockProvider(config.bedrock);
+  const catalog = createCatalog(undefined, config.models);
+  const resolver = createResolver(config, catalog);
+  const urlFetcher = createUrlFetcher(config.url_fetch);
+  // Bedrock shows in /v1/models once its credentials resolve; the check runs in the background
+  // (the credential chain may probe instance metadata) and never blocks start-up.
+  const explicit = config.bedrock.api_key !== undefined || config.bedrock.access_key_id !== undefined;
+  let available = config.bedrock.enabled && explicit;
+  if (config.bedrock.enabled && !explicit && options.probeCredentials !== false) {
+    void bedrock.transport.checkCredentials().then((found) => {
+      available = found;
+      logger.info({ bedrock: found ? 'available' : 'no AWS credentials found', region: config.bedrock.region, auth: bedrock.transport.authentication }, 'bedrock');
+    });
+  }
+  return {
+    anthropic,
+    bedrock,
+    catalog,
+    resolver,
+    urlFetcher,
+    bedrockAvailable: () => available,
+    async close() {
+      await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close()]);
+    },
+  };
+}
+
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const clock = options.clock ?? systemClock;
   const created = options.logger === undefined ? createLogger(config.log.level) : undefined;
   const logger = options.logger ?? (created as NonNullable<typeof created>).logger;
-  const anthropic = new AnthropicProvider(config.anthropic);
+  const services = createServices(config, logger, { probeCredentials: true });
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: clock.now() };
-  const app = buildApp({ config, logger, clock, ids: options.ids ?? randomIds, anthropic, inflight, state });
+  const app = buildApp({ config, logger, clock, ids: options.ids ?? randomIds, ...services, inflight, state });
   await app.listen({ host: config.server.host, port: config.server.port });
   app.server.headersTimeout = Math.max(60_000, config.server.keep_alive_timeout_ms + 1_000);
   const address = app.server.address();
@@ -62,7 +106,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       }
       app.server.closeAllConnections();
       await closed;
-      await anthropic.close();
+      await services.close();
       logger.info('stopped');
     })();
     return draining;

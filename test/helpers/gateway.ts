@@ -7,8 +7,9 @@ import type { GatewayConfig } from '../../src/config/schema.ts';
 import { InflightRequests } from '../../src/http/inflight.ts';
 import { randomIds, systemClock } from '../../src/ids.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { AnthropicProvider } from '../../src/providers/anthropic/index.ts';
+import { createServices } from '../../src/main.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
+import { FakeBedrock, type FakeBedrockOptions } from '../fakes/bedrock.ts';
 
 /** A gateway app listening on an ephemeral port, its log lines captured for assertions. */
 export interface TestGateway {
@@ -31,10 +32,10 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
     },
   });
   const { logger } = createLogger(config.log.level, sink);
-  const anthropic = new AnthropicProvider(config.anthropic);
+  const services = createServices(config, logger, { probeCredentials: false });
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: Date.now() };
-  const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, anthropic, inflight, state });
+  const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, ...services, inflight, state });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : 0;
@@ -48,7 +49,7 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
     async close() {
       app.server.closeAllConnections();
       await app.close();
-      await anthropic.close();
+      await services.close();
     },
   };
 }
@@ -82,5 +83,43 @@ export function useGatewayWithFake(env: Environment = {}, overrides: Record<stri
     await context.fake.close();
   });
   beforeEach(() => context.fake.reset());
+  return context;
+}
+
+export interface GatewayWithBedrock extends GatewayWithFake {
+  readonly bedrock: FakeBedrock;
+}
+
+/** The AWS keys the fake Bedrock verifies signatures with, as a gateway would read them. */
+export function awsEnvironment(bedrock: FakeBedrock): Environment {
+  return {
+    BEDROCK_ENDPOINT: bedrock.url,
+    AWS_REGION: bedrock.region,
+    AWS_ACCESS_KEY_ID: bedrock.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: bedrock.credentials.secretAccessKey,
+    ...(bedrock.credentials.sessionToken === undefined ? {} : { AWS_SESSION_TOKEN: bedrock.credentials.sessionToken }),
+  };
+}
+
+/**
+ * For a test file: fake Anthropic, fake Bedrock (verifying SigV4 with the keys the gateway is
+ * given), and a gateway in front of both; the fakes are reset before each test.
+ */
+export function useGatewayWithBedrock(env: Environment = {}, overrides: Record<string, unknown> = {}, options: FakeBedrockOptions = {}): GatewayWithBedrock {
+  const context = {} as { fake: FakeAnthropic; bedrock: FakeBedrock; gateway: TestGateway };
+  beforeAll(async () => {
+    context.fake = await FakeAnthropic.start();
+    context.bedrock = await FakeBedrock.start(options);
+    context.gateway = await startTestGateway({ ANTHROPIC_API_BASE: context.fake.url, ...awsEnvironment(context.bedrock), ...env }, overrides);
+  });
+  afterAll(async () => {
+    await context.gateway.close();
+    await context.bedrock.close();
+    await context.fake.close();
+  });
+  beforeEach(() => {
+    context.fake.reset();
+    context.bedrock.reset();
+  });
   return context;
 }

@@ -6,11 +6,16 @@ import { writeErrorResponse } from '../error-response.ts';
 import { shutdownError } from '../inflight.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
+import { parseBody, serveBedrockCountTokens, serveBedrockMessages } from '../serve-bedrock.ts';
+import type { Target } from '../../routing/resolve.ts';
+import type { BedrockTarget } from '../../providers/bedrock/index.ts';
+import { bedrockModel, listModels } from './models.ts';
 
 /**
  * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
  * `/v1/models/{id}`, registered at the root and under `/user/{user_id}` (seed 000's per-user
- * base URL). Each request is forwarded to Anthropic and relayed byte for byte.
+ * base URL). The model picks the target: Anthropic requests are relayed byte for byte; Bedrock
+ * ones are translated (serve-bedrock.ts). The routing issue turns the first target into a chain.
  */
 
 const USER_ID = /^[A-Za-z0-9._@+-]{1,128}$/;
@@ -64,9 +69,17 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
     : undefined;
   const target = upstreamTarget(request.url, userId);
+  if (endpoint.method === 'GET' && deps.bedrockAvailable() && (await answerModels(request, reply, deps))) return;
+  // The first target serves; falling back along the list is the routing layer's job (issue 4).
+  const chosen: Target = routing === undefined ? { provider: 'anthropic', model: '' } : (deps.resolver.resolve(routing.model)[0] as Target);
+  // Parsed before the hijack, so a bad body is an ordinary error response.
+  const body = chosen.provider === 'bedrock' ? await parseBody(request, deps) : undefined;
 
   reply.hijack();
-  const result = await proxy(request, reply.raw, endpoint, target, routing, deps);
+  const result =
+    chosen.provider === 'bedrock' && routing !== undefined && body !== undefined
+      ? await proxyBedrock(request, reply.raw, endpoint, chosen, body, routing, deps)
+      : await proxy(request, reply.raw, endpoint, target, routing, deps);
   const { outcome, failure } = result;
   if (failure?.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: failure.cause }, 'unhandled error');
   const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -81,6 +94,11 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
       status: outcome?.status ?? failure?.status ?? 499,
       end: outcome?.end ?? (failure === undefined ? 'client_abort' : 'gateway_error'),
       error_code: failure?.code,
+      provider: chosen.provider,
+      upstream_model: chosen.provider === 'bedrock' ? chosen.model : undefined,
+      service_tier: result.serviceTier,
+      dropped_betas: result.droppedBetas !== undefined && result.droppedBetas.length > 0 ? result.droppedBetas : undefined,
+      removed_fields: result.removed !== undefined && result.removed.length > 0 ? result.removed : undefined,
       upstream_request_id: result.upstreamRequestId,
       duration_ms: round(deps.clock.monotonic() - startedAt),
       ttfb_ms: outcome?.firstByteAt === undefined ? undefined : round(outcome.firstByteAt - startedAt),
@@ -89,10 +107,70 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   );
 }
 
+/** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */
+async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies): Promise<boolean> {
+  const modelId = (request.params as { modelId?: string }).modelId;
+  const headers = { 'x-gateway-request-id': request.id };
+  if (modelId !== undefined) {
+    const model = bedrockModel(modelId, deps);
+    if (model === undefined) return false;
+    await reply.headers(headers).send(model);
+    return true;
+  }
+  const controller = new AbortController();
+  const onClose = () => controller.abort();
+  reply.raw.on('close', onClose);
+  try {
+    await reply.headers(headers).send(await listModels(request, deps, controller.signal));
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+  return true;
+}
+
 interface ProxyResult {
   readonly outcome?: RelayOutcome;
   readonly failure?: GatewayError;
   readonly upstreamRequestId?: string;
+  readonly serviceTier?: string;
+  readonly droppedBetas?: readonly string[];
+  readonly removed?: readonly string[];
+}
+
+/** Serves a Messages or count_tokens request from Bedrock, answering every failure too. */
+async function proxyBedrock(
+  request: FastifyRequest,
+  response: ServerResponse,
+  endpoint: Endpoint,
+  target: BedrockTarget,
+  body: Record<string, unknown>,
+  routing: MessageRouting,
+  deps: AppDependencies,
+): Promise<ProxyResult> {
+  const inflight = deps.inflight.track();
+  const onClose = () => {
+    if (!response.writableFinished) inflight.abort();
+  };
+  response.on('close', onClose);
+  try {
+    const common = { request, response, body, target, requestedModel: routing.model, signal: inflight.signal, termination: () => inflight.termination() };
+    const served = endpoint.route === '/v1/messages/count_tokens' ? await serveBedrockCountTokens(common, deps) : await serveBedrockMessages({ ...common, stream: routing.stream }, deps);
+    const result = served.result;
+    return {
+      outcome: served.outcome,
+      ...(served.outcome.error === undefined ? {} : { failure: served.outcome.error }),
+      ...(result?.upstreamRequestId === undefined ? {} : { upstreamRequestId: result.upstreamRequestId }),
+      ...(result === undefined ? {} : { serviceTier: result.serviceTier, droppedBetas: result.droppedBetas, removed: result.removed }),
+    };
+  } catch (error) {
+    const failure = toFailure(error, inflight.termination());
+    if (failure !== undefined) writeErrorResponse(response, failure, request.id);
+    else response.destroy();
+    return failure === undefined ? {} : { failure, ...(failure.upstreamRequestId === undefined ? {} : { upstreamRequestId: failure.upstreamRequestId }) };
+  } finally {
+    response.off('close', onClose);
+    inflight.done();
+  }
 }
 
 /** Sends the request upstream and relays the answer; every failure is answered here too. */
@@ -149,6 +227,6 @@ function toFailure(error: unknown, termination: GatewayError | undefined): Gatew
   if (termination !== undefined) return termination;
   if (error instanceof PreCommitFailure) return error.error;
   if (isGatewayError(error)) return error;
-  if ((error as { name?: string }).name === 'AbortError') return undefined;
+  if ((error as { name?: string }).name === 'AbortError' || (error as { code?: string }).code === 'UND_ERR_ABORTED') return undefined;
   return new GatewayError('GW_INTERNAL', 'The gateway failed to handle the request.', { cause: error });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultInvokeBetaPolicy, filterBetas } from './betas.ts';
+import { defaultConverseBetaPolicy, defaultInvokeBetaPolicy, filterBetas } from './betas.ts';
 
 describe('filterBetas', () => {
   it('keeps allowed betas, maps advanced-tool-use and drops the rest (Claude Code 2.1.197 list)', () => {
@@ -30,5 +30,25 @@ describe('filterBetas', () => {
 
   it.each([[undefined], [''], [' , ,']])('is empty for %j', (header) => {
     expect(filterBetas(header, defaultInvokeBetaPolicy)).toEqual({ kept: [], dropped: [] });
+  });
+});
+
+describe('defaultConverseBetaPolicy', () => {
+  it('keeps only the betas Claude takes through Converse, with no mappings', () => {
+    const header =
+      'claude-code-20250219,context-1m-2025-08-07,interleaved-thinking-2025-05-14,context-management-2025-06-27,advanced-tool-use-2025-11-20,effort-2025-11-24,fine-grained-tool-streaming-2025-05-14,structured-outputs-2025-11-13,computer-use-2025-01-24,computer-use-2025-11-24,thinking-binding-controls-2026-08-01,thinking-display-updates-2026-08-18,tool-search-tool-2025-10-19';
+    expect(filterBetas(header, defaultConverseBetaPolicy)).toEqual({
+      kept: [
+        'context-1m-2025-08-07',
+        'effort-2025-11-24',
+        'fine-grained-tool-streaming-2025-05-14',
+        'structured-outputs-2025-11-13',
+        'computer-use-2025-01-24',
+        'computer-use-2025-11-24',
+        'thinking-binding-controls-2026-08-01',
+        'thinking-display-updates-2026-08-18',
+      ],
+      dropped: ['claude-code-20250219', 'interleaved-thinking-2025-05-14', 'context-management-2025-06-27', 'advanced-tool-use-2025-11-20', 'tool-search-tool-2025-10-19'],
+    });
   });
 });

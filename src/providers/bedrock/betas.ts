@@ -33,6 +33,24 @@ export const defaultInvokeBetaPolicy: BetaPolicy = {
   map: new Map([['advanced-tool-use-2025-11-20', ['tool-examples-2025-10-29', 'tool-search-tool-2025-10-19']]]),
 };
 
+/**
+ * The betas Claude accepts through Converse's `additionalModelRequestFields.anthropic_beta`
+ * (protocols.md §4.1, LiteLLM's Converse list [OBS]): narrower than InvokeModel's.
+ */
+export const defaultConverseBetaPolicy: BetaPolicy = {
+  allow: new Set([
+    'computer-use-2025-01-24',
+    'computer-use-2025-11-24',
+    'context-1m-2025-08-07',
+    'effort-2025-11-24',
+    'fine-grained-tool-streaming-2025-05-14',
+    'structured-outputs-2025-11-13',
+    'thinking-binding-controls-2026-08-01',
+    'thinking-display-updates-2026-08-18',
+  ]),
+  map: new Map(),
+};
+
 export interface FilteredBetas {
   /** What goes into the body as `anthropic_beta`, in first-seen order, without duplicates. */
   readonly kept: string[];

@@ -22,7 +22,14 @@ export async function* eventStreamToSse(body: AsyncIterable<Uint8Array>, transla
   try {
     for await (const chunk of body) {
       let out = '';
-      for (const frame of decoder.push(chunk)) out += translator.push(frame);
+      try {
+        for (const frame of decoder.push(chunk)) out += translator.push(frame);
+      } catch (error) {
+        // Events translated before the failure in the same chunk still go out first, so the
+        // commit point is the first event whatever the chunk boundaries.
+        if (out !== '') yield out;
+        throw error;
+      }
       if (out !== '') yield out;
     }
     decoder.end();

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { createCatalog } from '../config/models.ts';
+import { configSchema } from '../config/schema.ts';
+import { GatewayError } from '../errors.ts';
+import { createResolver } from './resolve.ts';
+
+function resolver(config: Record<string, unknown> = {}) {
+  const parsed = configSchema.parse(config);
+  return createResolver(parsed, createCatalog(undefined, parsed.models));
+}
+
+const claude = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
+
+describe('createResolver', () => {
+  it('sends Anthropic ids to Anthropic when nothing is configured', () => {
+    expect(resolver().resolve('claude-sonnet-5-5')).toEqual([{ provider: 'anthropic', model: 'claude-sonnet-5-5' }]);
+    expect(resolver().resolve('claude-from-the-future-9')).toEqual([{ provider: 'anthropic', model: 'claude-from-the-future-9' }]);
+  });
+
+  it('sends a Bedrock id straight to Bedrock, as it is, with the catalog capabilities', () => {
+    expect(resolver({ bedrock: { region: 'eu-west-1' } }).resolve('us.anthropic.claude-haiku-4-5-20251001-v1:0')).toEqual([
+      { provider: 'bedrock', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'eu-west-1', api: 'invoke', serviceTier: 'default', capabilities: claude },
+    ]);
+    expect(resolver().resolve('qwen.qwen3-coder-480b-a35b-v1:0')).toEqual([
+      { provider: 'bedrock', model: 'qwen.qwen3-coder-480b-a35b-v1:0', region: 'us-east-1', api: 'converse', serviceTier: 'default', capabilities: { family: 'other', images: false, documents: false, reasoning: false, cachePoints: false } },
+    ]);
+  });
+
+  it('serves an unknown Bedrock model through Converse with permissive capabilities (Bedrock decides)', () => {
+    expect(resolver().resolve('amazon.nova-9-ultra-v1:0')[0]).toMatchObject({ provider: 'bedrock', model: 'amazon.nova-9-ultra-v1:0', api: 'converse', capabilities: { family: 'other', images: true, cachePoints: false } });
+  });
+
+  it('maps a routed Anthropic id to the inference profile of the target region', () => {
+    const routes = [{ match: 'claude-sonnet-*', targets: [{ provider: 'bedrock', region: 'eu-central-1', service_tier: 'flex' }] }];
+    expect(resolver({ routes }).resolve('claude-sonnet-4-5')).toEqual([
+      { provider: 'bedrock', model: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'eu-central-1', api: 'invoke', serviceTier: 'flex', capabilities: claude },
+    ]);
+    expect(resolver({ routes }).resolve('claude-sonnet-5-5')[0]).toMatchObject({ model: 'global.anthropic.claude-sonnet-5-5' });
+    expect(resolver({ routes }).resolve('claude-opus-5-5')).toEqual([{ provider: 'anthropic', model: 'claude-opus-5-5' }]);
+  });
+
+  it('matches a route by catalog alias, and `default` matches everything', () => {
+    const routes = [
+      { match: 'claude-haiku-4-5-20251001', targets: [{ provider: 'bedrock', api: 'converse' }] },
+      { match: 'default', targets: [{ provider: 'anthropic' }, { provider: 'bedrock' }] },
+    ];
+    expect(resolver({ routes }).resolve('claude-haiku-4-5')[0]).toMatchObject({ provider: 'bedrock', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', api: 'converse' });
+    expect(resolver({ routes }).resolve('claude-opus-4-7').map((target) => target.provider)).toEqual(['anthropic', 'bedrock']);
+  });
+
+  it('uses the configured Claude API and a configured model mapping', () => {
+    const config = {
+      bedrock: { claude_api: 'messages' },
+      models: [{ id: 'team-coder', bedrock: { id: 'qwen.qwen3-coder-480b-a35b-v1:0' } }],
+      routes: [{ match: 'team-coder', targets: [{ provider: 'bedrock' }] }, { match: 'claude-opus-4-7', targets: [{ provider: 'bedrock' }] }],
+    };
+    expect(resolver(config).resolve('claude-opus-4-7')[0]).toMatchObject({ model: 'us.anthropic.claude-opus-4-7', api: 'messages' });
+    expect(resolver(config).resolve('team-coder')[0]).toMatchObject({ model: 'qwen.qwen3-coder-480b-a35b-v1:0', api: 'converse', capabilities: { family: 'other', images: false } });
+  });
+
+  it('is a 404 naming the model when Bedrock cannot serve it, never a substitute', () => {
+    const routes = [{ match: 'claude-*', targets: [{ provider: 'bedrock' }] }];
+    expect(() => resolver({ routes }).resolve('claude-mythos-5')).toThrow(GatewayError);
+    expect(() => resolver({ routes }).resolve('claude-mythos-5')).toThrow(/claude-mythos-5 is not available on AWS Bedrock/);
+    expect(() => resolver({ bedrock: { enabled: false } }).resolve('qwen.qwen3-32b-v1:0')).toThrow(/disabled/);
+  });
+});
