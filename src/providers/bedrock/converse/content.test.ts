@@ -142,6 +142,8 @@ describe('toConverseContent', () => {
     [{ type: 'web_search_tool_result', tool_use_id: 'srvtoolu_1', content: [] }, "messages.1.content.0: web_search_tool_result blocks have no Bedrock Converse equivalent (server tools, MCP and containers run only on Anthropic's API)."],
     [{ type: 'container_upload', file_id: 'file_1' }, "messages.1.content.0: container_upload blocks have no Bedrock Converse equivalent (server tools, MCP and containers run only on Anthropic's API)."],
     [{ type: 'mcp_tool_use', id: 'mcptoolu_1', name: 'x', server_name: 's', input: {} }, "messages.1.content.0: mcp_tool_use blocks have no Bedrock Converse equivalent (server tools, MCP and containers run only on Anthropic's API)."],
+    [{ type: 'mcp_future_block', id: 'x' }, "messages.1.content.0: mcp_future_block blocks have no Bedrock Converse equivalent (server tools, MCP and containers run only on Anthropic's API)."],
+    [{ type: 'web_crawl_tool_result', tool_use_id: 'srvtoolu_1' }, "messages.1.content.0: web_crawl_tool_result blocks have no Bedrock Converse equivalent (server tools, MCP and containers run only on Anthropic's API)."],
     [{ type: 'hologram', data: 'x' }, 'messages.1.content.0: the content block type "hologram" is not supported on Bedrock Converse.'],
     [{ type: 'tool_use', id: 'toolu_1', name: 'mcp__server.tool', input: {} }, 'messages.1.content.0.name: the tool name "mcp__server.tool" does not match ^[a-zA-Z0-9_-]{1,64}$, which Bedrock Converse requires.'],
     [{ type: 'tool_result', tool_use_id: 'toolu_1', content: [{ type: 'tool_reference', tool_name: 'x' }] }, 'messages.1.content.0.content.0: "tool_reference" blocks inside a tool result are not supported on Bedrock Converse.'],

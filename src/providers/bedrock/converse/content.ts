@@ -11,7 +11,7 @@ import { isRecord } from './values.ts';
 
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 
-/** Block types that exist only on Anthropic's own API. */
+/** Block types that exist only on Anthropic's own API (also any `mcp_*` and `*_tool_result`). */
 const anthropicOnlyBlocks: ReadonlySet<string> = new Set([
   'server_tool_use',
   'web_search_tool_result',
@@ -63,7 +63,7 @@ function convertBlock(block: Record<string, unknown>, path: string, context: Con
     case 'redacted_thinking':
       return toConverseReasoning(block, path, context);
     default:
-      if (typeof block.type === 'string' && anthropicOnlyBlocks.has(block.type)) {
+      if (typeof block.type === 'string' && (anthropicOnlyBlocks.has(block.type) || block.type.startsWith('mcp_') || block.type.endsWith('_tool_result'))) {
         throw unsupported(path, `${block.type} blocks have no Bedrock Converse equivalent (server tools, MCP and containers run only on Anthropic's API).`);
       }
       throw unsupported(path, `the content block type ${JSON.stringify(block.type)} is not supported on Bedrock Converse.`);

@@ -132,6 +132,15 @@ describe('toConverseRequest', () => {
     });
   });
 
+  it('prefers output_config.format over the older output_format, listing the latter', () => {
+    const result = convert({ messages: [{ role: 'user', content: 'Hi' }], output_config: { format: { type: 'json_schema', schema: { type: 'object' } } }, output_format: { type: 'json_schema', schema: { type: 'array' } } }, genericConverseProfile);
+    expect(result).toEqual({
+      body: { messages: [{ role: 'user', content: [{ text: 'Hi' }] }], outputConfig: { textFormat: { type: 'json_schema', structure: { jsonSchema: { schema: '{"type":"object"}' } } } } },
+      droppedBetas: [],
+      removed: ['output_format'],
+    });
+  });
+
   it('sends a plain user_id as requestMetadata and drops other metadata (listed)', () => {
     expect(convert({ messages: [{ role: 'user', content: 'Hi' }], metadata: { user_id: 'user-42@example.com', team: 'x' } }, genericConverseProfile)).toEqual({
       body: { messages: [{ role: 'user', content: [{ text: 'Hi' }] }], requestMetadata: { user_id: 'user-42@example.com' } },

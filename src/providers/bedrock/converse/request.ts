@@ -127,7 +127,9 @@ function toOutputConfig(request: Record<string, unknown>, context: ConversionCon
   const config: Record<string, unknown> = {};
   for (const key of Object.keys(outputConfig)) if (key !== 'effort' && key !== 'format') context.removed.push(`output_config.${key}`);
   if (outputConfig.effort !== undefined && outputConfig.effort !== null) config.effort = outputConfig.effort;
-  const [format, path] = outputConfig.format !== undefined && outputConfig.format !== null ? [outputConfig.format, 'output_config.format'] : [request.output_format, 'output_format'];
+  const hasFormat = outputConfig.format !== undefined && outputConfig.format !== null;
+  if (hasFormat && request.output_format !== undefined && request.output_format !== null) context.removed.push('output_format');
+  const [format, path] = hasFormat ? [outputConfig.format, 'output_config.format'] : [request.output_format, 'output_format'];
   if (format === undefined || format === null) return config;
   if (!isRecord(format) || format.type !== 'json_schema' || !isRecord(format.schema)) throw unsupported(path, 'Bedrock Converse takes only {type:"json_schema", schema} output formats.');
   config.textFormat = { type: 'json_schema', structure: { jsonSchema: { schema: JSON.stringify(format.schema) } } };

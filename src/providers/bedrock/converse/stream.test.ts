@@ -46,6 +46,18 @@ describe('ConverseStreamToAnthropic', () => {
     ]);
   });
 
+  it('emits each event as soon as the frame that completes it arrives', () => {
+    const machine = new ConverseStreamToAnthropic(context);
+    const toolStart = event('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 'tooluse_1', name: 'get_weather' } } });
+    const toolDelta = event('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{"city":"Paris"}' } } });
+    expect([start, toolStart, toolDelta, stop(0)].map((frame) => machine.push(frame))).toEqual([
+      [messageStart],
+      [{ type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'tooluse_1', name: 'get_weather', input: {} } }],
+      [{ type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '{"city":"Paris"}' } }],
+      [{ type: 'content_block_stop', index: 0 }],
+    ]);
+  });
+
   it('emits redacted reasoning as one whole block and ignores its contentBlockStop', () => {
     const frames = [start, event('contentBlockDelta', { contentBlockIndex: 3, delta: { reasoningContent: { redactedContent: 'EmwK' } } }), stop(3), text(4, 'x'), messageStop('end_turn'), metadata()];
     expect(run(frames).slice(1, 6)).toEqual([

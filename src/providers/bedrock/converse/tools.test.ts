@@ -23,7 +23,7 @@ describe('toConverseToolConfig', () => {
   it('maps custom tools with strict and a cache point, listing fields Converse lacks', () => {
     const tools = [
       { ...weather, type: 'custom', strict: true, input_examples: [{ city: 'Paris' }], defer_loading: false, eager_input_streaming: null },
-      { name: 'get_time', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } },
+      { name: 'get_time', description: '', input_schema: { type: 'object' }, cache_control: { type: 'ephemeral' } },
     ];
     expect(convert({ tools })).toEqual({
       toolConfig: {

@@ -41,7 +41,7 @@ function toConverseTool(tool: unknown, path: string, context: ConversionContext)
   if (!TOOL_NAME_PATTERN.test(name)) throw unsupported(`${path}.name`, `the tool name ${JSON.stringify(name)} does not match ^[a-zA-Z0-9_-]{1,64}$, which Bedrock Converse requires.`);
   if (!isRecord(tool.input_schema)) throw unsupported(`${path}.input_schema`, 'expected a JSON Schema object.');
   const toolSpec: Record<string, unknown> = { name };
-  if (typeof tool.description === 'string') toolSpec.description = tool.description;
+  if (typeof tool.description === 'string' && tool.description !== '') toolSpec.description = tool.description;
   toolSpec.inputSchema = { json: tool.input_schema };
   if (typeof tool.strict === 'boolean') toolSpec.strict = tool.strict;
   for (const [key, value] of Object.entries(tool)) {
