@@ -60,6 +60,66 @@ describe('loadConfig', () => {
     expect(config.log.level).toBe('debug');
   });
 
+  it('reads the Bedrock variables of the seeds, BEDROCK_REGION winning over AWS_REGION', () => {
+    const config = loadConfig({
+      env: {
+        AWS_REGION: 'us-east-1',
+        BEDROCK_REGION: 'us-west-2',
+        BEDROCK_ENDPOINT: 'http://127.0.0.1:9000/',
+        AWS_ACCESS_KEY_ID: 'AKIDENV',
+        AWS_SECRET_ACCESS_KEY: 'secret-env',
+        AWS_SESSION_TOKEN: 'token-env',
+        AWS_PROFILE: 'dev',
+        BEDROCK_CROSS_ACCOUNT_ROLE_ARN: 'arn:aws:iam::123456789012:role/BedrockAccessRole',
+        DEFAULT_SERVICE_TIER: 'flex',
+        BEDROCK_CLAUDE_API: 'messages',
+        BEDROCK_TIMEOUT: '1800',
+        URL_FETCH_ENABLED: 'yes',
+      },
+    });
+    expect(config.bedrock).toMatchObject({
+      region: 'us-west-2',
+      endpoint: 'http://127.0.0.1:9000',
+      access_key_id: 'AKIDENV',
+      secret_access_key: 'secret-env',
+      session_token: 'token-env',
+      profile: 'dev',
+      cross_account_role_arn: 'arn:aws:iam::123456789012:role/BedrockAccessRole',
+      service_tier: 'flex',
+      claude_api: 'messages',
+      idle_timeout_ms: 1_800_000,
+      headers_timeout_ms: 1_800_000,
+    });
+    expect(config.url_fetch.enabled).toBe(true);
+    expect(loadConfig({ env: { AWS_DEFAULT_REGION: 'eu-west-1' } }).bedrock.region).toBe('eu-west-1');
+    expect(loadConfig({ env: { URL_FETCH_ENABLED: 'false' } }).url_fetch.enabled).toBe(false);
+  });
+
+  it('reports bad Bedrock settings by path', () => {
+    const problems = problemsOf(() =>
+      loadConfig({ env: { AWS_REGION: 'mars', DEFAULT_SERVICE_TIER: 'gold', BEDROCK_CROSS_ACCOUNT_ROLE_ARN: 'role', URL_FETCH_ENABLED: 'maybe' } }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^bedrock\.region: must be an AWS region .*AWS_REGION\)$/),
+        expect.stringMatching(/^bedrock\.service_tier: .*DEFAULT_SERVICE_TIER\)$/),
+        expect.stringMatching(/^bedrock\.cross_account_role_arn: must be an IAM role ARN/),
+        expect.stringMatching(/^url_fetch\.enabled: .*URL_FETCH_ENABLED\)$/),
+      ]),
+    );
+    expect(problemsOf(() => loadConfig({ env: { AWS_ACCESS_KEY_ID: 'AKID' } }))).toEqual(['bedrock.secret_access_key: access_key_id and secret_access_key must be set together']);
+  });
+
+  it('loads routes and model overrides from the file', () => {
+    const readFile = files({
+      'r.yaml': 'routes:\n  - match: claude-sonnet-*\n    targets:\n      - provider: bedrock\n        region: eu-west-1\nmodels:\n  - id: team-coder\n    bedrock: { id: qwen.qwen3-coder-480b-a35b-v1:0 }\n',
+    });
+    const config = loadConfig({ configFile: 'r.yaml', readFile });
+    expect(config.routes).toEqual([{ match: 'claude-sonnet-*', targets: [{ provider: 'bedrock', region: 'eu-west-1' }] }]);
+    expect(config.models).toEqual([{ id: 'team-coder', bedrock: { id: 'qwen.qwen3-coder-480b-a35b-v1:0' } }]);
+    expect(problemsOf(() => loadConfig({ configFile: 'x.yaml', readFile: files({ 'x.yaml': 'routes:\n  - match: x\n    targets: []\n' }) }))[0]).toMatch(/^routes\.0\.targets: /);
+  });
+
   it('prefers PORT over PROXY_PORT', () => {
     expect(loadConfig({ env: { PORT: '1', PROXY_PORT: '2' } }).server.port).toBe(1);
   });
@@ -93,7 +153,17 @@ describe('loadConfig', () => {
 
 describe('redactConfig', () => {
   it('replaces every secret and nothing else', () => {
-    const config = loadConfig({ env: { ANTHROPIC_API_KEY: 'sk-canary-1', CLAUDE_CODE_OAUTH_TOKEN: 'sk-canary-2', ANTHROPIC_AUTH_TOKEN: 'sk-canary-3' } });
+    const config = loadConfig({
+      env: {
+        ANTHROPIC_API_KEY: 'sk-canary-1',
+        CLAUDE_CODE_OAUTH_TOKEN: 'sk-canary-2',
+        ANTHROPIC_AUTH_TOKEN: 'sk-canary-3',
+        AWS_BEARER_TOKEN_BEDROCK: 'sk-canary-4',
+        AWS_ACCESS_KEY_ID: 'sk-canary-5',
+        AWS_SECRET_ACCESS_KEY: 'sk-canary-6',
+        AWS_SESSION_TOKEN: 'sk-canary-7',
+      },
+    });
     const shown = JSON.stringify(redactConfig(config));
     expect(shown).not.toContain('sk-canary');
     expect(shown).toContain('"api_key":"[redacted]"');

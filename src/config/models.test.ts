@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { modelCatalog } from './model-catalog.ts';
-import { bedrockModelId, createCatalog, geoPrefixForRegion, stripProfilePrefix } from './models.ts';
+import { bedrockModelId, createCatalog, geoPrefixForRegion, isBedrockModelId, stripProfilePrefix } from './models.ts';
 
 const catalog = createCatalog();
 
@@ -80,5 +80,57 @@ describe('model catalog', () => {
     ['usx.anthropic.y', 'usx.anthropic.y'],
   ])('strips the profile prefix of %s', (id, base) => {
     expect(stripProfilePrefix(id)).toBe(base);
+  });
+
+  it.each([
+    ['us.anthropic.claude-haiku-4-5-20251001-v1:0', true],
+    ['anthropic.claude-opus-4-7', true],
+    ['qwen.qwen3-coder-480b-a35b-v1:0', true],
+    ['global.amazon.nova-2-lite-v1:0', true],
+    ['arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0', true],
+    ['claude-sonnet-4-5', false],
+    ['gpt-4.1', false],
+    ['anthropic.', false],
+    ['us.', false],
+    ['qwen.qwen3 coder', false],
+  ])('recognises %s as a Bedrock id: %s', (id, expected) => {
+    expect(isBedrockModelId(id)).toBe(expected);
+  });
+
+  it('merges configuration over the built-in entries by id, and adds new ones', () => {
+    const merged = createCatalog(undefined, [
+      { id: 'claude-haiku-5-5', bedrock: { id: 'anthropic.claude-haiku-5-5', profiles: ['us', 'global'], service_tiers: ['default', 'flex'] }, pricing: { input: 2, output: 8 } },
+      { id: 'team-coder', aliases: ['coder'], bedrock: { id: 'us.qwen.qwen3-coder-480b-a35b-v1:0', images: true } },
+    ]);
+    expect(merged.find('claude-haiku-5-5')).toEqual({
+      id: 'claude-haiku-5-5',
+      aliases: [],
+      displayName: 'Claude Haiku 5.5',
+      status: 'active',
+      pricing: { input: 2, output: 8 },
+      bedrock: {
+        baseId: 'anthropic.claude-haiku-5-5',
+        profiles: ['us', 'global'],
+        verified: false,
+        api: 'invoke',
+        capabilities: { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' },
+        serviceTiers: ['default', 'flex'],
+      },
+    });
+    expect(merged.find('coder')?.bedrock).toEqual({
+      baseId: 'qwen.qwen3-coder-480b-a35b-v1:0',
+      profiles: [],
+      verified: false,
+      api: 'converse',
+      capabilities: { family: 'other', images: true, documents: false, reasoning: false, cachePoints: false },
+    });
+    expect(merged.entries).toHaveLength(modelCatalog.length + 1);
+  });
+
+  it('prices every Claude model it maps, with Anthropic cache multipliers', () => {
+    for (const entry of modelCatalog.filter((candidate) => candidate.bedrock?.capabilities.family === 'claude')) {
+      expect(entry.pricing).toBeDefined();
+      if (entry.pricing !== undefined) expect(entry.pricing.cache_read).toBeCloseTo(entry.pricing.input / 10);
+    }
   });
 });
