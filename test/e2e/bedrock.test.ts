@@ -1,11 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accumulate } from '../../src/anthropic/accumulate.ts';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
 import { bedrockException, converseScenario, invokeScenario, type RecordedBedrockRequest } from '../fakes/bedrock.ts';
 import { loadScenario } from '../fakes/anthropic.ts';
 import { loadExpectedMessage } from '../fixtures/bedrock/converse.ts';
-import { awsEnvironment, startTestGateway, useGatewayWithBedrock } from '../helpers/gateway.ts';
+import { awsEnvironment, startTestGateway, useGatewayWithBedrock, type TestGateway } from '../helpers/gateway.ts';
 
 /**
  * Bedrock end to end: the official SDK talks to the gateway, the gateway to a fake Bedrock that
@@ -24,6 +24,17 @@ function plain(message: object): Record<string, unknown> {
 
 const claudeOnBedrock = 'us.anthropic.claude-haiku-4-5-20251001-v1:0';
 const qwen = 'qwen.qwen3-coder-480b-a35b-v1:0';
+
+/** Claude through Converse instead of InvokeModel: a second gateway whose route asks for it. */
+let converseGateway: TestGateway | undefined;
+beforeAll(async () => {
+  converseGateway = await startTestGateway(awsEnvironment(context.bedrock), { routes: [{ match: '*anthropic.claude-*', targets: [{ provider: 'bedrock', api: 'converse' }] }] });
+});
+afterAll(async () => converseGateway?.close());
+
+function converseClient(): Anthropic {
+  return new Anthropic({ apiKey: 'sk-ant-api03-client-secret', baseURL: converseGateway?.url ?? '', maxRetries: 0 });
+}
 
 function client(): Anthropic {
   return new Anthropic({ apiKey: 'sk-ant-api03-client-secret', baseURL: context.gateway.url, maxRetries: 0 });
@@ -111,6 +122,27 @@ describe('any model through Converse', () => {
     expect(plain(streamed)).toEqual(plain({ ...created, id: streamed.id }));
     expect(streamed.usage).toMatchObject({ input_tokens: 25, output_tokens: 9, cache_read_input_tokens: 1025 });
   });
+
+  it.each(['text', 'tool-use', 'parallel-tools', 'thinking', 'redacted-thinking', 'max-tokens', 'guardrail', 'cache', 'stop-sequence'])(
+    'the %s scenario: SDK stream().finalMessage() and create() both give the expected message',
+    async (scenario) => {
+      const model = scenario.includes('thinking') ? 'us.anthropic.claude-sonnet-4-5-20250929-v1:0' : qwen;
+      const route = { model, max_tokens: 256, messages: [{ role: 'user' as const, content: 'Go' }], tools };
+      context.bedrock.enqueue(converseScenario(scenario, true, { chunking: 5 }), converseScenario(scenario, false));
+      const gateway = model === qwen ? client() : converseClient();
+      const streamed = await gateway.messages.stream(route).finalMessage();
+      expect(context.bedrock.requests[0]?.operation).toBe('converse-stream');
+      const created = await gateway.messages.create(route);
+      expect(context.bedrock.requests[1]?.operation).toBe('converse');
+      // The SDK's stream helper copies only the token counters from message_delta's usage, not the
+      // cache_creation breakdown (Converse reports usage only at the end, so it cannot be in
+      // message_start): the events carry it (scenarios.test.ts), the SDK's final message does not.
+      const expectedStreamed = plain(loadExpectedMessage(scenario, model, streamed.id));
+      delete (expectedStreamed.usage as Record<string, unknown>).cache_creation;
+      expect(plain(streamed)).toEqual(expectedStreamed);
+      expect(plain(created)).toEqual(plain(loadExpectedMessage(scenario, model, created.id)));
+    },
+  );
 
   it('sends a tool-use round trip in Converse form', async () => {
     await client().messages.create({
