@@ -1,6 +1,6 @@
 import { defaultConverseBetaPolicy, filterBetas, type BetaPolicy } from '../betas.ts';
 import { checkCachePointLimit, newConversionContext, unsupported, type ConversionContext } from './context.ts';
-import { addAutomaticCachePoint, toConverseMessages } from './messages.ts';
+import { addAutomaticCachePoint, liftSystemMessages, toConverseMessages } from './messages.ts';
 import type { ConverseModelProfile } from './profile.ts';
 import { toConverseSystem } from './system.ts';
 import { toConverseToolConfig } from './tools.ts';
@@ -62,9 +62,10 @@ export function toConverseRequest(request: Record<string, unknown>, options: Con
   const context = newConversionContext(options.profile);
   for (const key of Object.keys(request)) if (!mappedFields.has(key)) context.removed.push(key);
   const body: Record<string, unknown> = {};
-  const system = toConverseSystem(request.system, context);
+  const conversation = liftSystemMessages(request.system, request.messages, context);
+  const system = toConverseSystem(conversation.system, context);
   if (system.length > 0) body.system = system;
-  const messages = toConverseMessages(request.messages, context);
+  const messages = toConverseMessages(conversation.messages, context);
   addAutomaticCachePoint(messages, request.cache_control, context);
   body.messages = messages;
   const toolConfig = toConverseToolConfig(request, messages, context);
