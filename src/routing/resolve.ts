@@ -45,7 +45,11 @@ const genericCapabilities: ModelCapabilities = { family: 'other', images: true, 
 const claudeCapabilities: ModelCapabilities = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
 
 function toTarget(target: TargetConfig, requested: string, bedrock: GatewayConfig['bedrock'], catalog: ModelCatalog): Target {
-  if (target.provider === 'anthropic') return { provider: 'anthropic', model: target.model ?? requested };
+  if (target.provider === 'anthropic') {
+    // A Bedrock-form Claude id goes to Anthropic under its Anthropic id.
+    const normalised = isBedrockModelId(requested) ? catalog.fromBedrockId(requested)?.id : undefined;
+    return { provider: 'anthropic', model: target.model ?? normalised ?? requested };
+  }
   if (!bedrock.enabled) throw new GatewayError('GW_MODEL_NOT_FOUND', `model: ${requested} would be served by Bedrock, which is disabled in this gateway's configuration.`);
   const region = target.region ?? bedrock.region;
   const wanted = target.model ?? requested;

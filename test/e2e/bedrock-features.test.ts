@@ -17,6 +17,8 @@ const context = useGatewayWithBedrock(
       { match: 'claude-opus-4-7', targets: [{ provider: 'bedrock', api: 'messages', service_tier: 'default' }] },
       { match: 'team-coder', targets: [{ provider: 'bedrock', model: 'qwen.qwen3-coder-480b-a35b-v1:0', service_tier: 'priority' }] },
       { match: 'claude-mythos-*', targets: [{ provider: 'bedrock' }] },
+      { match: 'eu.anthropic.*', targets: [{ provider: 'anthropic' }] },
+      { match: 'sonnet-latest', targets: [{ provider: 'anthropic', model: 'claude-sonnet-5-5' }] },
     ],
   },
   { region: 'eu-west-1' },
@@ -44,6 +46,17 @@ describe('routes and the model catalog', () => {
   it('leaves unrouted models on Anthropic', async () => {
     await client().messages.create({ model: 'claude-opus-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] });
     expect(context.fake.requests).toHaveLength(1);
+    expect(context.bedrock.requests).toHaveLength(0);
+  });
+
+  it('sends a Bedrock-form Claude id routed to Anthropic under its Anthropic id, the rest of the body unchanged', async () => {
+    const body = { model: 'eu.anthropic.claude-haiku-4-5-20251001-v1:0', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], future_field: { kept: [1, 2.5] } };
+    const response = await post('/v1/messages', body);
+    expect(response.status).toBe(200);
+    expect(JSON.parse(context.fake.last().body.toString('utf8'))).toEqual({ ...body, model: 'claude-haiku-4-5-20251001' });
+    const alias = await post('/v1/messages', { ...body, model: 'sonnet-latest' });
+    expect(alias.status).toBe(200);
+    expect(JSON.parse(context.fake.last().body.toString('utf8'))).toMatchObject({ model: 'claude-sonnet-5-5' });
     expect(context.bedrock.requests).toHaveLength(0);
   });
 

@@ -10,6 +10,7 @@ import { parseBody, serveBedrockCountTokens, serveBedrockMessages } from '../ser
 import type { Target } from '../../routing/resolve.ts';
 import type { BedrockTarget } from '../../providers/bedrock/index.ts';
 import { bedrockModel, listModels } from './models.ts';
+import { withModel } from '../../request/rewrite-model.ts';
 
 /**
  * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
@@ -74,12 +75,13 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   const chosen: Target = routing === undefined ? { provider: 'anthropic', model: '' } : (deps.resolver.resolve(routing.model)[0] as Target);
   // Parsed before the hijack, so a bad body is an ordinary error response.
   const body = chosen.provider === 'bedrock' ? await parseBody(request, deps) : undefined;
+  const rename = await renamed(request, chosen, routing, deps);
 
   reply.hijack();
   const result =
     chosen.provider === 'bedrock' && routing !== undefined && body !== undefined
       ? await proxyBedrock(request, reply.raw, endpoint, chosen, body, routing, deps)
-      : await proxy(request, reply.raw, endpoint, target, routing, deps);
+      : await proxy(request, reply.raw, endpoint, target, routing, deps, rename);
   const { outcome, failure } = result;
   if (failure?.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: failure.cause }, 'unhandled error');
   const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -105,6 +107,19 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     },
     'request',
   );
+}
+
+/** The body and headers to forward when a route changes the model; undefined to forward as received. */
+async function renamed(request: FastifyRequest, chosen: Target, routing: MessageRouting | undefined, deps: AppDependencies): Promise<Rename | undefined> {
+  if (routing === undefined || chosen.provider !== 'anthropic' || chosen.model === routing.model) return undefined;
+  const body = await withModel(request.body as Buffer, request.headers['content-encoding'], chosen.model, deps.config.server.body_limit_bytes);
+  const { 'content-encoding': _encoding, ...headers } = request.headers;
+  return { body, headers };
+}
+
+interface Rename {
+  readonly body: Buffer;
+  readonly headers: FastifyRequest['headers'];
 }
 
 /** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */
@@ -181,6 +196,7 @@ async function proxy(
   target: { path: string; search: string },
   routing: MessageRouting | undefined,
   deps: AppDependencies,
+  rename?: Rename,
 ): Promise<ProxyResult> {
   const inflight = deps.inflight.track();
   const onClose = () => {
@@ -193,8 +209,8 @@ async function proxy(
       method: endpoint.method,
       path: target.path,
       search: target.search,
-      headers: request.headers,
-      body: endpoint.readsBody ? (request.body as Buffer) : undefined,
+      headers: rename?.headers ?? request.headers,
+      body: endpoint.readsBody ? (rename?.body ?? (request.body as Buffer)) : undefined,
       stream: routing?.stream ?? false,
       signal: inflight.signal,
     });
