@@ -144,6 +144,19 @@ describe('any model through Converse', () => {
     },
   );
 
+  it('answers a malformed tool use as end_turn and says what Bedrock reported', async () => {
+    const scripted = converseScenario('text', false);
+    if (scripted.kind !== 'json') throw new Error('expected JSON');
+    context.bedrock.enqueue({ ...scripted, body: { ...(scripted.body as object), stopReason: 'malformed_tool_use' } });
+    const response = await fetch(`${context.gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'k' },
+      body: JSON.stringify({ model: qwen, max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(response.headers.get('x-gateway-upstream-stop-reason')).toBe('malformed_tool_use');
+    expect(((await response.json()) as { stop_reason: string }).stop_reason).toBe('end_turn');
+  });
+
   it('sends a tool-use round trip in Converse form', async () => {
     await client().messages.create({
       model: qwen,

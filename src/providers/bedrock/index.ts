@@ -5,7 +5,7 @@ import { GatewayError, isGatewayError } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
 import type { ProviderResponse } from '../provider.ts';
 import { defaultInvokeBetaPolicy, type BetaPolicy } from './betas.ts';
-import { fromConverseResponse } from './converse/response.ts';
+import { converseResponseInfo, fromConverseResponse } from './converse/response.ts';
 import { toConverseRequest } from './converse/request.ts';
 import { ConverseStreamToAnthropic } from './converse/stream.ts';
 import type { ConverseModelProfile } from './converse/profile.ts';
@@ -175,7 +175,11 @@ export class BedrockProvider {
         } catch (error) {
           throw new GatewayError('GW_UPSTREAM_PROTOCOL', 'Bedrock sent a Converse response that is not JSON.', { provider: 'bedrock', cause: error });
         }
-        return { kind: 'json', body: JSON.stringify(fromConverseResponse(parsed, context)), headers };
+        const message = fromConverseResponse(parsed, context);
+        // Malformed output and unknown stop reasons are answered as end_turn; say what Bedrock said.
+        const info = converseResponseInfo(parsed);
+        const withStop = info.malformedStopReason ? { ...headers, 'x-gateway-upstream-stop-reason': info.stopReason } : headers;
+        return { kind: 'json', body: JSON.stringify(message), headers: withStop };
       }
     }
   }
