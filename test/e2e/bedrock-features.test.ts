@@ -205,3 +205,39 @@ describe('limits and authentication', () => {
     }
   });
 });
+
+describe('secrets (X1) on the Bedrock path', () => {
+  it('AWS secrets and the client credential appear in no log line, error body or debug output', async () => {
+    const canary = { secret: 'CANARY-aws-secret-5e1d9a', token: 'CANARY-session-token-77b2', client: 'sk-ant-api03-CANARY-client-c0ffee' };
+    const bedrock = await FakeBedrock.start({ credentials: { accessKeyId: 'ASIACANARY', secretAccessKey: canary.secret, sessionToken: canary.token } });
+    const gateway = await startTestGateway({ ...awsEnvironment(bedrock) });
+    try {
+      const bodies: string[] = [];
+      const send = async (model: string, stream: boolean) => {
+        const response = await fetch(`${gateway.url}/v1/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': canary.client },
+          body: JSON.stringify({ model, max_tokens: 10, stream, messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        bodies.push(await response.text());
+      };
+      await send('qwen.qwen3-32b-v1:0', false);
+      await send('us.anthropic.claude-haiku-4-5-20251001-v1:0', true);
+      bedrock.enqueue({ kind: 'exception', name: 'ValidationException', message: 'bad', status: 400 });
+      await send('qwen.qwen3-32b-v1:0', true);
+      const wrong = await startTestGateway({ ...awsEnvironment(bedrock), AWS_SECRET_ACCESS_KEY: `${canary.secret}-wrong` });
+      const failed = await fetch(`${wrong.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': canary.client }, body: JSON.stringify({ model: 'qwen.qwen3-32b-v1:0', max_tokens: 1, messages: [] }) });
+      bodies.push(await failed.text(), await (await fetch(`${wrong.url}/debug`)).text());
+      await wrong.close();
+      bodies.push(await (await fetch(`${gateway.url}/debug`)).text());
+      expect(bedrock.requests.every((request) => !JSON.stringify(request.headers).includes('CANARY-client'))).toBe(true);
+      const everything = [...gateway.logs, ...wrong.logs, ...bodies].join('\n');
+      expect(gateway.logs.length).toBeGreaterThan(2);
+      for (const secret of Object.values(canary)) expect(everything).not.toContain(secret.slice(-12));
+    } finally {
+      await gateway.close();
+      await bedrock.close();
+    }
+  });
+});
+
