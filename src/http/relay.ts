@@ -204,6 +204,11 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     const failure = brokenStream(options, error);
     upstream.body.destroy();
     if (firstByteAt === undefined) throw new PreCommitFailure(failure);
+    // The message was complete: a reset after message_stop loses nothing and is no error.
+    if (framer.lastEventName() === 'message_stop') {
+      response.end();
+      return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
+    }
     return endWithError(options, firstByteAt, failure, 'upstream_error');
   }
   if (firstByteAt === undefined) {

@@ -74,6 +74,12 @@ describe('failures after the commit point', () => {
     },
   );
 
+  it.each(['reset', 'close'] as const)('a %s after message_stop loses nothing and adds no error event', async (then) => {
+    context.fake.enqueue({ kind: 'sse', items: [...events.map((event) => ({ event })), { raw: ': trailing comment\n' }], then });
+    const response = await stream();
+    expect(response.events.map((event) => JSON.parse(event.data))).toEqual(events);
+  });
+
   it('a stream that ends cleanly before message_stop gets one error event', async () => {
     context.fake.enqueue({ kind: 'sse', items: events.slice(0, 4).map((event) => ({ event })) });
     const response = await stream();

@@ -16,6 +16,11 @@ export class InvokeStreamTranscoder {
   private finished = false;
   /** Frames skipped because they carried no Anthropic event (counted for metrics). */
   skipped = 0;
+  /** The message is complete (message_stop passed on) or failed: nothing more will come. */
+  get done(): boolean {
+    return this.finished;
+  }
+
   /** Bedrock's `amazon-bedrock-invocationMetrics` from the last chunk, when sent. */
   metrics: Record<string, unknown> | undefined;
 

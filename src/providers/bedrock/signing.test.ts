@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { awsCredentialProvider, bearerSigner, sigV4Signer } from './signing.ts';
 
@@ -46,5 +48,37 @@ describe('awsCredentialProvider', () => {
     vi.stubEnv('AWS_SESSION_TOKEN', '');
     const credentials = await awsCredentialProvider({ region: 'us-east-1' })();
     expect(credentials).toMatchObject({ accessKeyId: 'AKIATESTCHAIN', secretAccessKey: 'secret-from-env' });
+  });
+});
+
+describe('awsCredentialProvider with a cross-account role', () => {
+  it('assumes the role once and reuses the credentials until they near expiry', async () => {
+    let calls = 0;
+    const sts = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        calls++;
+        const expiration = new Date(Date.now() + 3_600_000).toISOString();
+        response.writeHead(200, { 'content-type': 'text/xml' });
+        response.end(
+          `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAASSUMED</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-token</SessionToken><Expiration>${expiration}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::444455556666:assumed-role/BedrockAccessRole/claude-gateway</Arn><AssumedRoleId>AROAEXAMPLE:claude-gateway</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+        );
+      });
+    });
+    await new Promise<void>((resolve) => sts.listen(0, '127.0.0.1', resolve));
+    try {
+      const provider = awsCredentialProvider({
+        region: 'us-east-1',
+        roleArn: 'arn:aws:iam::444455556666:role/BedrockAccessRole',
+        masterCredentials: { accessKeyId: 'AKIDMASTER', secretAccessKey: 'master-secret' },
+        stsEndpoint: `http://127.0.0.1:${(sts.address() as AddressInfo).port}`,
+      });
+      const first = await provider();
+      for (let index = 0; index < 4; index++) await provider();
+      expect(first).toMatchObject({ accessKeyId: 'ASIAASSUMED', secretAccessKey: 'assumed-secret', sessionToken: 'assumed-token' });
+      expect(calls).toBe(1);
+    } finally {
+      sts.close();
+    }
   });
 });

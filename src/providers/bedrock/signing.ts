@@ -1,4 +1,5 @@
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
@@ -30,6 +31,8 @@ export interface CredentialOptions {
   readonly profile?: string;
   /** Credentials to assume the role with, instead of the chain (static keys from configuration). */
   readonly masterCredentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** An STS endpoint instead of the regional one (VPC endpoints, tests). */
+  readonly stsEndpoint?: string;
 }
 
 export function awsCredentialProvider(options: CredentialOptions): AwsCredentialIdentityProvider {
@@ -37,11 +40,13 @@ export function awsCredentialProvider(options: CredentialOptions): AwsCredential
   if (options.roleArn === undefined) {
     return typeof chain === 'function' ? chain : async () => chain;
   }
-  return fromTemporaryCredentials({
+  // fromTemporaryCredentials calls STS on every invocation: memoise it, refreshing before expiry.
+  const assumed = fromTemporaryCredentials({
     masterCredentials: chain,
     params: { RoleArn: options.roleArn, RoleSessionName: 'claude-gateway' },
-    clientConfig: { region: options.region },
+    clientConfig: { region: options.region, ...(options.stsEndpoint === undefined ? {} : { endpoint: options.stsEndpoint }) },
   });
+  return memoizeIdentityProvider(assumed, isIdentityExpired, doesIdentityRequireRefresh) as AwsCredentialIdentityProvider;
 }
 
 export function sigV4Signer(region: string, credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider, service = 'bedrock'): RequestSigner {

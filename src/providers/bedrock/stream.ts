@@ -15,6 +15,8 @@ import { EventStreamDecoder, EventStreamFormatError, type EventStreamMessage } f
 export interface FrameTranslator {
   push(frame: EventStreamMessage): string;
   end(): string;
+  /** The message is complete: the rest of the upstream body is not read (a reset after it is no failure). */
+  readonly done: boolean;
 }
 
 export async function* eventStreamToSse(body: AsyncIterable<Uint8Array>, translator: FrameTranslator): AsyncGenerator<string, void, undefined> {
@@ -31,6 +33,8 @@ export async function* eventStreamToSse(body: AsyncIterable<Uint8Array>, transla
         throw error;
       }
       if (out !== '') yield out;
+      // Complete: whatever follows (trailing bytes, a reset) must not add an error after message_stop.
+      if (translator.done) return;
     }
     decoder.end();
   } catch (error) {
@@ -49,18 +53,27 @@ function toStreamError(error: unknown): unknown {
 }
 
 /** Adapts a translator that returns SSE strings (InvokeStreamTranscoder). */
-export function sseTranslator(translator: { push(frame: EventStreamMessage): string[]; end(): void }): FrameTranslator {
+export function sseTranslator(translator: { push(frame: EventStreamMessage): string[]; end(): void; readonly done: boolean }): FrameTranslator {
   return {
     push: (frame) => translator.push(frame).join(''),
     end: () => {
       translator.end();
       return '';
     },
+    get done() {
+      return translator.done;
+    },
   };
 }
 
 /** Adapts a translator that returns Anthropic events (the Converse state machine). */
-export function eventTranslator(translator: { push(frame: EventStreamMessage): MessageStreamEvent[]; end(): MessageStreamEvent[] }): FrameTranslator {
+export function eventTranslator(translator: { push(frame: EventStreamMessage): MessageStreamEvent[]; end(): MessageStreamEvent[]; readonly done: boolean }): FrameTranslator {
   const encode = (events: MessageStreamEvent[]) => events.map((event) => encodeSseEvent(event)).join('');
-  return { push: (frame) => encode(translator.push(frame)), end: () => encode(translator.end()) };
+  return {
+    push: (frame) => encode(translator.push(frame)),
+    end: () => encode(translator.end()),
+    get done() {
+      return translator.done;
+    },
+  };
 }

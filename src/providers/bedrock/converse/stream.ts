@@ -49,6 +49,11 @@ export class ConverseStreamToAnthropic {
     this.context = context;
   }
 
+  /** The message is complete (message_stop emitted) or failed: nothing more will come. */
+  get done(): boolean {
+    return this.finished;
+  }
+
   /** Bedrock's own stop reason, once `messageStop` arrived. */
   get stopReason(): string | undefined {
     return this.rawStopReason;
