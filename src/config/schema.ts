@@ -98,8 +98,8 @@ export const bedrockSchema = z
     headers_timeout_ms: positiveMs.default(600_000),
     idle_timeout_ms: positiveMs.default(240_000),
     keep_alive_ms: positiveMs.default(30_000),
-    /** A translated stream silent this long gets an Anthropic `ping` event. */
-    ping_interval_ms: positiveMs.default(15_000),
+    /** A translated stream silent this long gets an Anthropic `ping` event (timers fire late: below F8's 15 s). */
+    ping_interval_ms: positiveMs.default(10_000),
     /** Bedrock's request size limit; larger bodies are refused before the call. */
     max_body_bytes: z.coerce.number().int().positive().default(20 * MIB),
   })

@@ -101,7 +101,14 @@ export async function serveBedrockMessages(options: ServeOptions, deps: AppDepen
 }
 
 export async function serveBedrockCountTokens(options: Omit<ServeOptions, 'stream'>, deps: AppDependencies): Promise<BedrockServed> {
-  const counted = await deps.bedrock.countTokens({ target: options.target, request: options.body, betaHeader: betaHeader(options.request), signal: options.signal });
+  let counted: number | undefined;
+  try {
+    counted = await deps.bedrock.countTokens({ target: options.target, request: options.body, betaHeader: betaHeader(options.request), signal: options.signal });
+  } catch (error) {
+    if (options.signal.aborted) throw error;
+    // Counting is advisory (Claude Code sizes its context with it): an estimate beats an error.
+    options.request.log.warn({ request_id: options.request.id, error_code: (error as { code?: string }).code, error: (error as Error).message }, 'Bedrock CountTokens failed; answering with an estimate');
+  }
   const estimated = counted === undefined;
   const headers: Record<string, string> = {
     'x-gateway-provider': 'bedrock',

@@ -58,6 +58,13 @@ describe('createResolver', () => {
     expect(resolver(config).resolve('team-coder')[0]).toMatchObject({ model: 'qwen.qwen3-coder-480b-a35b-v1:0', api: 'converse', capabilities: { family: 'other', images: false } });
   });
 
+  it('leaves out targets that cannot serve the model instead of failing the whole route', () => {
+    const routes = [{ match: 'claude-*', targets: [{ provider: 'anthropic' }, { provider: 'bedrock' }] }];
+    expect(resolver({ routes }).resolve('claude-sonnet-9-preview')).toEqual([{ provider: 'anthropic', model: 'claude-sonnet-9-preview' }]);
+    expect(resolver({ routes, bedrock: { enabled: false } }).resolve('claude-sonnet-5-5')).toEqual([{ provider: 'anthropic', model: 'claude-sonnet-5-5' }]);
+    expect(resolver({ routes }).resolve('claude-sonnet-5-5').map((target) => target.provider)).toEqual(['anthropic', 'bedrock']);
+  });
+
   it('is a 404 naming the model when Bedrock cannot serve it, never a substitute', () => {
     const routes = [{ match: 'claude-*', targets: [{ provider: 'bedrock' }] }];
     expect(() => resolver({ routes }).resolve('claude-mythos-5')).toThrow(GatewayError);

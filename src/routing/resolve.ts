@@ -23,11 +23,30 @@ export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>
   return {
     resolve(model) {
       const route = routes.find((candidate) => candidate.test(model))?.route;
-      if (route !== undefined) return route.targets.map((target) => toTarget(target, model, config.bedrock, catalog));
+      if (route !== undefined) return usableTargets(route.targets, model, config.bedrock, catalog);
       if (isBedrockModelId(model)) return [toTarget({ provider: 'bedrock' }, model, config.bedrock, catalog)];
       return [{ provider: 'anthropic', model }];
     },
   };
+}
+
+/**
+ * The route's targets that can serve `model`: a target that cannot (Bedrock disabled, no Bedrock
+ * id for the model) is left out, so it never spoils a target before it; only when none is left
+ * is the first reason the answer.
+ */
+function usableTargets(targets: readonly TargetConfig[], model: string, bedrock: GatewayConfig['bedrock'], catalog: ModelCatalog): Target[] {
+  const usable: Target[] = [];
+  let firstProblem: unknown;
+  for (const target of targets) {
+    try {
+      usable.push(toTarget(target, model, bedrock, catalog));
+    } catch (error) {
+      firstProblem ??= error;
+    }
+  }
+  if (usable.length === 0) throw firstProblem;
+  return usable;
 }
 
 function matcher(pattern: string, catalog: ModelCatalog): (model: string) => boolean {

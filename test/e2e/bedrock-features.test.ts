@@ -110,6 +110,15 @@ describe('count_tokens', () => {
     expect(counted.input_tokens).toBe(Math.ceil(Buffer.byteLength(JSON.stringify(invokeBody)) / 4));
   });
 
+  it('estimates when Bedrock CountTokens fails, and says so', async () => {
+    context.bedrock.enqueue({ kind: 'exception', name: 'ValidationException', message: 'The provided model does not support counting tokens.', status: 400 });
+    const response = await post('/v1/messages/count_tokens', { model: 'claude-sonnet-4-5', messages: [{ role: 'user', content: 'x'.repeat(400) }] });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gateway-token-count')).toBe('estimate');
+    expect(await response.json()).toEqual({ input_tokens: 104 });
+    expect(context.gateway.logs.some((line) => line.includes('Bedrock CountTokens failed'))).toBe(true);
+  });
+
   it('estimates for Converse models, and says so', async () => {
     const response = await post('/v1/messages/count_tokens', { model: 'team-coder', messages: [{ role: 'user', content: 'x'.repeat(400) }] });
     expect(response.status).toBe(200);

@@ -84,6 +84,8 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
       : await proxy(request, reply.raw, endpoint, target, routing, deps, rename);
   const { outcome, failure } = result;
   if (failure?.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: failure.cause }, 'unhandled error');
+  // The gateway's own upstream credentials failed: an operator must act, whatever the client saw.
+  if (failure?.code === 'GW_UPSTREAM_CREDENTIALS') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
   const round = (ms: number) => Math.round(ms * 10) / 10;
   request.log.info(
     {

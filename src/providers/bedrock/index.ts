@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config/schema.ts';
 import type { BedrockApi, ModelCapabilities, ServiceTier } from '../../config/model-catalog.ts';
-import { GatewayError, isGatewayError } from '../../errors.ts';
+import { GatewayError, isGatewayError, type GatewayErrorCode } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
 import type { ProviderResponse } from '../provider.ts';
 import { defaultInvokeBetaPolicy, type BetaPolicy } from './betas.ts';
@@ -12,7 +12,7 @@ import type { ConverseModelProfile } from './converse/profile.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
 import { toBedrockInvokeBody, toBedrockMessagesBody } from './request.ts';
 import { eventStreamToSse, eventTranslator, sseTranslator } from './stream.ts';
-import { awsRequestId, BedrockTransport, readBedrockError } from './transport.ts';
+import { awsRequestId, BedrockTransport, readBedrockError, readErrorText } from './transport.ts';
 
 /**
  * The Bedrock provider: Claude through InvokeModel (the native body; the default) or Bedrock's
@@ -203,7 +203,12 @@ export class BedrockProvider {
       signal: call.signal,
     });
     if (upstream.status < 200 || upstream.status > 299) throw await readBedrockError(upstream);
-    const parsed = JSON.parse(new TextDecoder().decode(await readBody(upstream))) as { inputTokens?: unknown };
+    let parsed: { inputTokens?: unknown } = {};
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(await readBody(upstream, 1_048_576))) as { inputTokens?: unknown };
+    } catch (error) {
+      if (isGatewayError(error)) throw error;
+    }
     if (typeof parsed.inputTokens !== 'number') throw new GatewayError('GW_UPSTREAM_PROTOCOL', 'Bedrock CountTokens answered without inputTokens.', { provider: 'bedrock' });
     return parsed.inputTokens;
   }
@@ -237,34 +242,56 @@ function servedTier(upstream: RawUpstreamResponse, requested: ServiceTier): Serv
   return header === 'default' || header === 'flex' || header === 'priority' || header === 'reserved' ? header : requested;
 }
 
-async function readBody(upstream: RawUpstreamResponse): Promise<Uint8Array> {
+/** A non-streaming answer, read whole up to a cap (an answer is at most a few MB of JSON). */
+async function readBody(upstream: RawUpstreamResponse, maxBytes = 64 * 1024 * 1024): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    return new Uint8Array(await upstream.body.arrayBuffer());
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        upstream.body.destroy();
+        throw new GatewayError('GW_UPSTREAM_PROTOCOL', `The Bedrock response is larger than ${maxBytes} bytes.`, { provider: 'bedrock' });
+      }
+      chunks.push(chunk);
+    }
   } catch (error) {
+    if (isGatewayError(error)) throw error;
     throw new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'The Bedrock response broke off.', { provider: 'bedrock', cause: error });
   }
+  return Buffer.concat(chunks);
 }
 
 /** Errors of the native Messages endpoint: Anthropic-shaped bodies, or AWS-shaped ones from the front door. */
 async function readMessagesError(upstream: RawUpstreamResponse): Promise<GatewayError> {
-  const type = upstream.headers['x-amzn-errortype'];
-  if (typeof type === 'string') return readBedrockError(upstream);
-  const text = await upstream.body.text().catch(() => '');
+  if (typeof upstream.headers['x-amzn-errortype'] === 'string') return readBedrockError(upstream);
+  const text = await readErrorText(upstream);
   let message = `Bedrock answered ${upstream.status}.`;
+  let type: unknown;
   try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown }; message?: unknown };
+    const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown }; message?: unknown };
     const candidate = parsed.error?.message ?? parsed.message;
     if (typeof candidate === 'string') message = candidate;
+    type = parsed.error?.type;
   } catch {
     // keep the status message
   }
-  const code =
-    upstream.status === 429 ? 'GW_UPSTREAM_RATE_LIMITED'
-    : upstream.status === 529 || upstream.status === 503 ? 'GW_UPSTREAM_OVERLOADED'
-    : upstream.status === 403 || upstream.status === 401 ? 'GW_UPSTREAM_PERMISSION'
-    : upstream.status === 404 ? 'GW_UPSTREAM_NOT_FOUND'
-    : upstream.status === 408 || upstream.status === 504 ? 'GW_UPSTREAM_TIMEOUT'
-    : upstream.status >= 400 && upstream.status < 500 ? 'GW_UPSTREAM_INVALID_REQUEST'
-    : 'GW_UPSTREAM_ERROR';
-  return new GatewayError(code, message, { provider: 'bedrock', ...(awsRequestId(upstream.headers) === undefined ? {} : { upstreamRequestId: awsRequestId(upstream.headers) as string }) });
+  const requestId = awsRequestId(upstream.headers);
+  return new GatewayError(messagesErrorCode(upstream.status, type), upstream.status === 401 ? 'The gateway could not authenticate to AWS Bedrock.' : message, {
+    provider: 'bedrock',
+    ...(requestId === undefined ? {} : { upstreamRequestId: requestId }),
+  });
+}
+
+function messagesErrorCode(status: number, type: unknown): GatewayErrorCode {
+  // 401 is the gateway's own Bedrock credential, never the client's.
+  if (status === 401) return 'GW_UPSTREAM_CREDENTIALS';
+  if (status === 413 || type === 'request_too_large') return 'GW_BODY_TOO_LARGE';
+  if (status === 429) return 'GW_UPSTREAM_RATE_LIMITED';
+  if (status === 529 || status === 503) return 'GW_UPSTREAM_OVERLOADED';
+  if (status === 403) return 'GW_UPSTREAM_PERMISSION';
+  if (status === 404) return 'GW_UPSTREAM_NOT_FOUND';
+  if (status === 408 || status === 504) return 'GW_UPSTREAM_TIMEOUT';
+  if (status >= 400 && status < 500) return 'GW_UPSTREAM_INVALID_REQUEST';
+  return 'GW_UPSTREAM_ERROR';
 }

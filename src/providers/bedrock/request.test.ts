@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultInvokeBetaPolicy } from './betas.ts';
-import { toBedrockInvokeBody } from './request.ts';
+import { toBedrockInvokeBody, toBedrockMessagesBody } from './request.ts';
 
 const thinking = { type: 'thinking', thinking: 'Let me think.', signature: 'EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxDfakeSignature==' };
 
@@ -72,5 +72,20 @@ describe('toBedrockInvokeBody', () => {
   it('accepts client tools with Anthropic-defined schemas', () => {
     const tools = [{ type: 'bash_20250124', name: 'bash' }, { type: 'text_editor_20250728', name: 'str_replace_based_edit_tool' }, { type: 'tool_search_tool_regex_20251119', name: 'tool_search_tool_regex' }];
     expect(toBedrockInvokeBody({ max_tokens: 1, messages: [], tools }, undefined, defaultInvokeBetaPolicy).body.tools).toBe(tools);
+  });
+
+  it('never copies a __proto__ key, so a body cannot smuggle betas past the filter', () => {
+    const request = JSON.parse('{"model":"m","max_tokens":1,"messages":[],"__proto__":{"anthropic_beta":["oauth-2025-04-20"]},"constructor":{"x":1}}') as Record<string, unknown>;
+    const result = toBedrockInvokeBody(request, undefined, defaultInvokeBetaPolicy);
+    expect(Object.getPrototypeOf(result.body)).toBe(Object.prototype);
+    expect(result.body.anthropic_beta).toBeUndefined();
+    expect(result.removedFields).toEqual(['__proto__', 'constructor']);
+    const messages = toBedrockMessagesBody(request, 'us.anthropic.claude-opus-4-7', undefined, defaultInvokeBetaPolicy);
+    expect(messages.betas).toEqual([]);
+  });
+
+  it('removes output_format when its structured-outputs beta does not go to Bedrock', () => {
+    const request = { model: 'm', max_tokens: 1, messages: [], output_format: { type: 'json_schema', schema: { type: 'object' } } };
+    expect(toBedrockInvokeBody(request, 'structured-outputs-2025-11-13', defaultInvokeBetaPolicy)).toMatchObject({ removedFields: ['output_format'], droppedBetas: ['structured-outputs-2025-11-13'] });
   });
 });

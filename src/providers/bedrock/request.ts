@@ -29,7 +29,13 @@ const removedFields: ReadonlySet<string> = new Set([
 ]);
 
 /** Fields that are valid only with one of these betas: removed when the beta does not go. */
-const fieldsNeedingBeta: ReadonlyMap<string, readonly string[]> = new Map([['context_management', ['context-management-2025-06-27', 'compact-2026-01-12']]]);
+const fieldsNeedingBeta: ReadonlyMap<string, readonly string[]> = new Map([
+  ['context_management', ['context-management-2025-06-27', 'compact-2026-01-12']],
+  ['output_format', ['structured-outputs-2025-11-13']],
+]);
+
+/** Keys that would reach an object's prototype if assigned: never copied from a client body. */
+const unsafeKeys: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Tool types that run on Anthropic's servers, which Bedrock does not have. */
 const serverToolPattern = /^(web_search|web_fetch|code_execution|advisor|mcp_toolset)(_|$)/;
@@ -49,7 +55,7 @@ export function toBedrockInvokeBody(request: Record<string, unknown>, betaHeader
   const removed: string[] = [];
   for (const [key, value] of Object.entries(request)) {
     const needed = fieldsNeedingBeta.get(key);
-    if (removedFields.has(key) || key === 'anthropic_version' || key === 'anthropic_beta' || (needed !== undefined && !needed.some((beta) => betas.kept.includes(beta)))) {
+    if (unsafeKeys.has(key) || removedFields.has(key) || key === 'anthropic_version' || key === 'anthropic_beta' || (needed !== undefined && !needed.some((beta) => betas.kept.includes(beta)))) {
       if (key !== 'model' && key !== 'stream') removed.push(key);
       continue;
     }

@@ -71,7 +71,8 @@ export class BedrockTransport {
     try {
       headers = await this.signer(request.region)({ method: 'POST', url, headers: request.headers, body: request.body });
     } catch (error) {
-      throw new GatewayError('GW_UPSTREAM_CREDENTIALS', `The gateway has no usable AWS credentials for Bedrock (${(error as Error).message}).`, { provider: 'bedrock', cause: error });
+      // The chain's message can name accounts and roles: it goes to the log (cause), not the client.
+      throw new GatewayError('GW_UPSTREAM_CREDENTIALS', 'The gateway has no usable AWS credentials for Bedrock.', { provider: 'bedrock', cause: error });
     }
     try {
       const response = await this.options.dispatcher.request({
@@ -120,12 +121,7 @@ export function awsRequestId(headers: RawUpstreamResponse['headers']): string | 
 
 /** Reads a non-2xx Bedrock response and maps it (`x-amzn-ErrorType` or the body's `__type`). */
 export async function readBedrockError(response: RawUpstreamResponse): Promise<GatewayError> {
-  let text = '';
-  try {
-    text = await response.body.text();
-  } catch {
-    // The body is only the message; the status and headers still say what happened.
-  }
+  const text = await readErrorText(response);
   let payload: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(text);
@@ -148,4 +144,23 @@ function nameForStatus(status: number): string {
   if (status === 408) return 'ModelTimeoutException';
   if (status >= 400 && status < 500) return 'ValidationException';
   return 'InternalServerException';
+}
+
+/** Error bodies are short messages: read at most 64 KB of one, never fail on it. */
+export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65_536): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= maxBytes) {
+        response.body.destroy();
+        break;
+      }
+    }
+  } catch {
+    // The body is only the message; the status and headers still say what happened.
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
 }

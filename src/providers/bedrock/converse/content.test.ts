@@ -15,6 +15,25 @@ describe('toConverseContent', () => {
   it('turns string content into one text block, and an empty string into nothing (listed)', () => {
     expect(convert('Hello')).toEqual({ content: [{ text: 'Hello' }], removed: [], cachePoints: 0 });
     expect(convert('')).toEqual({ content: [], removed: ['messages.1.content'], cachePoints: 0 });
+    expect(convert(' \n\t')).toEqual({ content: [], removed: ['messages.1.content'], cachePoints: 0 });
+  });
+
+  it('treats whitespace-only text as empty, which Bedrock rejects', () => {
+    const content = [
+      { type: 'text', text: '\n\n' },
+      { type: 'tool_use', id: 'toolu_01', name: 'get_weather', input: {} },
+      { type: 'tool_result', tool_use_id: 'toolu_01', content: '\n' },
+      { type: 'tool_result', tool_use_id: 'toolu_02', content: [{ type: 'text', text: '  ' }] },
+    ];
+    expect(convert(content)).toEqual({
+      content: [
+        { toolUse: { toolUseId: 'toolu_01', name: 'get_weather', input: {} } },
+        { toolResult: { toolUseId: 'toolu_01', content: [{ text: '(empty)' }], status: 'success' } },
+        { toolResult: { toolUseId: 'toolu_02', content: [{ text: '(empty)' }], status: 'success' } },
+      ],
+      removed: ['messages.1.content.0', 'messages.1.content.3.content.0'],
+      cachePoints: 0,
+    });
   });
 
   it('maps text, dropping empty text and citations (listed), with cache points after breakpoints', () => {

@@ -31,7 +31,7 @@ const anthropicOnlyBlocks: ReadonlySet<string> = new Set([
 
 export function toConverseContent(content: unknown, path: string, context: ConversionContext): ConverseBlock[] {
   if (typeof content === 'string') {
-    if (content !== '') return [{ text: content }];
+    if (content.trim() !== '') return [{ text: content }];
     context.removed.push(path);
     return [];
   }
@@ -73,7 +73,8 @@ function convertBlock(block: Record<string, unknown>, path: string, context: Con
 function toConverseText(block: Record<string, unknown>, path: string, context: ConversionContext): ConverseBlock | undefined {
   const text = requiredString(block, 'text', path);
   if (Array.isArray(block.citations) && block.citations.length > 0) context.removed.push(`${path}.citations`);
-  if (text !== '') return { text };
+  // Bedrock rejects blank text ("text content blocks must contain non-whitespace text").
+  if (text.trim() !== '') return { text };
   context.removed.push(path);
   return undefined;
 }
@@ -111,7 +112,7 @@ function toConverseToolResult(block: Record<string, unknown>, path: string, cont
 /** A tool result's content; never empty, since Converse rejects empty content and empty text. */
 function toolResultContent(content: unknown, path: string, context: ConversionContext): ConverseBlock[] {
   if (content === undefined || content === null) return [{ text: EMPTY_TOOL_RESULT }];
-  if (typeof content === 'string') return [{ text: content === '' ? EMPTY_TOOL_RESULT : content }];
+  if (typeof content === 'string') return [{ text: content.trim() === '' ? EMPTY_TOOL_RESULT : content }];
   if (!Array.isArray(content)) throw unsupported(path, 'expected a string or a list of content blocks.');
   const parts = content.flatMap((part, index): ConverseBlock[] => {
     const partPath = `${path}.${index}`;
