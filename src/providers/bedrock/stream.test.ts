@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GatewayError } from '../../errors.ts';
+import type { GatewayError } from '../../errors.ts';
 import { chunkFrame, eventFrame } from '../../../test/fakes/event-stream.ts';
 import { ConverseStreamToAnthropic } from './converse/stream.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
