@@ -38,6 +38,16 @@ export async function parseBody(request: FastifyRequest, deps: AppDependencies):
   return parsed as Record<string, unknown>;
 }
 
+/** Inlines URL sources; the body, now carrying their bytes, must still fit Bedrock's limit. */
+async function inlineWithinLimit(body: Record<string, unknown>, signal: AbortSignal, deps: AppDependencies): Promise<Record<string, unknown>> {
+  const inlined = await deps.urlFetcher.inline(body, signal);
+  if (inlined === body) return body;
+  const size = Buffer.byteLength(JSON.stringify(inlined));
+  const limit = deps.config.bedrock.max_body_bytes;
+  if (size > limit) throw new GatewayError('GW_BODY_TOO_LARGE', `With its image and document URLs fetched the request is ${size} bytes; AWS Bedrock accepts at most ${limit} bytes.`);
+  return inlined;
+}
+
 function betaHeader(request: FastifyRequest): string | undefined {
   const value = request.headers['anthropic-beta'];
   return Array.isArray(value) ? value.join(',') : value;
@@ -56,7 +66,7 @@ export interface ServeOptions {
 
 export async function serveBedrockMessages(options: ServeOptions, deps: AppDependencies): Promise<BedrockServed> {
   const { response, request } = options;
-  const body = deps.config.url_fetch.enabled ? await deps.urlFetcher.inline(options.body, options.signal) : options.body;
+  const body = deps.config.url_fetch.enabled ? await inlineWithinLimit(options.body, options.signal, deps) : options.body;
   const result = await deps.bedrock.messages({
     target: options.target,
     request: body,

@@ -24,7 +24,7 @@ for (const [network, prefix] of [
   ['0.0.0.0', 8], ['10.0.0.0', 8], ['100.64.0.0', 10], ['127.0.0.0', 8], ['169.254.0.0', 16], ['172.16.0.0', 12],
   ['192.0.0.0', 24], ['192.168.0.0', 16], ['198.18.0.0', 15], ['224.0.0.0', 4], ['240.0.0.0', 4],
 ] as const) blocked.addSubnet(network, prefix, 'ipv4');
-for (const [network, prefix] of [['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96]] as const) {
+for (const [network, prefix] of [['::', 96], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['64:ff9b::', 96], ['64:ff9b:1::', 48], ['2002::', 16], ['2001:db8::', 32]] as const) {
   blocked.addSubnet(network, prefix, 'ipv6');
 }
 
@@ -57,12 +57,26 @@ function guardedLookup(allowedHosts: ReadonlySet<string>): LookupFunction {
   };
 }
 
+/** At most this many URLs per request, fetched this many at a time. */
+export const MAX_URLS = 20;
+const CONCURRENCY = 4;
+
 export function createUrlFetcher(config: GatewayConfig['url_fetch'], dispatcher?: Dispatcher): UrlFetcher {
   const allowed = new Set(config.allow_private_hosts);
   const agent = dispatcher ?? new Agent({ connect: { lookup: guardedLookup(allowed), timeout: config.timeout_ms }, headersTimeout: config.timeout_ms, bodyTimeout: config.timeout_ms });
-  const fetchOne = (url: string, kind: 'image' | 'document', signal: AbortSignal) => fetchSource(url, kind, { agent, allowed, maxBytes: config.max_bytes, timeoutMs: config.timeout_ms, signal });
   return {
-    inline: (body, signal) => inlineSources(body, (url, kind) => fetchOne(url, kind, signal)),
+    inline: async (body, signal) => {
+      // One byte budget for the whole request; the first failure cancels the other fetches.
+      const budget = { remaining: config.max_bytes, limit: config.max_bytes };
+      const controller = new AbortController();
+      const linked = AbortSignal.any([signal, controller.signal]);
+      try {
+        return await inlineSources(body, (url, kind) => fetchSource(url, kind, { agent, allowed, budget, timeoutMs: config.timeout_ms, signal: linked }));
+      } catch (error) {
+        controller.abort();
+        throw error;
+      }
+    },
     close: () => agent.close(),
   };
 }
@@ -74,35 +88,61 @@ export interface InlineSource {
   readonly data: string;
 }
 
-type Fetch = (url: string, kind: 'image' | 'document') => Promise<InlineSource>;
+type Kind = 'image' | 'document';
+type Fetch = (url: string, kind: Kind) => Promise<InlineSource>;
 
-/** Walks messages (and tool results) and replaces URL sources, pure but for `fetch`. */
+function urlSource(block: unknown): { kind: Kind; url: string } | undefined {
+  if (typeof block !== 'object' || block === null) return undefined;
+  const record = block as { type?: unknown; source?: { type?: unknown; url?: unknown } };
+  if ((record.type === 'image' || record.type === 'document') && record.source?.type === 'url' && typeof record.source.url === 'string') return { kind: record.type, url: record.source.url };
+  return undefined;
+}
+
+/** Calls `visitor` on every content block of the messages, tool-result contents included. */
+function mapBlocks(body: Record<string, unknown>, visitor: (block: unknown) => unknown): Record<string, unknown> {
+  const visit = (block: unknown): unknown => {
+    const record = block as { type?: unknown; content?: unknown } | null;
+    if (record?.type === 'tool_result' && Array.isArray(record.content)) return { ...record, content: record.content.map(visit) };
+    return visitor(block);
+  };
+  const messages = (body.messages as unknown[]).map((message) => {
+    const content = (message as { content?: unknown } | null)?.content;
+    return Array.isArray(content) ? { ...(message as object), content: content.map(visit) } : message;
+  });
+  return { ...body, messages };
+}
+
+/**
+ * Replaces the URL sources of `body` (at most MAX_URLS, each distinct URL fetched once, a few at
+ * a time) with the fetched data; the input is not changed.
+ */
 export async function inlineSources(body: Record<string, unknown>, fetch: Fetch): Promise<Record<string, unknown>> {
   if (!Array.isArray(body.messages)) return body;
-  const visit = async (block: unknown): Promise<unknown> => {
-    if (typeof block !== 'object' || block === null) return block;
-    const record = block as Record<string, unknown>;
-    const source = record.source as { type?: unknown; url?: unknown } | undefined;
-    if ((record.type === 'image' || record.type === 'document') && source?.type === 'url' && typeof source.url === 'string') {
-      return { ...record, source: await fetch(source.url, record.type) };
-    }
-    if (record.type === 'tool_result' && Array.isArray(record.content)) return { ...record, content: await Promise.all(record.content.map(visit)) };
+  const wanted = new Map<string, { kind: Kind; url: string }>();
+  mapBlocks(body, (block) => {
+    const source = urlSource(block);
+    if (source !== undefined) wanted.set(`${source.kind} ${source.url}`, source);
     return block;
+  });
+  if (wanted.size === 0) return body;
+  if (wanted.size > MAX_URLS) throw new GatewayError('GW_URL_FETCH_FAILED', `The request has ${wanted.size} image or document URLs; at most ${MAX_URLS} are fetched.`);
+  const fetched = new Map<string, InlineSource>();
+  const queue = [...wanted.entries()];
+  const worker = async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) fetched.set(next[0], await fetch(next[1].url, next[1].kind));
   };
-  const messages = await Promise.all(
-    body.messages.map(async (message: unknown) => {
-      const content = (message as { content?: unknown } | null)?.content;
-      if (!Array.isArray(content)) return message;
-      return { ...(message as object), content: await Promise.all(content.map(visit)) };
-    }),
-  );
-  return { ...body, messages };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+  return mapBlocks(body, (block) => {
+    const source = urlSource(block);
+    return source === undefined ? block : { ...(block as object), source: fetched.get(`${source.kind} ${source.url}`) };
+  });
 }
 
 interface FetchOptions {
   readonly agent: Dispatcher;
   readonly allowed: ReadonlySet<string>;
-  readonly maxBytes: number;
+  /** Bytes left for this request's URLs, shared by its fetches. */
+  readonly budget: { remaining: number; readonly limit: number };
   readonly timeoutMs: number;
   readonly signal: AbortSignal;
 }
@@ -117,9 +157,10 @@ async function fetchSource(raw: string, kind: 'image' | 'document', options: Fet
   } catch {
     throw fail('not a valid URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw fail('only http and https URLs are fetched');
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) !== 0 && isPrivateAddress(host) && !options.allowed.has(host)) throw fail('it points to a private address');
+  // https only; plain http just for hosts explicitly allowed (local development, tests).
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && options.allowed.has(host))) throw fail('only https URLs are fetched');
   const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
   let response: Dispatcher.ResponseData;
   try {
@@ -141,9 +182,10 @@ async function fetchSource(raw: string, kind: 'image' | 'document', options: Fet
   let size = 0;
   for await (const chunk of response.body as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > options.maxBytes) {
+    options.budget.remaining -= chunk.length;
+    if (options.budget.remaining < 0) {
       response.body.destroy();
-      throw fail(`it is larger than ${options.maxBytes} bytes`);
+      throw fail(`the URLs of this request add up to more than ${options.budget.limit} bytes`);
     }
     chunks.push(chunk);
   }

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
@@ -211,6 +213,29 @@ describe('limits and authentication', () => {
     } finally {
       await gateway.close();
       await bedrock.close();
+    }
+  });
+});
+
+describe('image URLs', () => {
+  it('are refused by name while URL fetching is off, and inlined as bytes when it is on', async () => {
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    const images = createServer((_request, response) => response.writeHead(200, { 'content-type': 'image/png' }).end(png));
+    await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(images.address() as AddressInfo).port}/cat.png`;
+    const body = { model: 'amazon.nova-pro-v1:0', max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'image', source: { type: 'url', url } }, { type: 'text', text: 'What is it?' }] }] };
+    const off = await post('/v1/messages', body);
+    expect(off.status).toBe(400);
+    expect(((await off.json()) as { error: { message: string } }).error.message).toMatch(/messages\.0\.content\.0/);
+    const gateway = await startTestGateway({ ...awsEnvironment(context.bedrock), URL_FETCH_ENABLED: 'true' }, { 'url_fetch.allow_private_hosts': ['127.0.0.1'] });
+    try {
+      const on = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'k' }, body: JSON.stringify(body) });
+      expect(on.status).toBe(200);
+      const sent = context.bedrock.last().json as { messages: { content: unknown[] }[] };
+      expect(sent.messages[0]?.content[0]).toEqual({ image: { format: 'png', source: { bytes: png.toString('base64') } } });
+    } finally {
+      await gateway.close();
+      images.close();
     }
   });
 });
