@@ -72,6 +72,10 @@ export function createServices(config: GatewayConfig, logger: Logger, options: {
   };
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<RunningGateway> {
   const clock = options.clock ?? systemClock;
   const created = options.logger === undefined ? createLogger(config.log.level) : undefined;
@@ -81,6 +85,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const state = { draining: false, startedAt: clock.now() };
   const app = buildApp({ config, logger, clock, ids: options.ids ?? randomIds, ...services, inflight, state });
   await app.listen({ host: config.server.host, port: config.server.port });
+  if (config.bedrock.enabled && !isLoopback(config.server.host)) {
+    // Bedrock runs on the gateway's AWS credentials: with no gateway keys yet, anyone who can
+    // reach this address can spend them.
+    logger.warn({ host: config.server.host }, 'Bedrock is enabled and the gateway listens beyond loopback: every client that reaches it can use the gateway’s AWS credentials. Restrict access (network, gateway keys) or set BEDROCK_ENABLED=false.');
+  }
   app.server.headersTimeout = Math.max(60_000, config.server.keep_alive_timeout_ms + 1_000);
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;

@@ -44,6 +44,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
     description: 'Seconds an upstream may stay silent (time to headers and between bytes).',
     seeds: '003',
   },
+  { name: 'BEDROCK_ENABLED', paths: [['bedrock', 'enabled']], convert: toBoolean, description: 'Serve Bedrock models at all (default true; uses the gateway’s AWS credentials).' },
   { name: 'BEDROCK_REGION', paths: [['bedrock', 'region']], description: 'AWS region for Bedrock (default us-east-1).', seeds: '001, 004' },
   { name: 'AWS_REGION', paths: [['bedrock', 'region']], description: 'AWS region, used for Bedrock when BEDROCK_REGION is not set.', seeds: '000, 002, 003, 004' },
   { name: 'AWS_DEFAULT_REGION', paths: [['bedrock', 'region']], description: 'Fallback for AWS_REGION (AWS CLI convention).' },

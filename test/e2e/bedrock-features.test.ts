@@ -142,6 +142,12 @@ describe('the model list', () => {
     expect(all).not.toContain('claude-mythos-5');
   });
 
+  it('asks Anthropic for an uncompressed list whatever the client accepts', async () => {
+    const response = await fetch(`${context.gateway.url}/v1/models?limit=1000`, { headers: { 'x-api-key': 'k', 'accept-encoding': 'gzip, deflate, br, zstd' } });
+    expect(response.status).toBe(200);
+    expect(context.fake.last().headers['accept-encoding']).toBe('identity');
+  });
+
   it('still lists Bedrock models when the client has no Anthropic credential', async () => {
     const response = await fetch(`${context.gateway.url}/v1/models?limit=1000`);
     const page = (await response.json()) as { data: { id: string }[] };

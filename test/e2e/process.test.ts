@@ -56,6 +56,15 @@ describe('claude-gateway command', () => {
     }
   });
 
+  it('warns that Bedrock is open to every client when it listens beyond loopback, unless Bedrock is off', async () => {
+    for (const [env, warned] of [[{}, true], [{ BEDROCK_ENABLED: 'false' }, false]] as const) {
+      const started = await start({ HOST: '0.0.0.0', ANTHROPIC_API_BASE: fake.url, ...env });
+      started.child.kill('SIGTERM');
+      await started.exit;
+      expect(started.output().includes('can use the gateway’s AWS credentials')).toBe(warned);
+    }
+  });
+
   it('refuses invalid configuration with every problem and exit code 2', async () => {
     const run = launch([], { PORT: 'eighty', LOG_LEVEL: 'chatty' });
     expect(await run.exit).toBe(2);

@@ -19,6 +19,8 @@ export interface ModelInfo {
   readonly created_at: string;
 }
 
+const ANTHROPIC_LIST_TIMEOUT_MS = 2_000;
+
 /** The catalog has no release dates: models it adds carry the epoch, meaning "unknown". */
 const UNKNOWN_DATE = '1970-01-01T00:00:00Z';
 
@@ -54,7 +56,10 @@ export function paginate(models: readonly ModelInfo[], query: Record<string, str
 async function anthropicModels(request: FastifyRequest, deps: AppDependencies, signal: AbortSignal): Promise<ModelInfo[]> {
   if (deps.anthropic.credentialFor(request.headers) === undefined) return [];
   try {
-    const upstream = await deps.anthropic.send({ method: 'GET', path: '/v1/models', search: '?limit=1000', headers: request.headers, body: undefined, stream: false, signal });
+    // The gateway reads this body itself, so it must come uncompressed (`stream: true` asks for
+    // identity encoding); Claude Code gives up on model discovery after 3 s, so Anthropic gets 2.
+    const bounded = AbortSignal.any([signal, AbortSignal.timeout(ANTHROPIC_LIST_TIMEOUT_MS)]);
+    const upstream = await deps.anthropic.send({ method: 'GET', path: '/v1/models', search: '?limit=1000', headers: request.headers, body: undefined, stream: true, signal: bounded });
     const text = await upstream.body.text();
     if (upstream.status !== 200) {
       request.log.info({ request_id: request.id, status: upstream.status }, 'anthropic model list unavailable; listing Bedrock models only');
