@@ -179,9 +179,7 @@ async function fetchSource(raw: string, kind: 'image' | 'document', options: Fet
     throw fail(`its content type ${mediaType || '(none)'} is not ${kind === 'image' ? 'an image' : 'a PDF or plain text'}`);
   }
   const chunks: Buffer[] = [];
-  let size = 0;
   for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
     options.budget.remaining -= chunk.length;
     if (options.budget.remaining < 0) {
       response.body.destroy();
