@@ -1,3 +1,5 @@
+import type { BedrockApi, ServiceTier } from './schema.ts';
+
 /**
  * The model catalog as data (shared/spec/protocols.md §5 and §4.7, November 2026): Anthropic
  * model ids and aliases, their status on the Anthropic API, where Bedrock serves them (base id,
@@ -9,9 +11,7 @@
 
 export type ProfilePrefix = 'global' | 'us' | 'eu' | 'apac' | 'jp' | 'au' | 'us-gov';
 
-export type BedrockApi = 'invoke' | 'messages' | 'converse';
-
-export type ServiceTier = 'default' | 'flex' | 'priority' | 'reserved';
+export type { BedrockApi, ServiceTier };
 
 /** What a model takes through Converse; the native Claude APIs take everything Anthropic does. */
 export interface ModelCapabilities {
@@ -61,7 +61,7 @@ export interface CatalogEntry {
   readonly pricing?: Pricing;
 }
 
-const claudeCapabilities: ModelCapabilities = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
+export const claudeCapabilities: ModelCapabilities = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
 
 /** Claude list prices with Anthropic's cache multipliers (read 0.1×, write 1.25× for 5 min, 2× for 1 h). */
 function claudePrice(input: number, output: number): Pricing {

@@ -1,4 +1,4 @@
-import type { ModelCapabilities } from '../config/model-catalog.ts';
+import { claudeCapabilities, type ModelCapabilities } from '../config/model-catalog.ts';
 import { bedrockModelId, isBedrockModelId, stripProfilePrefix, type ModelCatalog } from '../config/models.ts';
 import type { GatewayConfig, RouteConfig, TargetConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
@@ -61,7 +61,6 @@ function matcher(pattern: string, catalog: ModelCatalog): (model: string) => boo
 }
 
 const genericCapabilities: ModelCapabilities = { family: 'other', images: true, documents: true, reasoning: true, cachePoints: false };
-const claudeCapabilities: ModelCapabilities = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
 
 function toTarget(target: TargetConfig, requested: string, bedrock: GatewayConfig['bedrock'], catalog: ModelCatalog): Target {
   if (target.provider === 'anthropic') {

@@ -1,5 +1,6 @@
 import type { Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config/schema.ts';
+import { stripProfilePrefix } from '../../config/models.ts';
 import type { BedrockApi, ModelCapabilities, ServiceTier } from '../../config/model-catalog.ts';
 import { GatewayError, isGatewayError, type GatewayErrorCode } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
@@ -193,7 +194,7 @@ export class BedrockProvider {
     if (target.capabilities.family !== 'claude') return undefined;
     const converted = toBedrockInvokeBody({ max_tokens: 1, ...call.request }, call.betaHeader, betaPolicy(target));
     const body = JSON.stringify({ input: { invokeModel: { body: Buffer.from(JSON.stringify(converted.body)).toString('base64') } } });
-    const baseId = target.model.replace(/^(us-gov|global|us|eu|apac|jp|au)\./, '');
+    const baseId = stripProfilePrefix(target.model);
     const upstream = await this.transport.send({
       region: target.region,
       ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),

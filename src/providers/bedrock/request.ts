@@ -1,5 +1,6 @@
 import { GatewayError } from '../../errors.ts';
 import { filterBetas, type BetaPolicy } from './betas.ts';
+import { anthropicServerToolType } from './server-tools.ts';
 
 /**
  * Anthropic Messages body -> Bedrock InvokeModel body for Claude (protocols.md §3.2), pure.
@@ -37,8 +38,6 @@ const fieldsNeedingBeta: ReadonlyMap<string, readonly string[]> = new Map([
 /** Keys that would reach an object's prototype if assigned: never copied from a client body. */
 const unsafeKeys: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Tool types that run on Anthropic's servers, which Bedrock does not have. */
-const serverToolPattern = /^(web_search|web_fetch|code_execution|advisor|mcp_toolset)(_|$)/;
 
 export interface InvokeBody {
   readonly body: Record<string, unknown>;
@@ -79,7 +78,7 @@ function rejectUnsupported(request: Record<string, unknown>): void {
   const tools = Array.isArray(request.tools) ? request.tools : [];
   for (const [index, tool] of tools.entries()) {
     const type = typeof tool === 'object' && tool !== null ? (tool as { type?: unknown }).type : undefined;
-    if (typeof type === 'string' && serverToolPattern.test(type)) {
+    if (typeof type === 'string' && anthropicServerToolType.test(type)) {
       throw new GatewayError('GW_UNSUPPORTED_FEATURE', `tools.${index}: the server tool ${type} is not available on AWS Bedrock.`, { provider: 'bedrock' });
     }
   }

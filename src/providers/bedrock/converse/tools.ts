@@ -1,3 +1,4 @@
+import { anthropicServerToolType } from '../server-tools.ts';
 import { cachePointFor, requiredString, unsupported, type ConversionContext, type ConverseBlock } from './context.ts';
 import { TOOL_NAME_PATTERN } from './content.ts';
 import type { ConverseMessage } from './messages.ts';
@@ -11,8 +12,6 @@ import { isRecord } from './values.ts';
  * from the names in the history if the request has none) and the model may still call one.
  */
 
-/** Anthropic tool types that run on Anthropic's servers, which Bedrock does not have. */
-const serverToolPattern = /^(web_search|web_fetch|code_execution|advisor|mcp_toolset|tool_search_tool)(_|$)/;
 
 /** Custom tool fields Converse has no place for: dropped and listed. */
 const knownToolFields: ReadonlySet<string> = new Set(['type', 'name', 'description', 'input_schema', 'cache_control', 'strict']);
@@ -34,7 +33,7 @@ function toConverseTool(tool: unknown, path: string, context: ConversionContext)
   if (!isRecord(tool)) throw unsupported(path, 'expected a tool object.');
   const type = tool.type;
   if (typeof type === 'string' && type !== 'custom') {
-    if (serverToolPattern.test(type)) throw unsupported(path, `the server tool ${type} is not available on AWS Bedrock.`);
+    if (anthropicServerToolType.test(type) || type.startsWith('tool_search_tool')) throw unsupported(path, `the server tool ${type} is not available on AWS Bedrock.`);
     throw unsupported(path, `the Anthropic-defined tool ${type} has no Bedrock Converse form; it needs Bedrock's native InvokeModel API.`);
   }
   const name = requiredString(tool, 'name', path);
