@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
 import { GatewayError } from '../errors.ts';
 import type { BedrockResult, BedrockTarget } from '../providers/bedrock/index.ts';
-import { decodeRequestBody, isIdentityEncoding } from '../request/decode-body.ts';
+import { readJsonObject } from '../request/json-body.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { relayEvents } from './event-relay.ts';
 import { relay, type RelayOutcome } from './relay.ts';
@@ -21,21 +21,10 @@ export interface BedrockServed {
 
 /** The client's body as a JSON object, decoded if compressed, within Bedrock's size limit. */
 export async function parseBody(request: FastifyRequest, deps: AppDependencies): Promise<Record<string, unknown>> {
-  const raw = request.body as Buffer;
-  const encoding = request.headers['content-encoding'];
   const limit = deps.config.bedrock.max_body_bytes;
-  const plain = isIdentityEncoding(encoding) ? raw : await decodeRequestBody(raw, encoding as string, Math.max(limit, deps.config.server.body_limit_bytes));
-  if (plain.length > limit) {
-    throw new GatewayError('GW_BODY_TOO_LARGE', `The request body is ${plain.length} bytes; AWS Bedrock accepts at most ${limit} bytes.`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(plain.toString('utf8'));
-  } catch (error) {
-    throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${(error as Error).message}.`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body must be a JSON object.');
-  return parsed as Record<string, unknown>;
+  const { object, bytes } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], Math.max(limit, deps.config.server.body_limit_bytes));
+  if (bytes > limit) throw new GatewayError('GW_BODY_TOO_LARGE', `The request body is ${bytes} bytes; AWS Bedrock accepts at most ${limit} bytes.`);
+  return object;
 }
 
 /** Inlines URL sources; the body, now carrying their bytes, must still fit Bedrock's limit. */

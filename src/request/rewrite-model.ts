@@ -1,5 +1,4 @@
-import { GatewayError } from '../errors.ts';
-import { decodeRequestBody, isIdentityEncoding } from './decode-body.ts';
+import { readJsonObject } from './json-body.ts';
 
 /**
  * The one case where an Anthropic-bound body is re-serialised: a route (or a Bedrock-form id
@@ -7,13 +6,6 @@ import { decodeRequestBody, isIdentityEncoding } from './decode-body.ts';
  * value; the result is uncompressed, so the caller drops `content-encoding`.
  */
 export async function withModel(body: Buffer, contentEncoding: string | undefined, model: string, maxBytes: number): Promise<Buffer> {
-  const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(plain.toString('utf8'));
-  } catch (error) {
-    throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${(error as Error).message}.`);
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body must be a JSON object.');
-  return Buffer.from(JSON.stringify({ ...parsed, model }));
+  const { object } = await readJsonObject(body, contentEncoding, maxBytes);
+  return Buffer.from(JSON.stringify({ ...object, model }));
 }

@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultBedrockResponder, type BedrockStep, type RecordedBedrockRequest } from '../fakes/bedrock.ts';
+import { claudePrint as runClaude, type ClaudeResult } from '../helpers/claude-code.ts';
 import { useGatewayWithBedrock } from '../helpers/gateway.ts';
 
 /**
@@ -14,8 +13,6 @@ import { useGatewayWithBedrock } from '../helpers/gateway.ts';
  * control, JSON metadata, context management, dozens of tools) must convert.
  */
 
-const run = promisify(execFile);
-const claude = join(import.meta.dirname, '../../node_modules/.bin/claude');
 const context = useGatewayWithBedrock();
 let home: string;
 
@@ -26,20 +23,8 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-async function claudePrint(prompt: string, model: string, extraArgs: string[] = []): Promise<{ result: string; is_error: boolean }> {
-  const { stdout } = await run(claude, ['-p', prompt, '--output-format', 'json', '--model', model, ...extraArgs], {
-    cwd: home,
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: home,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      ANTHROPIC_BASE_URL: context.gateway.url,
-      ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code',
-    },
-  });
-  return JSON.parse(stdout) as { result: string; is_error: boolean };
+async function claudePrint(prompt: string, model: string, extraArgs: string[] = []): Promise<ClaudeResult> {
+  return runClaude(prompt, home, { ANTHROPIC_BASE_URL: context.gateway.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' }, ['--model', model, ...extraArgs]);
 }
 
 const frames = (events: [string, object][]): BedrockStep => ({ kind: 'event-stream', items: events.map(([converse, payload]) => ({ converse, payload })) });

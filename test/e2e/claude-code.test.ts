@@ -1,19 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answer, defaultResponder, textEvents, toolUseEvents, type RecordedRequest } from '../fakes/anthropic.ts';
+import { claudePrint as runClaude, type ClaudeResult } from '../helpers/claude-code.ts';
 import { useGatewayWithFake } from '../helpers/gateway.ts';
 
 /**
  * Claude Code itself (npm @anthropic-ai/claude-code, a devDependency) pointed at the gateway
  * with ANTHROPIC_BASE_URL, as a user would, with the fake Anthropic behind the context.gateway.
  */
-
-const run = promisify(execFile);
-const claude = join(import.meta.dirname, '../../node_modules/.bin/claude');
 
 const context = useGatewayWithFake({});
 let home: string;
@@ -25,25 +21,8 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-interface ClaudeResult {
-  readonly result: string;
-  readonly is_error: boolean;
-  readonly num_turns: number;
-}
-
 async function claudePrint(prompt: string, env: Record<string, string>, extraArgs: string[] = []): Promise<ClaudeResult> {
-  const { stdout } = await run(claude, ['-p', prompt, '--output-format', 'json', ...extraArgs], {
-    cwd: home,
-    timeout: 60_000,
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: home,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      DISABLE_AUTOUPDATER: '1',
-      ...env,
-    },
-  });
-  return JSON.parse(stdout) as ClaudeResult;
+  return runClaude(prompt, home, env, extraArgs);
 }
 
 function messagesRequests(): RecordedRequest[] {

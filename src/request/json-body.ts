@@ -1,0 +1,15 @@
+import { GatewayError } from '../errors.ts';
+import { decodeRequestBody, isIdentityEncoding } from './decode-body.ts';
+
+/** The request body decoded (if compressed, capped at `maxBytes`) and parsed as a JSON object. */
+export async function readJsonObject(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<{ object: Record<string, unknown>; bytes: number }> {
+  const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(plain.toString('utf8'));
+  } catch (error) {
+    throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${(error as Error).message}.`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body must be a JSON object.');
+  return { object: parsed as Record<string, unknown>, bytes: plain.length };
+}
