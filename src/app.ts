@@ -13,6 +13,8 @@ import type { AnthropicProvider } from './providers/anthropic/index.ts';
 import type { BedrockProvider } from './providers/bedrock/index.ts';
 import type { UrlFetcher } from './request/url-fetch.ts';
 import type { Resolver } from './routing/resolve.ts';
+import type { RetryBudget } from './routing/retry-budget.ts';
+import type { CooldownStore } from './store/cooldowns.ts';
 import { version } from './version.ts';
 
 /** What the app is built from: everything with I/O or time is passed in. */
@@ -26,6 +28,10 @@ export interface AppDependencies {
   readonly catalog: ModelCatalog;
   readonly resolver: Resolver;
   readonly urlFetcher: UrlFetcher;
+  /** Which targets are cooling down (memory, the SQLite file, or Redis). */
+  readonly cooldowns: CooldownStore;
+  /** Bounds the extra attempts routing makes (retries and fallbacks). */
+  readonly retryBudget: RetryBudget;
   /** Whether Bedrock can be used (enabled, with credentials found); decides what /v1/models lists. */
   readonly bedrockAvailable: () => boolean;
   readonly inflight: InflightRequests;

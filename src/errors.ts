@@ -53,6 +53,7 @@ export const errorRegistry = {
   GW_UPSTREAM_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'A translated upstream does not know the model or resource.' },
   GW_UPSTREAM_ERROR: { status: 500, type: 'api_error', retryable: true, description: 'A translated upstream failed internally, or a model error it reported.' },
   GW_UPSTREAM_CREDENTIALS: { status: 500, type: 'api_error', retryable: false, description: "The gateway's own upstream credentials were rejected (not the client's fault; an operator must act)." },
+  GW_ALL_TARGETS_COOLING: { status: 429, type: 'rate_limit_error', retryable: true, description: 'Every upstream for the model is cooling down after rate limits; `retry-after` is the shortest remaining wait.' },
   GW_SHUTTING_DOWN: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway is draining for shutdown; retry against another instance.' },
   GW_INTERNAL: { status: 500, type: 'api_error', retryable: true, description: 'An unexpected gateway fault. The log line with the same request id has the details.' },
 } as const satisfies Record<string, ErrorDefinition>;
@@ -65,6 +66,8 @@ export interface GatewayErrorOptions {
   /** Which provider the failure came from, when it came from one. */
   readonly provider?: string;
   readonly upstreamRequestId?: string;
+  /** The failure was an `error` event in place of the stream's first event (a fallback trigger). */
+  readonly firstEventError?: boolean;
   readonly cause?: unknown;
 }
 
@@ -77,6 +80,7 @@ export class GatewayError extends Error {
   readonly retryAfterMs: number | undefined;
   readonly provider: string | undefined;
   readonly upstreamRequestId: string | undefined;
+  readonly firstEventError: boolean;
 
   constructor(code: GatewayErrorCode, message: string, options: GatewayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -90,6 +94,7 @@ export class GatewayError extends Error {
     this.retryAfterMs = options.retryAfterMs;
     this.provider = options.provider;
     this.upstreamRequestId = options.upstreamRequestId;
+    this.firstEventError = options.firstEventError === true;
   }
 }
 

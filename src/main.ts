@@ -4,7 +4,11 @@ import type { GatewayConfig } from './config/schema.ts';
 import { InflightRequests, shutdownError } from './http/inflight.ts';
 import { randomIds, systemClock, type Clock, type IdSource } from './ids.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
+import { join } from 'node:path';
+import { ConfigError } from './config/load.ts';
 import { createCatalog, type ModelCatalog } from './config/models.ts';
+import { RetryBudget } from './routing/retry-budget.ts';
+import { MemoryCooldownStore, type CooldownStore } from './store/cooldowns.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { BedrockProvider } from './providers/bedrock/index.ts';
 import { createUrlFetcher, type UrlFetcher } from './request/url-fetch.ts';
@@ -40,19 +44,30 @@ export interface GatewayServices {
   readonly resolver: Resolver;
   readonly urlFetcher: UrlFetcher;
   readonly bedrockAvailable: () => boolean;
+  readonly cooldowns: CooldownStore;
+  readonly retryBudget: RetryBudget;
   close(): Promise<void>;
 }
 
-export function createServices(config: GatewayConfig, logger: Logger, options: { probeCredentials?: boolean } = {}): GatewayServices {
+export interface ServiceOptions {
+  readonly probeCredentials?: boolean;
+  readonly clock?: Clock;
+}
+
+export async function createServices(config: GatewayConfig, logger: Logger, options: ServiceOptions = {}): Promise<GatewayServices> {
+  const clock = options.clock ?? systemClock;
+  const cooldowns = await openCooldownStore(config.store);
+  const retryBudget = new RetryBudget({ ratio: config.routing.retry_budget_ratio, minimum: config.routing.retry_budget_minimum, windowSeconds: 10 }, clock);
   const anthropic = new AnthropicProvider(config.anthropic);
   const bedrock = new BedrockProvider(config.bedrock);
   const catalog = createCatalog(undefined, config.models);
-  const resolver = createResolver(config, catalog);
+  let available = false;
+  const resolver = createResolver(config, catalog, { bedrockAvailable: () => available });
   const urlFetcher = createUrlFetcher(config.url_fetch);
   // Bedrock shows in /v1/models once its credentials resolve; the check runs in the background
   // (the credential chain may probe instance metadata) and never blocks start-up.
   const explicit = config.bedrock.api_key !== undefined || config.bedrock.access_key_id !== undefined;
-  let available = config.bedrock.enabled && explicit;
+  available = config.bedrock.enabled && explicit;
   if (config.bedrock.enabled && !explicit && options.probeCredentials !== false) {
     void bedrock.transport.checkCredentials().then((found) => {
       available = found;
@@ -66,10 +81,30 @@ export function createServices(config: GatewayConfig, logger: Logger, options: {
     resolver,
     urlFetcher,
     bedrockAvailable: () => available,
+    cooldowns,
+    retryBudget,
     async close() {
-      await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close()]);
+      await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close(), cooldowns.close()]);
     },
   };
+}
+
+/** Cooldowns live in Redis when REDIS_URL is set (every instance shares them), else in the SQLite file. */
+async function openCooldownStore(store: GatewayConfig['store']): Promise<CooldownStore> {
+  const kind = store.cooldowns === 'auto' ? (store.redis_url === undefined ? 'sqlite' : 'redis') : store.cooldowns;
+  switch (kind) {
+    case 'memory':
+      return new MemoryCooldownStore();
+    case 'redis': {
+      if (store.redis_url === undefined) throw new ConfigError(['store.cooldowns: redis needs store.redis_url (REDIS_URL)']);
+      const { RedisCooldownStore } = await import('./store/redis-cooldowns.ts');
+      return RedisCooldownStore.connect(store.redis_url);
+    }
+    case 'sqlite': {
+      const { SqliteCooldownStore } = await import('./store/sqlite-cooldowns.ts');
+      return SqliteCooldownStore.open(join(store.data_dir, 'gateway.db'));
+    }
+  }
 }
 
 function isLoopback(host: string): boolean {
@@ -80,7 +115,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const clock = options.clock ?? systemClock;
   const created = options.logger === undefined ? createLogger(config.log.level) : undefined;
   const logger = options.logger ?? (created as NonNullable<typeof created>).logger;
-  const services = createServices(config, logger, { probeCredentials: true });
+  const services = await createServices(config, logger, { probeCredentials: true, clock });
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: clock.now() };
   const app = buildApp({ config, logger, clock, ids: options.ids ?? randomIds, ...services, inflight, state });

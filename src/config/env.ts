@@ -65,6 +65,13 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
     seeds: '002, 004',
   },
   { name: 'URL_FETCH_ENABLED', paths: [['url_fetch', 'enabled']], convert: toBoolean, description: 'Fetch image/document URLs for upstreams that need the bytes (off; SSRF-guarded).' },
+  { name: 'BEDROCK_FALLBACK_ENABLED', paths: [['routing', 'bedrock_fallback']], convert: toBoolean, description: 'Fall back to Bedrock when Anthropic fails (default true).', seeds: '000' },
+  { name: 'RETRY_THRESHOLD_SECONDS', paths: [['routing', 'retry_threshold_ms']], convert: secondsToMs, description: 'A 429 asking to wait at most this long is retried on the same target (default 30).', seeds: '000' },
+  { name: 'MAX_RETRY_WAIT_SECONDS', paths: [['routing', 'max_retry_wait_ms']], convert: secondsToMs, description: 'Longest wait before such a retry (default 10).', seeds: '000' },
+  { name: 'COOLDOWN_SECONDS', paths: [['routing', 'cooldown_ms']], convert: secondsToMs, description: 'How long a failing target is skipped when the upstream does not say (default 300).', seeds: '003' },
+  { name: 'FORCE_RATE_LIMIT', paths: [['routing', 'force_rate_limit']], convert: toBoolean, description: 'Simulate an Anthropic 429 on every request (testing the fallback).', seeds: '000' },
+  { name: 'GATEWAY_DATA_DIR', paths: [['store', 'data_dir']], description: 'Directory of the SQLite file (default ./data).' },
+  { name: 'REDIS_URL', paths: [['store', 'redis_url']], description: 'Redis for state every instance shares (cooldowns, rate limits).' },
   { name: 'LOG_LEVEL', paths: [['log', 'level']], description: 'fatal, error, warn, info (default), debug, trace or silent.', convert: (raw) => raw.trim().toLowerCase() },
 ];
 

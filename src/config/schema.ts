@@ -179,6 +179,39 @@ export const routeSchema = z
   })
   .strict();
 
+/** When and how to move from one target to the next (issue 4). */
+export const routingSchema = z
+  .object({
+    /** Zero configuration: Bedrock, with the catalog's mapping, after Anthropic (when AWS credentials exist). */
+    bedrock_fallback: z.boolean().default(true),
+    /** A 429 asking to wait at most this long is waited for (up to max_retry_wait_ms) and retried on the same target. */
+    retry_threshold_ms: z.coerce.number().int().min(0).default(30_000),
+    max_retry_wait_ms: z.coerce.number().int().min(0).default(10_000),
+    /** How long a failing target is skipped when the upstream does not say. */
+    cooldown_ms: z.coerce.number().int().min(0).default(300_000),
+    /** Treat every Anthropic call as a 429 (to exercise the fallback). */
+    force_rate_limit: z.boolean().default(false),
+    /** Extra attempts (retries and fallbacks) may be at most this share of requests over 10 s... */
+    retry_budget_ratio: z.coerce.number().min(0).max(10).default(0.2),
+    /** ...and at least this many whatever the traffic. */
+    retry_budget_minimum: z.coerce.number().int().min(0).default(5),
+    /** No new attempt or wait starts this long after the request arrived. */
+    deadline_ms: positiveMs.default(300_000),
+    /** An Anthropic 404 for a model retired there but served by Bedrock moves on. */
+    fallback_on_retired_model: z.boolean().default(true),
+  })
+  .strict();
+
+/** Where state lives: the SQLite file, and Redis for what every instance must share. */
+export const storeSchema = z
+  .object({
+    data_dir: z.string().trim().min(1).default('./data'),
+    redis_url: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    /** Where cooldowns live: `auto` is Redis when redis_url is set, else the SQLite file. */
+    cooldowns: z.enum(['auto', 'memory', 'sqlite', 'redis']).default('auto'),
+  })
+  .strict();
+
 export const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -193,6 +226,8 @@ export const configSchema = z
     url_fetch: urlFetchSchema.default(urlFetchSchema.parse({})),
     models: z.array(modelSchema).default([]),
     routes: z.array(routeSchema).default([]),
+    routing: routingSchema.default(routingSchema.parse({})),
+    store: storeSchema.default(storeSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
   })
   .strict();
@@ -211,4 +246,5 @@ export const secretPaths: readonly (readonly string[])[] = [
   ['bedrock', 'access_key_id'],
   ['bedrock', 'secret_access_key'],
   ['bedrock', 'session_token'],
+  ['store', 'redis_url'],
 ];

@@ -1,10 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
-import { SseEventFramer } from '../anthropic/sse-framer.ts';
+import { firstEventName, SseEventFramer } from '../anthropic/sse-framer.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
+import { fromAnthropicErrorType } from '../routing/triggers.ts';
 
 /**
  * Relays a raw upstream response to the client byte for byte.
@@ -47,6 +48,14 @@ export interface RelayOptions {
   readonly signal: AbortSignal;
   /** Set by the shutdown path to end a stream with this error. */
   readonly termination?: () => GatewayError | undefined;
+  /** Headers the gateway adds to the answer (which target served, why). */
+  readonly extraHeaders?: Readonly<Record<string, string>>;
+  /**
+   * A stream whose first event is an `error` is not committed but thrown as a PreCommitFailure,
+   * so routing can move on (an `overloaded_error` event instead of a 529 status). Off for the
+   * last target: then the event is relayed as it came.
+   */
+  readonly holdFirstError?: boolean;
 }
 
 /** Thrown when an SSE upstream fails before anything was written: the caller may still fall back. */
@@ -73,6 +82,7 @@ function clientHeaders(options: RelayOptions, sse: boolean): Record<string, stri
   const headers = toClientHeaders(options.upstream.headers, { dropContentLength: sse });
   if (headers['request-id'] === undefined) headers['request-id'] = options.requestId;
   headers['x-gateway-request-id'] = options.requestId;
+  if (options.extraHeaders !== undefined) Object.assign(headers, options.extraHeaders);
   return headers;
 }
 
@@ -191,6 +201,9 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   // Nothing is written until the first complete event: that write is the commit point.
   const toClient = (chunk: Buffer): Buffer | undefined => {
     const complete = framer.push(chunk);
+    if (complete !== undefined && firstByteAt === undefined && options.holdFirstError === true && firstEventName(complete) === 'error') {
+      throw new FirstEventError(complete);
+    }
     if (complete !== undefined && firstByteAt === undefined) {
       response.writeHead(upstream.status, clientHeaders(options, true));
       firstByteAt = options.now();
@@ -201,7 +214,7 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     const result = await pump(upstream.body, response, options.signal, toClient);
     if (result === 'stopped') return stopped(options, true, firstByteAt);
   } catch (error) {
-    const failure = brokenStream(options, error);
+    const failure = error instanceof FirstEventError ? error.toGatewayError(options.provider) : brokenStream(options, error);
     upstream.body.destroy();
     if (firstByteAt === undefined) throw new PreCommitFailure(failure);
     // The message was complete: a reset after message_stop loses nothing and is no error.
@@ -221,6 +234,30 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   }
   response.end();
   return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
+}
+
+/** The upstream's first event was an `error`: held back so routing may try elsewhere. */
+class FirstEventError extends Error {
+  readonly event: Buffer;
+
+  constructor(event: Buffer) {
+    super('the first upstream event is an error');
+    this.event = event;
+  }
+
+  toGatewayError(provider: string): GatewayError {
+    const text = this.event.toString('utf8');
+    const data = /^data:\s?(.*)$/m.exec(text.replace(/\r\n?/g, '\n'))?.[1] ?? '';
+    let error: { type?: unknown; message?: unknown } | undefined;
+    try {
+      error = (JSON.parse(data) as { error?: { type?: unknown; message?: unknown } }).error;
+    } catch {
+      // an unreadable error event is still an upstream failure
+    }
+    const message = typeof error?.message === 'string' ? error.message : `${provider} sent an error event first.`;
+    const failure = fromAnthropicErrorType(error?.type, message, provider);
+    return new GatewayError(failure.code, failure.message, { provider, firstEventError: true });
+  }
 }
 
 function endWithError(options: RelayOptions, firstByteAt: number, error: GatewayError, end: RelayEnd): RelayOutcome {

@@ -51,6 +51,8 @@ export interface ServeOptions {
   readonly stream: boolean;
   readonly signal: AbortSignal;
   readonly termination: () => GatewayError | undefined;
+  /** Gateway headers added to the answer (which target served, why). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export async function serveBedrockMessages(options: ServeOptions, deps: AppDependencies): Promise<BedrockServed> {
@@ -66,7 +68,7 @@ export async function serveBedrockMessages(options: ServeOptions, deps: AppDepen
     signal: options.signal,
   });
   const now = () => deps.clock.monotonic();
-  const answer = result.response;
+  const answer = { ...result.response, headers: { ...result.response.headers, ...options.headers } } as BedrockResult['response'];
   switch (answer.kind) {
     case 'events': {
       const outcome = await relayEvents({
@@ -110,6 +112,7 @@ export async function serveBedrockCountTokens(options: Omit<ServeOptions, 'strea
   }
   const estimated = counted === undefined;
   const headers: Record<string, string> = {
+    ...options.headers,
     'x-gateway-provider': 'bedrock',
     'x-gateway-model': options.target.model,
     ...(estimated ? { 'x-gateway-token-count': 'estimate' } : {}),

@@ -18,14 +18,23 @@ export interface Resolver {
   resolve(model: string): Target[];
 }
 
-export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>, catalog: ModelCatalog): Resolver {
+export interface ResolverOptions {
+  /** Whether Bedrock has credentials (zero configuration falls back to it only then). */
+  readonly bedrockAvailable?: () => boolean;
+}
+
+export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'> & Partial<Pick<GatewayConfig, 'routing'>>, catalog: ModelCatalog, options: ResolverOptions = {}): Resolver {
   const routes = config.routes.map((route) => ({ route, test: matcher(route.match, catalog) }));
+  const fallback = config.routing?.bedrock_fallback ?? false;
   return {
     resolve(model) {
       const route = routes.find((candidate) => candidate.test(model))?.route;
       if (route !== undefined) return usableTargets(route.targets, model, config.bedrock, catalog);
       if (isBedrockModelId(model)) return [toTarget({ provider: 'bedrock' }, model, config.bedrock, catalog)];
-      return [{ provider: 'anthropic', model }];
+      // Zero configuration: Anthropic, then Bedrock with the catalog's mapping when it can serve.
+      const anthropic: Target = { provider: 'anthropic', model };
+      if (!fallback || !config.bedrock.enabled || options.bedrockAvailable?.() !== true) return [anthropic];
+      return usableTargets([{ provider: 'anthropic' }, { provider: 'bedrock' }], model, config.bedrock, catalog);
     },
   };
 }

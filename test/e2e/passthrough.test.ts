@@ -178,7 +178,7 @@ describe('response passthrough', () => {
   it.each([
     [400, 'invalid_request_error', { 'request-id': 'req_up_400' }],
     [401, 'authentication_error', { 'request-id': 'req_up_401', 'x-should-retry': 'false' }],
-    [429, 'rate_limit_error', { 'request-id': 'req_up_429', 'retry-after': '17', 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-reset': '1790000000', 'anthropic-ratelimit-requests-remaining': '0' }],
+    [429, 'rate_limit_error', { 'request-id': 'req_up_429', 'retry-after': '47', 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-reset': '1790000000', 'anthropic-ratelimit-requests-remaining': '0' }],
     [500, 'api_error', { 'request-id': 'req_up_500', 'x-should-retry': 'true' }],
     [529, 'overloaded_error', { 'request-id': 'req_up_529', 'retry-after': '3' }],
   ])('relays a %i with its body and headers unchanged', async (status, type, headers) => {

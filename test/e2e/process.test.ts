@@ -59,6 +59,7 @@ describe('claude-gateway command', () => {
   it('warns that Bedrock is open to every client when it listens beyond loopback, unless Bedrock is off', async () => {
     for (const [env, warned] of [[{}, true], [{ BEDROCK_ENABLED: 'false' }, false]] as const) {
       const started = await start({ HOST: '0.0.0.0', ANTHROPIC_API_BASE: fake.url, ...env });
+      if (warned) await eventually(() => started.output().includes('can use the gateway’s AWS credentials'), 10_000);
       started.child.kill('SIGTERM');
       await started.exit;
       expect(started.output().includes('can use the gateway’s AWS credentials')).toBe(warned);

@@ -135,7 +135,7 @@ describe.each(sdks)('$name through the gateway', (sdk) => {
   });
 
   it.each([
-    [429, 'rate_limit_error', { 'retry-after': '30', 'x-should-retry': 'false' }],
+    [429, 'rate_limit_error', { 'retry-after': '45', 'x-should-retry': 'false' }],
     [529, 'overloaded_error', {}],
     [400, 'invalid_request_error', {}],
   ])('an upstream %i reaches the SDK as the same error', async (status, type, headers) => {

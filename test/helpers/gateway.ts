@@ -8,6 +8,7 @@ import { InflightRequests } from '../../src/http/inflight.ts';
 import { randomIds, systemClock } from '../../src/ids.ts';
 import { createLogger } from '../../src/logging/logger.ts';
 import { createServices } from '../../src/main.ts';
+import type { CooldownStore } from '../../src/store/cooldowns.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { FakeBedrock, type FakeBedrockOptions } from '../fakes/bedrock.ts';
 
@@ -19,11 +20,14 @@ export interface TestGateway {
   readonly logs: string[];
   readonly inflight: InflightRequests;
   readonly state: { draining: boolean; startedAt: number };
+  readonly cooldowns: CooldownStore;
+  /** Forgets every cooldown (between tests: a 429 in one test must not shape the next). */
+  resetCooldowns(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTestGateway(env: Environment, overrides: Record<string, unknown> = {}): Promise<TestGateway> {
-  const config = loadConfig({ env: { LOG_LEVEL: 'trace', ...env }, overrides });
+  const config = loadConfig({ env: { LOG_LEVEL: 'trace', ...env }, overrides: { 'store.cooldowns': 'memory', ...overrides } });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -32,7 +36,7 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
     },
   });
   const { logger } = createLogger(config.log.level, sink);
-  const services = createServices(config, logger, { probeCredentials: false });
+  const services = await createServices(config, logger, { probeCredentials: false });
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: Date.now() };
   const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, ...services, inflight, state });
@@ -46,6 +50,10 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
     logs,
     inflight,
     state,
+    cooldowns: services.cooldowns,
+    async resetCooldowns() {
+      for (const entry of await services.cooldowns.list(Date.now())) await services.cooldowns.delete(entry.key);
+    },
     async close() {
       app.server.closeAllConnections();
       await app.close();
@@ -82,7 +90,10 @@ export function useGatewayWithFake(env: Environment = {}, overrides: Record<stri
     await context.gateway.close();
     await context.fake.close();
   });
-  beforeEach(() => context.fake.reset());
+  beforeEach(async () => {
+    context.fake.reset();
+    await context.gateway.resetCooldowns();
+  });
   return context;
 }
 
@@ -117,9 +128,10 @@ export function useGatewayWithBedrock(env: Environment = {}, overrides: Record<s
     await context.bedrock.close();
     await context.fake.close();
   });
-  beforeEach(() => {
+  beforeEach(async () => {
     context.fake.reset();
     context.bedrock.reset();
+    await context.gateway.resetCooldowns();
   });
   return context;
 }

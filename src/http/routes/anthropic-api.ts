@@ -6,11 +6,8 @@ import { writeErrorResponse } from '../error-response.ts';
 import { shutdownError } from '../inflight.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
-import { parseBody, serveBedrockCountTokens, serveBedrockMessages } from '../serve-bedrock.ts';
-import type { Target } from '../../routing/resolve.ts';
-import type { BedrockTarget } from '../../providers/bedrock/index.ts';
+import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
-import { withModel } from '../../request/rewrite-model.ts';
 
 /**
  * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
@@ -71,18 +68,17 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     : undefined;
   const target = upstreamTarget(request.url, userId);
   if (endpoint.method === 'GET' && deps.bedrockAvailable() && (await answerModels(request, reply, deps))) return;
-  // The first target serves; falling back along the list is the routing layer's job (issue 4).
-  const chosen: Target = routing === undefined ? { provider: 'anthropic', model: '' } : (deps.resolver.resolve(routing.model)[0] as Target);
-  // Parsed before the hijack, so a bad body is an ordinary error response.
-  const body = chosen.provider === 'bedrock' ? await parseBody(request, deps) : undefined;
-  const rename = await renamed(request, chosen, routing, deps);
+  // Resolved before the hijack: an unknown model is an ordinary error response.
+  const targets = routing === undefined ? undefined : deps.resolver.resolve(routing.model);
 
   reply.hijack();
   const result =
-    chosen.provider === 'bedrock' && routing !== undefined && body !== undefined
-      ? await proxyBedrock(request, reply.raw, endpoint, chosen, body, routing, deps)
-      : await proxy(request, reply.raw, endpoint, target, routing, deps, rename);
+    routing !== undefined && targets !== undefined
+      ? await routed(request, reply.raw, { routing, countTokens: endpoint.route === '/v1/messages/count_tokens', upstreamPath: target, targets, userId }, deps)
+      : await proxy(request, reply.raw, endpoint, target, routing, deps);
   const { outcome, failure } = result;
+  const route: Partial<RouteResult> = result;
+  const served = route.served;
   if (failure?.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: failure.cause }, 'unhandled error');
   // The gateway's own upstream credentials failed: an operator must act, whatever the client saw.
   if (failure?.code === 'GW_UPSTREAM_CREDENTIALS') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
@@ -98,8 +94,10 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
       status: outcome?.status ?? failure?.status ?? 499,
       end: outcome?.end ?? (failure === undefined ? 'client_abort' : 'gateway_error'),
       error_code: failure?.code,
-      provider: chosen.provider,
-      upstream_model: chosen.provider === 'bedrock' ? chosen.model : undefined,
+      provider: served?.provider,
+      upstream_model: served?.model,
+      fallback: route.fallback,
+      attempts: route.attempts,
       service_tier: result.serviceTier,
       dropped_betas: result.droppedBetas !== undefined && result.droppedBetas.length > 0 ? result.droppedBetas : undefined,
       removed_fields: result.removed !== undefined && result.removed.length > 0 ? result.removed : undefined,
@@ -109,19 +107,6 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     },
     'request',
   );
-}
-
-/** The body and headers to forward when a route changes the model; undefined to forward as received. */
-async function renamed(request: FastifyRequest, chosen: Target, routing: MessageRouting | undefined, deps: AppDependencies): Promise<Rename | undefined> {
-  if (routing === undefined || chosen.provider !== 'anthropic' || chosen.model === routing.model) return undefined;
-  const body = await withModel(request.body as Buffer, request.headers['content-encoding'], chosen.model, deps.config.server.body_limit_bytes);
-  const { 'content-encoding': _encoding, ...headers } = request.headers;
-  return { body, headers };
-}
-
-interface Rename {
-  readonly body: Buffer;
-  readonly headers: FastifyRequest['headers'];
 }
 
 /** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */
@@ -154,36 +139,26 @@ interface ProxyResult {
   readonly removed?: readonly string[];
 }
 
-/** Serves a Messages or count_tokens request from Bedrock, answering every failure too. */
-async function proxyBedrock(
-  request: FastifyRequest,
-  response: ServerResponse,
-  endpoint: Endpoint,
-  target: BedrockTarget,
-  body: Record<string, unknown>,
-  routing: MessageRouting,
-  deps: AppDependencies,
-): Promise<ProxyResult> {
+/** Runs the fallback loop for a Messages or count_tokens request; every failure is answered here. */
+async function routed(request: FastifyRequest, response: ServerResponse, input: Omit<RouteInput, 'request' | 'response' | 'inflight'>, deps: AppDependencies): Promise<ProxyResult & Partial<RouteResult>> {
   const inflight = deps.inflight.track();
   const onClose = () => {
     if (!response.writableFinished) inflight.abort();
   };
   response.on('close', onClose);
   try {
-    const common = { request, response, body, target, requestedModel: routing.model, signal: inflight.signal, termination: () => inflight.termination() };
-    const served = endpoint.route === '/v1/messages/count_tokens' ? await serveBedrockCountTokens(common, deps) : await serveBedrockMessages({ ...common, stream: routing.stream }, deps);
-    const result = served.result;
-    return {
-      outcome: served.outcome,
-      ...(served.outcome.error === undefined ? {} : { failure: served.outcome.error }),
-      ...(result?.upstreamRequestId === undefined ? {} : { upstreamRequestId: result.upstreamRequestId }),
-      ...(result === undefined ? {} : { serviceTier: result.serviceTier, droppedBetas: result.droppedBetas, removed: result.removed }),
-    };
+    return await routeMessages({ ...input, request, response, inflight }, deps);
   } catch (error) {
     const failure = toFailure(error, inflight.termination());
     if (failure !== undefined) writeErrorResponse(response, failure, request.id);
     else response.destroy();
-    return failure === undefined ? {} : { failure, ...(failure.upstreamRequestId === undefined ? {} : { upstreamRequestId: failure.upstreamRequestId }) };
+    const context = error as { attempts?: number; served?: RouteResult['served'] };
+    return {
+      ...(failure === undefined ? {} : { failure }),
+      ...(failure?.upstreamRequestId === undefined ? {} : { upstreamRequestId: failure.upstreamRequestId }),
+      ...(context.attempts === undefined ? {} : { attempts: context.attempts }),
+      ...(context.served === undefined ? {} : { served: context.served }),
+    };
   } finally {
     response.off('close', onClose);
     inflight.done();
@@ -198,7 +173,6 @@ async function proxy(
   target: { path: string; search: string },
   routing: MessageRouting | undefined,
   deps: AppDependencies,
-  rename?: Rename,
 ): Promise<ProxyResult> {
   const inflight = deps.inflight.track();
   const onClose = () => {
@@ -211,8 +185,8 @@ async function proxy(
       method: endpoint.method,
       path: target.path,
       search: target.search,
-      headers: rename?.headers ?? request.headers,
-      body: endpoint.readsBody ? (rename?.body ?? (request.body as Buffer)) : undefined,
+      headers: request.headers,
+      body: endpoint.readsBody ? (request.body as Buffer) : undefined,
       stream: routing?.stream ?? false,
       signal: inflight.signal,
     });

@@ -1,0 +1,161 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyRequest } from 'fastify';
+import type { AppDependencies } from '../app.ts';
+import { GatewayError, errorTypeForStatus, isGatewayError } from '../errors.ts';
+import type { BedrockTarget } from '../providers/bedrock/index.ts';
+import { withModel } from '../request/rewrite-model.ts';
+import { cleanHistoryForBedrock } from '../routing/history.ts';
+import { retryAfterMs } from '../routing/retry-after.ts';
+import { fromAnthropicErrorType, triggerForError, triggerForStatus, type Trigger } from '../routing/triggers.ts';
+import { readErrorText } from '../providers/bedrock/transport.ts';
+import type { MessageRouting } from './routing-fields.ts';
+import { PreCommitFailure, relay, type RelayOutcome } from './relay.ts';
+import { parseBody, serveBedrockCountTokens, serveBedrockMessages } from './serve-bedrock.ts';
+
+/**
+ * One attempt at one target. An attempt either answers the client (success, or a failure that
+ * is the client's answer) or, before anything was written, throws an AttemptFailure so routing
+ * can wait and retry, or move on. Whether it may is asked through `decide` at the moment of the
+ * failure (it spends retry budget), so a failure that is the final answer is relayed as it came.
+ */
+
+export type Decision = 'retry' | 'next' | 'answer';
+
+export interface AttemptContext {
+  readonly request: FastifyRequest;
+  readonly response: ServerResponse;
+  readonly routing: MessageRouting;
+  readonly countTokens: boolean;
+  readonly upstreamPath: { readonly path: string; readonly search: string };
+  readonly signal: AbortSignal;
+  readonly termination: () => GatewayError | undefined;
+  /** Headers saying which target serves and why (`x-gateway-*`). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly decide: (trigger: Trigger, retryAfter: number | undefined) => Decision;
+  /** Another target could still serve: a first event that is an `error` is held back, not relayed. */
+  readonly moreTargets: boolean;
+  readonly deps: AppDependencies;
+}
+
+export interface AttemptResult {
+  readonly outcome: RelayOutcome;
+  readonly failure?: GatewayError;
+  readonly upstreamRequestId?: string;
+  readonly serviceTier?: string;
+  readonly droppedBetas?: readonly string[];
+  readonly removed?: readonly string[];
+  /** A trigger seen in the answer that was relayed (it still cools the target). */
+  readonly trigger?: Trigger;
+  readonly retryAfterMs?: number;
+}
+
+export class AttemptFailure extends Error {
+  readonly error: GatewayError;
+  readonly trigger: Trigger;
+  readonly retryAfterMs: number | undefined;
+  readonly decision: Exclude<Decision, 'answer'>;
+
+  constructor(error: GatewayError, trigger: Trigger, retryAfter: number | undefined, decision: Exclude<Decision, 'answer'>) {
+    super(error.message);
+    this.error = error;
+    this.trigger = trigger;
+    this.retryAfterMs = retryAfter;
+    this.decision = decision;
+  }
+}
+
+/** Throws an AttemptFailure when routing may go on after `error`; otherwise rethrows it. */
+function escalate(error: unknown, context: AttemptContext): never {
+  const failure = error instanceof PreCommitFailure ? error.error : error;
+  if (!isGatewayError(failure) || context.signal.aborted) throw error;
+  const trigger = triggerForError(failure);
+  if (trigger === undefined) throw failure;
+  const decision = context.decide(trigger, failure.retryAfterMs);
+  if (decision === 'answer') throw failure;
+  throw new AttemptFailure(failure, trigger, failure.retryAfterMs, decision);
+}
+
+export async function attemptAnthropic(model: string, context: AttemptContext): Promise<AttemptResult> {
+  const { request, deps } = context;
+  if (deps.config.routing.force_rate_limit) {
+    escalate(new GatewayError('GW_UPSTREAM_RATE_LIMITED', 'Rate limited (simulated by FORCE_RATE_LIMIT).', { provider: 'anthropic', retryAfterMs: 60_000 }), context);
+  }
+  const renamed = model === context.routing.model ? undefined : await withModel(request.body as Buffer, request.headers['content-encoding'], model, deps.config.server.body_limit_bytes);
+  const headers = renamed === undefined ? request.headers : withoutEncoding(request.headers);
+  let upstream;
+  try {
+    upstream = await deps.anthropic.send({ method: 'POST', ...context.upstreamPath, headers, body: renamed ?? (request.body as Buffer), stream: context.routing.stream, signal: context.signal });
+  } catch (error) {
+    escalate(error, context);
+  }
+  const upstreamRequestId = typeof upstream.headers['request-id'] === 'string' ? upstream.headers['request-id'] : undefined;
+  const trigger = triggerForStatus(upstream.status) ?? (upstream.status === 404 && isRetiredHere(model, deps) ? 'model_retired' : undefined);
+  const retryAfter = trigger === undefined ? undefined : retryAfterMs(upstream.headers, deps.clock.now());
+  if (trigger !== undefined) {
+    const decision = context.decide(trigger, retryAfter);
+    if (decision !== 'answer') {
+      const text = await readErrorText(upstream);
+      throw new AttemptFailure(anthropicError(upstream.status, text, upstreamRequestId, retryAfter), trigger, retryAfter, decision);
+    }
+  }
+  try {
+    const outcome = await relay({
+      upstream,
+      response: context.response,
+      requestId: request.id,
+      provider: 'anthropic',
+      maxEventBytes: deps.config.server.max_sse_event_bytes,
+      now: () => deps.clock.monotonic(),
+      signal: context.signal,
+      termination: context.termination,
+      extraHeaders: context.headers,
+      holdFirstError: context.moreTargets,
+    });
+    return { outcome, ...(outcome.error === undefined ? {} : { failure: outcome.error }), ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }), ...(trigger === undefined ? {} : { trigger }), ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
+  } catch (error) {
+    escalate(error, context);
+  }
+}
+
+export async function attemptBedrock(target: BedrockTarget, context: AttemptContext): Promise<AttemptResult> {
+  const { deps, request } = context;
+  const body = cleanHistoryForBedrock(await parseBody(request, deps), target.capabilities.family === 'claude');
+  const common = { request, response: context.response, body, target, requestedModel: context.routing.model, signal: context.signal, termination: context.termination, headers: context.headers };
+  try {
+    const served = context.countTokens ? await serveBedrockCountTokens(common, deps) : await serveBedrockMessages({ ...common, stream: context.routing.stream }, deps);
+    const result = served.result;
+    return {
+      outcome: served.outcome,
+      ...(served.outcome.error === undefined ? {} : { failure: served.outcome.error }),
+      ...(result?.upstreamRequestId === undefined ? {} : { upstreamRequestId: result.upstreamRequestId }),
+      ...(result === undefined ? {} : { serviceTier: result.serviceTier, droppedBetas: result.droppedBetas, removed: result.removed }),
+    };
+  } catch (error) {
+    escalate(error, context);
+  }
+}
+
+function withoutEncoding(headers: FastifyRequest['headers']): FastifyRequest['headers'] {
+  const { 'content-encoding': _encoding, ...rest } = headers;
+  return rest;
+}
+
+/** A model Anthropic retired but Bedrock may still serve (protocols.md §5): its 404 moves on. */
+function isRetiredHere(model: string, deps: AppDependencies): boolean {
+  return deps.config.routing.fallback_on_retired_model && deps.catalog.find(model)?.status === 'retired';
+}
+
+/** An Anthropic error answer, as the gateway error it stands for (the answer itself is not relayed). */
+function anthropicError(status: number, text: string, upstreamRequestId: string | undefined, retryAfter: number | undefined): GatewayError {
+  let message = `Anthropic answered ${status}.`;
+  let type: unknown = errorTypeForStatus(status);
+  try {
+    const parsed = JSON.parse(text) as { error?: { type?: unknown; message?: unknown } };
+    if (typeof parsed.error?.message === 'string') message = parsed.error.message;
+    if (parsed.error?.type !== undefined) type = parsed.error.type;
+  } catch {
+    // keep the status
+  }
+  const mapped = fromAnthropicErrorType(type, message, 'anthropic');
+  return new GatewayError(mapped.code, mapped.message, { provider: 'anthropic', ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }), ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) });
+}

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+import type { Target } from './resolve.ts';
+import type { Trigger } from './triggers.ts';
+
+/**
+ * Cooldown keys (issue 4): a 429 cools one target for one identity (the `/user/{id}` user, else
+ * a digest of the client's credential: other users and credentials stay usable); overload,
+ * 5xx, timeouts and connection failures cool the target for everyone. A target is its provider
+ * and upstream model (and region on Bedrock), so other models stay usable. Credentials are
+ * never stored, only a truncated SHA-256.
+ */
+
+export function targetKey(target: Target): string {
+  return target.provider === 'anthropic' ? `anthropic|${target.model}` : `bedrock|${target.region}|${target.model}`;
+}
+
+/** `user:<id>`, `cred:<digest>`, or `anonymous`. */
+export function identityOf(userId: string | undefined, credential: string | undefined): string {
+  if (userId !== undefined) return `user:${userId}`;
+  if (credential !== undefined) return `cred:${createHash('sha256').update(credential).digest('hex').slice(0, 24)}`;
+  return 'anonymous';
+}
+
+/** The keys a request checks before trying `target`. */
+export function keysToCheck(target: Target, identity: string): string[] {
+  const key = targetKey(target);
+  return target.provider === 'anthropic' ? [key, `${key}|${identity}`] : [key];
+}
+
+/** The key a failure with `trigger` cools. Bedrock runs on the gateway's credentials: per target. */
+export function keyToCool(target: Target, trigger: Trigger, identity: string): string {
+  const key = targetKey(target);
+  return trigger === 'rate_limited' && target.provider === 'anthropic' ? `${key}|${identity}` : key;
+}

@@ -1,0 +1,112 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { systemClock, type Clock } from '../ids.ts';
+
+/**
+ * The gateway's SQLite file: opened through `node:sqlite` (no native addon), in WAL mode so
+ * several processes read while one writes, with the schema brought up to date by the ordered
+ * migrations below. A later feature adds its tables by appending a migration with the next
+ * version; a migration, once released, is never edited.
+ */
+
+export interface Migration {
+  /** 1, 2, 3… in order, without gaps. */
+  readonly version: number;
+  readonly description: string;
+  /** One or more statements, run in one transaction with the `schema_migrations` row. */
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'cooldowns of upstream targets',
+    sql: `
+      CREATE TABLE cooldowns (
+        key TEXT PRIMARY KEY,
+        until INTEGER NOT NULL,
+        reason TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX cooldowns_until ON cooldowns (until);
+    `,
+  },
+];
+
+export interface OpenSqliteOptions {
+  /** The schema to apply; the gateway's own by default (tests pass their own). */
+  readonly migrations?: readonly Migration[];
+  /** How long a statement waits for another process's write lock before failing. Default 5 s. */
+  readonly busyTimeoutMs?: number;
+  /** Stamps `schema_migrations.applied_at`. */
+  readonly clock?: Pick<Clock, 'now'>;
+}
+
+/**
+ * Opens (creating it and its directory if needed) the database at `path`, or an in-memory
+ * one for `:memory:`, and applies the migrations it lacks. Throws when the file's schema is
+ * newer than this code knows (a downgrade), rather than run against tables it does not know.
+ */
+export function openSqlite(path: string, options: OpenSqliteOptions = {}): DatabaseSync {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5_000;
+  if (!Number.isSafeInteger(busyTimeoutMs) || busyTimeoutMs < 0) throw new RangeError('busyTimeoutMs must be a non-negative integer');
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const database = new DatabaseSync(path, { timeout: busyTimeoutMs });
+  try {
+    // Pragmas take no bound parameters; busyTimeoutMs is checked to be an integer above.
+    database.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+    database.exec('PRAGMA journal_mode = WAL');
+    database.exec('PRAGMA synchronous = NORMAL');
+    database.exec('PRAGMA foreign_keys = ON');
+    applyMigrations(database, options.migrations ?? migrations, options.clock ?? systemClock);
+    return database;
+  } catch (error) {
+    database.close();
+    throw error;
+  }
+}
+
+/** The highest migration applied to `database` (0 for a new file). */
+export function schemaVersion(database: DatabaseSync): number {
+  const row = database.prepare('SELECT max(version) AS version FROM schema_migrations').get();
+  const version = row?.['version'];
+  return typeof version === 'number' ? version : 0;
+}
+
+/**
+ * Applies each migration above the file's version, each in its own `BEGIN IMMEDIATE`
+ * transaction that re-reads the version first: two processes starting together on one file
+ * apply every migration exactly once.
+ */
+export function applyMigrations(database: DatabaseSync, list: readonly Migration[], clock: Pick<Clock, 'now'>): void {
+  validateMigrations(list);
+  database.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const latest = list.at(-1)?.version ?? 0;
+  const found = schemaVersion(database);
+  if (found > latest) {
+    throw new Error(`the database schema is at version ${found}, newer than this gateway knows (${latest}); run a newer gateway or another file`);
+  }
+  const record = database.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)');
+  for (const migration of list) {
+    if (migration.version <= found) continue;
+    database.exec('BEGIN IMMEDIATE');
+    try {
+      if (schemaVersion(database) < migration.version) {
+        database.exec(migration.sql);
+        record.run(migration.version, clock.now());
+      }
+      database.exec('COMMIT');
+    } catch (error) {
+      if (database.isTransaction) database.exec('ROLLBACK');
+      throw new Error(`SQLite migration ${migration.version} (${migration.description}) failed`, { cause: error });
+    }
+  }
+}
+
+function validateMigrations(list: readonly Migration[]): void {
+  list.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migration versions must run 1, 2, 3… without gaps; position ${index} has version ${migration.version}`);
+    }
+  });
+}
