@@ -3,7 +3,8 @@ import type { AppDependencies } from '../../app.ts';
 
 /**
  * The gateway's own routes: liveness and readiness, Claude Code's connectivity probe, a short
- * description at `/`, and `/debug` with the effective configuration (secrets redacted).
+ * description at `/`, and `/debug` with the effective configuration (secrets redacted) and the
+ * cooldowns in force.
  */
 
 export interface ServiceInfo {
@@ -42,6 +43,18 @@ export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencie
     uptime_s: Math.round((deps.clock.now() - deps.state.startedAt) / 1000),
     draining: deps.state.draining,
     in_flight: deps.inflight.size,
+    cooldowns: await cooldownReport(deps),
     config: info.redactedConfig(),
   }));
+}
+
+/** The targets cooling down now (keys hold a digest of credentials, never one). */
+async function cooldownReport(deps: AppDependencies): Promise<unknown> {
+  const now = deps.clock.now();
+  try {
+    const entries = await deps.cooldowns.list(now);
+    return { store: deps.cooldowns.kind, active: entries.map((entry) => ({ key: entry.key, reason: entry.reason, until: new Date(entry.until).toISOString(), remaining_s: Math.ceil((entry.until - now) / 1000) })) };
+  } catch (error) {
+    return { store: deps.cooldowns.kind, error: (error as Error).message };
+  }
 }
