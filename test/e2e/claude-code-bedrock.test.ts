@@ -2,9 +2,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultBedrockResponder, type BedrockStep, type RecordedBedrockRequest } from '../fakes/bedrock.ts';
+import { textEvents, toolUseEvents } from '../fakes/anthropic.ts';
+import { anthropicModelName, defaultBedrockResponder, type BedrockStep, type RecordedBedrockRequest } from '../fakes/bedrock.ts';
 import { claudePrint as runClaude, type ClaudeResult } from '../helpers/claude-code.ts';
-import { useGatewayWithBedrock } from '../helpers/gateway.ts';
+import { awsEnvironment, startTestGateway, useGatewayWithBedrock } from '../helpers/gateway.ts';
 
 /**
  * Claude Code itself, asking for Bedrock models by their Bedrock ids (`--model`, as users of
@@ -80,5 +81,29 @@ describe('Claude Code with Bedrock model ids', () => {
     const second = calls.at(-1)?.json as { messages: { role: string; content: Record<string, unknown>[] }[]; toolConfig: { tools: unknown[] } };
     expect(second.toolConfig.tools.length).toBeGreaterThan(0);
     expect(second.messages.at(-2)?.content).toContainEqual({ toolUse: { toolUseId: 'tooluse_qwen_1', name: 'Bash', input: { command: 'echo gateway-converse-ok-$((40+2))', description: 'Print a marker' } } });
+  });
+
+  it('keeps working across a forced 429: the Bash tool loop completes on Bedrock', async () => {
+    const forced = await startTestGateway({ ...awsEnvironment(context.bedrock), ANTHROPIC_API_BASE: context.fake.url, FORCE_RATE_LIMIT: 'true' });
+    try {
+      context.bedrock.respondWith((request) => {
+        if (request.operation !== 'invoke-with-response-stream') return defaultBedrockResponder(request);
+        const body = request.body.toString('utf8');
+        const model = anthropicModelName(request.modelId);
+        const events = body.includes('toolu_01FallbackBash')
+          ? textEvents(model, `Fallback saw ${/gateway-fallback-ok-(\d+)/.exec(body)?.[0] ?? 'no output'}`)
+          : toolUseEvents(model, 'toolu_01FallbackBash', 'Bash', { command: 'echo gateway-fallback-ok-$((40+2))', description: 'Print a marker' });
+        return { kind: 'event-stream', items: events.map((event) => ({ anthropic: event })) };
+      });
+      const result = await runClaude('run the marker command', home, { ANTHROPIC_BASE_URL: forced.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' }, ['--allowedTools', 'Bash', '--model', 'claude-sonnet-5-5']);
+      expect(result.is_error).toBe(false);
+      expect(result.result).toBe('Fallback saw gateway-fallback-ok-42');
+      expect(context.fake.requests.filter((request) => request.path === '/v1/messages')).toHaveLength(0);
+      const calls = context.bedrock.requests.filter((request) => request.operation === 'invoke-with-response-stream');
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(calls.every((request) => request.modelId === 'global.anthropic.claude-sonnet-5-5' && request.signatureValid)).toBe(true);
+    } finally {
+      await forced.close();
+    }
   });
 });
