@@ -70,6 +70,8 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'MAX_RETRY_WAIT_SECONDS', paths: [['routing', 'max_retry_wait_ms']], convert: secondsToMs, description: 'Longest wait before such a retry (default 10).', seeds: '000' },
   { name: 'COOLDOWN_SECONDS', paths: [['routing', 'cooldown_ms']], convert: secondsToMs, description: 'How long a failing target is skipped when the upstream does not say (default 300).', seeds: '003' },
   { name: 'FORCE_RATE_LIMIT', paths: [['routing', 'force_rate_limit']], convert: toBoolean, description: 'Simulate an Anthropic 429 on every request (testing the fallback).', seeds: '000' },
+  { name: 'RETRY_TIMEOUT_MILLIS', paths: [['routing', 'max_retry_wait_ms']], description: 'Alias of MAX_RETRY_WAIT_SECONDS, in milliseconds.', seeds: '001' },
+  { name: 'RATE_LIMIT_SECONDS', paths: [['routing', 'cooldown_ms']], convert: secondsToMs, description: 'Alias of COOLDOWN_SECONDS.', seeds: '001' },
   { name: 'GATEWAY_DATA_DIR', paths: [['store', 'data_dir']], description: 'Directory of the SQLite file (default ./data).' },
   { name: 'REDIS_URL', paths: [['store', 'redis_url']], description: 'Redis for state every instance shares (cooldowns, rate limits).' },
   { name: 'LOG_LEVEL', paths: [['log', 'level']], description: 'fatal, error, warn, info (default), debug, trace or silent.', convert: (raw) => raw.trim().toLowerCase() },

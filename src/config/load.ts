@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
 import { configFileVariable, environmentVariables } from './env.ts';
+import { fromSeed001, isSeed001 } from './seed-001.ts';
 import { configSchema, secretPaths, type GatewayConfig } from './schema.ts';
 
 /**
@@ -104,6 +105,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     tree = yaml.tree;
     problems.push(...yaml.problems);
   }
+  if (isSeed001(tree)) tree = fromSeed001(tree);
   applyEnvironment(tree, env, origins);
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     setPath(tree, key.split('.'), value);
