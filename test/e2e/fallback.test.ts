@@ -61,6 +61,22 @@ describe('each trigger falls back to Bedrock, and the client sees one complete a
   });
 });
 
+describe('models Anthropic retired', () => {
+  it('a 404 for a model retired on Anthropic moves on to Bedrock, which still serves it', async () => {
+    context.fake.enqueue(error(404, 'not_found_error'));
+    const response = await post({ model: 'claude-3-7-sonnet-20250219' });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-gateway-fallback')).toBe('model_retired');
+    expect(context.bedrock.last().modelId).toBe('us.anthropic.claude-3-7-sonnet-20250219-v1:0');
+  });
+
+  it('a 404 for an active model is the answer', async () => {
+    context.fake.enqueue(error(404, 'not_found_error'));
+    expect((await post({})).status).toBe(404);
+    expect(context.bedrock.requests).toHaveLength(0);
+  });
+});
+
 describe('what never falls back', () => {
   it.each([
     [400, 'invalid_request_error'],
