@@ -48,6 +48,13 @@ describe('createResolver', () => {
     expect(resolver({ routes }).resolve('claude-opus-4-7').map((target) => target.provider)).toEqual(['anthropic', 'bedrock']);
   });
 
+  it('matches a bare family word by containment, after the routes before it', () => {
+    const routes = [{ match: 'claude-haiku-5-5', targets: [{ provider: 'anthropic' }] }, { match: 'haiku', targets: [{ provider: 'bedrock' }] }];
+    expect(resolver({ routes }).resolve('claude-haiku-5-5')[0]?.provider).toBe('anthropic');
+    expect(resolver({ routes }).resolve('claude-haiku-4-5')[0]).toMatchObject({ provider: 'bedrock', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0' });
+    expect(resolver({ routes }).resolve('claude-sonnet-4-5')[0]?.provider).toBe('anthropic');
+  });
+
   it('uses the configured Claude API and a configured model mapping', () => {
     const config = {
       bedrock: { claude_api: 'messages' },

@@ -7,7 +7,8 @@ import type { BedrockTarget } from '../providers/bedrock/index.ts';
 /**
  * Model -> the ordered targets that may serve it, pure. A configured route matching the model
  * (exact id, catalog alias, glob such as `claude-sonnet-*`, or `default`) wins; otherwise a model
- * named by its Bedrock id goes to Bedrock as it is, and everything else to Anthropic. A Bedrock
+ * named by its Bedrock id goes to Bedrock as it is, and everything else to Anthropic. A bare
+ * word such as `haiku` matches every id containing it (seed 001's rule). A Bedrock
  * target without an explicit model uses the catalog's mapping for its region; a model Bedrock
  * does not serve is a 404 naming it, never a substitute.
  */
@@ -66,6 +67,10 @@ function matcher(pattern: string, catalog: ModelCatalog): (model: string) => boo
     return (model) => regex.test(model);
   }
   const entry = catalog.find(pattern);
+  if (entry === undefined && /^[a-z0-9]+$/.test(pattern)) {
+    // A bare family word (`haiku`, `sonnet`, `opus`) matches every model id that contains it.
+    return (model) => model.includes(pattern);
+  }
   return (model) => model === pattern || (entry !== undefined && catalog.find(model) === entry);
 }
 

@@ -117,6 +117,19 @@ describe('bounds when everything fails', () => {
     }
   });
 
+  it('an Anthropic that sends no headers in time moves on to Bedrock', async () => {
+    const gateway = await startTestGateway(environment(), { 'anthropic.headers_timeout_ms': 300 });
+    try {
+      fake.enqueue({ kind: 'hang' });
+      const response = await send(gateway);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-gateway-fallback')).toBe('timeout');
+      expect(bedrock.requests).toHaveLength(1);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('FORCE_RATE_LIMIT sends Claude traffic to Bedrock without calling Anthropic', async () => {
     const gateway = await startTestGateway(environment({ FORCE_RATE_LIMIT: 'true' }));
     try {

@@ -4,7 +4,9 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
 import { FakeAnthropic, loadScenario } from '../fakes/anthropic.ts';
+import { FakeBedrock } from '../fakes/bedrock.ts';
 import { eventually } from '../helpers/gateway.ts';
+import { startRedisServer } from '../helpers/redis-server.ts';
 
 /** The `claude-gateway` command as a real process: help, configuration errors, start, SIGTERM drain. */
 
@@ -85,6 +87,36 @@ describe('claude-gateway command', () => {
     } finally {
       gateway.child.kill('SIGTERM');
       expect(await gateway.exit).toBe(0);
+    }
+  });
+});
+
+describe('two gateway processes', () => {
+  it('sharing Redis honour one cooldown', async () => {
+    const redis = await startRedisServer();
+    const bedrock = await FakeBedrock.start();
+    const env = { ANTHROPIC_API_BASE: fake.url, REDIS_URL: redis.url, BEDROCK_ENDPOINT: bedrock.url, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: bedrock.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: bedrock.credentials.secretAccessKey };
+    const first = await start(env);
+    const second = await start(env);
+    try {
+      fake.enqueue({ kind: 'json', status: 429, headers: { 'retry-after': '120' }, body: { type: 'error', error: { type: 'rate_limit_error', message: 'slow down' } } });
+      const body = '{"model":"claude-sonnet-5-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}';
+      const viaFirst = await request(`${first.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body });
+      expect(viaFirst.headers['x-gateway-provider']).toBe('bedrock');
+      await viaFirst.body.dump();
+      const viaSecond = await request(`${second.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'k', 'content-type': 'application/json' }, body });
+      expect(viaSecond.statusCode).toBe(200);
+      expect(viaSecond.headers['x-gateway-provider']).toBe('bedrock');
+      expect(viaSecond.headers['x-gateway-fallback']).toBeUndefined();
+      await viaSecond.body.dump();
+      expect(fake.requests).toHaveLength(1);
+      expect(bedrock.requests).toHaveLength(2);
+    } finally {
+      first.child.kill('SIGTERM');
+      second.child.kill('SIGTERM');
+      await Promise.all([first.exit, second.exit]);
+      await bedrock.close();
+      await redis.stop();
     }
   });
 });
