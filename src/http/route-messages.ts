@@ -150,7 +150,10 @@ interface AttemptLog {
 }
 
 function logAttempt(request: FastifyRequest, deps: AppDependencies, log: AttemptLog): void {
-  request.log.info(
+  // A first attempt that simply answered says nothing the request's own line does not: debug only.
+  const routine = log.attempts === 1 && log.result === 'answered' && log.trigger === undefined;
+  if (routine && !deps.logger.isLevelEnabled('debug')) return;
+  request.log[routine ? 'debug' : 'info'](
     {
       request_id: request.id,
       attempt: log.attempts,

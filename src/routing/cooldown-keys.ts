@@ -14,10 +14,24 @@ export function targetKey(target: Target): string {
   return target.provider === 'anthropic' ? `anthropic|${target.model}` : `bedrock|${target.region}|${target.model}`;
 }
 
+// Digests of recent credentials: a client sends the same one on every request.
+const digests = new Map<string, string>();
+const MAX_DIGESTS = 1_000;
+
+function digestOf(credential: string): string {
+  let digest = digests.get(credential);
+  if (digest === undefined) {
+    digest = createHash('sha256').update(credential).digest('hex').slice(0, 24);
+    if (digests.size >= MAX_DIGESTS) digests.clear();
+    digests.set(credential, digest);
+  }
+  return digest;
+}
+
 /** `user:<id>`, `cred:<digest>`, or `anonymous`. */
 export function identityOf(userId: string | undefined, credential: string | undefined): string {
   if (userId !== undefined) return `user:${userId}`;
-  if (credential !== undefined) return `cred:${createHash('sha256').update(credential).digest('hex').slice(0, 24)}`;
+  if (credential !== undefined) return `cred:${digestOf(credential)}`;
   return 'anonymous';
 }
 
