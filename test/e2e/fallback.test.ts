@@ -127,6 +127,28 @@ describe('retry-after and cooldowns', () => {
     expect(JSON.stringify(debug)).not.toContain('alice');
   });
 
+  it('goes back to Anthropic once the cooldown has ended', async () => {
+    context.fake.enqueue(error(429, 'rate_limit_error', { 'retry-after': '3' }));
+    expect((await post({})).headers.get('x-gateway-provider')).toBe('bedrock');
+    expect((await post({})).headers.get('x-gateway-provider')).toBe('bedrock');
+    await new Promise((resolve) => setTimeout(resolve, 3_100));
+    expect((await post({})).headers.get('x-gateway-provider')).toBe('anthropic');
+    expect(context.fake.requests).toHaveLength(2);
+  });
+
+  it('a user named in the path cools alone: other users on the same key still reach Anthropic', async () => {
+    const asUser = (user: string) =>
+      fetch(`${context.gateway.url}/user/${user}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-team' },
+        body: JSON.stringify({ model, max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    context.fake.enqueue(error(429, 'rate_limit_error', { 'retry-after': '120' }));
+    expect((await asUser('alice')).headers.get('x-gateway-provider')).toBe('bedrock');
+    expect((await asUser('alice')).headers.get('x-gateway-provider')).toBe('bedrock');
+    expect((await asUser('bob')).headers.get('x-gateway-provider')).toBe('anthropic');
+  });
+
   it('an overloaded Anthropic cools for everyone, per model', async () => {
     context.fake.enqueue(error(529, 'overloaded_error', { 'retry-after': '60' }));
     await post({});
