@@ -195,6 +195,8 @@ export const routingSchema = z
     retry_budget_ratio: z.coerce.number().min(0).max(10).default(0.2),
     /** ...and at least this many whatever the traffic. */
     retry_budget_minimum: z.coerce.number().int().min(0).default(5),
+    /** A stream whose first event has not come this long after the request moves on (only when another target remains). */
+    first_event_timeout_ms: positiveMs.default(60_000),
     /** No new attempt or wait starts this long after the request arrived. */
     deadline_ms: positiveMs.default(300_000),
     /** An Anthropic 404 for a model retired there but served by Bedrock moves on. */

@@ -67,6 +67,11 @@ describe('seed 001 configuration', () => {
     expect(config.routes.map((route) => route.match)).toEqual(['*haiku*', 'default']);
   });
 
+  it('tries exact keys before keys contained in the model, as seed 001 did', () => {
+    const tree = { routing: { models: [{ model: 'claude-sonnet-4', provider_sequence: [{ name: 'bedrock', variants: [{ model: 'a.x' }] }] }, { model: 'claude-sonnet-4-5', provider_sequence: [{ name: 'bedrock', variants: [{ model: 'b.y' }] }] }] } };
+    expect((fromSeed001(tree).routes as { match: string }[]).map((route) => route.match)).toEqual(['claude-sonnet-4', 'claude-sonnet-4-5', '*claude-sonnet-4*', '*claude-sonnet-4-5*']);
+  });
+
   it('leaves this gateway’s own files alone', () => {
     expect(isSeed001({ routing: { cooldown_ms: 1000 }, routes: [] })).toBe(false);
   });

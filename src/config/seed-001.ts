@@ -49,7 +49,10 @@ function toRoutes(models: unknown[]): Tree[] {
     );
     return { match: key === 'default' ? 'default' : `*${key}*`, targets };
   });
-  return [...routes.filter((route) => route.match !== 'default'), ...routes.filter((route) => route.match === 'default')];
+  // Exact keys first (seed 001 tried an exact match before containment), then containment, then default.
+  const keyed = routes.filter((route) => route.match !== 'default');
+  const exact = keyed.map((route) => ({ ...route, match: route.match.slice(1, -1) })).filter((route) => !/^[a-z0-9]+$/.test(route.match));
+  return [...exact, ...keyed, ...routes.filter((route) => route.match === 'default')];
 }
 
 export function fromSeed001(tree: Tree): Tree {

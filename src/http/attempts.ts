@@ -53,9 +53,10 @@ export class AttemptFailure extends Error {
   readonly error: GatewayError;
   readonly trigger: Trigger;
   readonly retryAfterMs: number | undefined;
-  readonly decision: Exclude<Decision, 'answer'>;
+  /** `answer`: the failure is the client's answer (it still cools the target). */
+  readonly decision: Decision;
 
-  constructor(error: GatewayError, trigger: Trigger, retryAfter: number | undefined, decision: Exclude<Decision, 'answer'>) {
+  constructor(error: GatewayError, trigger: Trigger, retryAfter: number | undefined, decision: Decision) {
     super(error.message);
     this.error = error;
     this.trigger = trigger;
@@ -70,9 +71,7 @@ function escalate(error: unknown, context: AttemptContext): never {
   if (!isGatewayError(failure) || context.signal.aborted) throw error;
   const trigger = triggerForError(failure);
   if (trigger === undefined) throw failure;
-  const decision = context.decide(trigger, failure.retryAfterMs);
-  if (decision === 'answer') throw failure;
-  throw new AttemptFailure(failure, trigger, failure.retryAfterMs, decision);
+  throw new AttemptFailure(failure, trigger, failure.retryAfterMs, context.decide(trigger, failure.retryAfterMs));
 }
 
 export async function attemptAnthropic(model: string, context: AttemptContext): Promise<AttemptResult> {
@@ -80,17 +79,31 @@ export async function attemptAnthropic(model: string, context: AttemptContext): 
   if (deps.config.routing.force_rate_limit) {
     escalate(new GatewayError('GW_UPSTREAM_RATE_LIMITED', 'Rate limited (simulated by FORCE_RATE_LIMIT).', { provider: 'anthropic', retryAfterMs: 60_000 }), context);
   }
+  // While another target remains, a stream must show its first event in time (a hung upstream
+  // would otherwise hold the request until the long headers timeout, and never fall back).
+  const watch = context.moreTargets && context.routing.stream ? firstEventWatch(deps.config.routing.first_event_timeout_ms) : undefined;
+  const signal = watch === undefined ? context.signal : AbortSignal.any([context.signal, watch.signal]);
+  const timedOut = () => new GatewayError('GW_UPSTREAM_TIMEOUT', `Anthropic sent no first event within ${deps.config.routing.first_event_timeout_ms} ms.`, { provider: 'anthropic' });
+  try {
+    return await anthropicOnce(model, context, signal, watch, timedOut);
+  } finally {
+    watch?.cancel();
+  }
+}
+
+async function anthropicOnce(model: string, context: AttemptContext, signal: AbortSignal, watch: FirstEventWatch | undefined, timedOut: () => GatewayError): Promise<AttemptResult> {
+  const { request, deps } = context;
   const renamed = model === context.routing.model ? undefined : await withModel(request.body as Buffer, request.headers['content-encoding'], model, deps.config.server.body_limit_bytes);
   const headers = renamed === undefined ? request.headers : withoutEncoding(request.headers);
   let upstream;
   try {
-    upstream = await deps.anthropic.send({ method: 'POST', ...context.upstreamPath, headers, body: renamed ?? (request.body as Buffer), stream: context.routing.stream, signal: context.signal });
+    upstream = await deps.anthropic.send({ method: 'POST', ...context.upstreamPath, headers, body: renamed ?? (request.body as Buffer), stream: context.routing.stream, signal });
   } catch (error) {
-    escalate(error, context);
+    escalate(watch?.fired === true ? timedOut() : error, context);
   }
   const upstreamRequestId = typeof upstream.headers['request-id'] === 'string' ? upstream.headers['request-id'] : undefined;
   const trigger = triggerForStatus(upstream.status) ?? (upstream.status === 404 && isRetiredHere(model, deps) ? 'model_retired' : undefined);
-  const retryAfter = trigger === undefined ? undefined : retryAfterMs(upstream.headers, deps.clock.now());
+  const retryAfter = trigger === undefined ? undefined : retryAfterMs(upstream.headers, deps.clock.now(), trigger === 'rate_limited');
   if (trigger !== undefined) {
     const decision = context.decide(trigger, retryAfter);
     if (decision !== 'answer') {
@@ -106,15 +119,40 @@ export async function attemptAnthropic(model: string, context: AttemptContext): 
       provider: 'anthropic',
       maxEventBytes: deps.config.server.max_sse_event_bytes,
       now: () => deps.clock.monotonic(),
-      signal: context.signal,
+      signal,
       termination: context.termination,
       extraHeaders: context.headers,
       holdFirstError: context.moreTargets,
+      onCommit: () => watch?.cancel(),
     });
+    if (watch?.fired === true && !context.response.headersSent) escalate(timedOut(), context);
     return { outcome, ...(outcome.error === undefined ? {} : { failure: outcome.error }), ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }), ...(trigger === undefined ? {} : { trigger }), ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
   } catch (error) {
-    escalate(error, context);
+    escalate(watch?.fired === true && !context.response.headersSent ? timedOut() : error, context);
   }
+}
+
+interface FirstEventWatch {
+  readonly signal: AbortSignal;
+  readonly fired: boolean;
+  cancel(): void;
+}
+
+function firstEventWatch(timeoutMs: number): FirstEventWatch {
+  const controller = new AbortController();
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+    controller.abort();
+  }, timeoutMs);
+  timer.unref();
+  return {
+    signal: controller.signal,
+    get fired() {
+      return fired;
+    },
+    cancel: () => clearTimeout(timer),
+  };
 }
 
 export async function attemptBedrock(target: BedrockTarget, context: AttemptContext): Promise<AttemptResult> {

@@ -56,6 +56,8 @@ export interface RelayOptions {
    * last target: then the event is relayed as it came.
    */
   readonly holdFirstError?: boolean;
+  /** Called when the first byte goes to the client (the commit point). */
+  readonly onCommit?: () => void;
 }
 
 /** Thrown when an SSE upstream fails before anything was written: the caller may still fall back. */
@@ -155,6 +157,7 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream, response } = options;
   const sse = isEventStream(upstream.headers);
   response.writeHead(upstream.status, clientHeaders(options, false));
+  options.onCommit?.();
   const firstByteAt = options.now();
   try {
     const result = await pump(upstream.body, response, options.signal, (chunk) => chunk);
@@ -202,10 +205,13 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const toClient = (chunk: Buffer): Buffer | undefined => {
     const complete = framer.push(chunk);
     if (complete !== undefined && firstByteAt === undefined && options.holdFirstError === true && firstEventName(complete) === 'error') {
-      throw new FirstEventError(complete);
+      const held = new FirstEventError(complete);
+      // Only failures another upstream can fix are held; anything else is the client's answer.
+      if (retryableErrorTypes.has(held.errorType() ?? '')) throw held;
     }
     if (complete !== undefined && firstByteAt === undefined) {
       response.writeHead(upstream.status, clientHeaders(options, true));
+      options.onCommit?.();
       firstByteAt = options.now();
     }
     return complete;
@@ -236,26 +242,30 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
 }
 
+const retryableErrorTypes: ReadonlySet<string> = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
+
 /** The upstream's first event was an `error`: held back so routing may try elsewhere. */
 class FirstEventError extends Error {
-  readonly event: Buffer;
+  private readonly error: { type?: unknown; message?: unknown } | undefined;
 
   constructor(event: Buffer) {
     super('the first upstream event is an error');
-    this.event = event;
+    const text = event.toString('utf8').replace(/\r\n?/g, '\n');
+    const data = /^data:\s?(.*)$/m.exec(text)?.[1] ?? '';
+    try {
+      this.error = (JSON.parse(data) as { error?: { type?: unknown; message?: unknown } }).error;
+    } catch {
+      this.error = undefined;
+    }
+  }
+
+  errorType(): string | undefined {
+    return typeof this.error?.type === 'string' ? this.error.type : undefined;
   }
 
   toGatewayError(provider: string): GatewayError {
-    const text = this.event.toString('utf8');
-    const data = /^data:\s?(.*)$/m.exec(text.replace(/\r\n?/g, '\n'))?.[1] ?? '';
-    let error: { type?: unknown; message?: unknown } | undefined;
-    try {
-      error = (JSON.parse(data) as { error?: { type?: unknown; message?: unknown } }).error;
-    } catch {
-      // an unreadable error event is still an upstream failure
-    }
-    const message = typeof error?.message === 'string' ? error.message : `${provider} sent an error event first.`;
-    const failure = fromAnthropicErrorType(error?.type, message, provider);
+    const message = typeof this.error?.message === 'string' ? this.error.message : `${provider} sent an error event first.`;
+    const failure = fromAnthropicErrorType(this.error?.type, message, provider);
     return new GatewayError(failure.code, failure.message, { provider, firstEventError: true });
   }
 }

@@ -48,20 +48,22 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   const candidates = await coolingState(input.targets, identity, deps, request);
   let usable = candidates.filter((candidate) => candidate.cooling === undefined);
   if (usable.length === 0) {
-    // Everything cools. Rate limits are answered as the shortest wait; other cooldowns are
-    // tried anyway (a lone upstream that failed once must not be shut for minutes).
-    const soonest = Math.min(...candidates.map((candidate) => candidate.cooling?.until ?? Infinity));
-    if (candidates.every((candidate) => candidate.cooling?.reason === 'rate_limited')) {
+    // Everything cools. Targets cooling for other reasons than a rate limit are tried anyway (a
+    // lone upstream that failed once must not be shut for minutes); rate-limited ones are not,
+    // and when only they remain the answer is the shortest wait.
+    usable = candidates.filter((candidate) => candidate.cooling?.reason !== 'rate_limited');
+    if (usable.length === 0) {
+      const soonest = Math.min(...candidates.map((candidate) => candidate.cooling?.until ?? Infinity));
       const wait = Math.max(1, soonest - deps.clock.now());
       const error = new GatewayError('GW_ALL_TARGETS_COOLING', `Every upstream for ${input.routing.model} is rate limited; retry in ${Math.ceil(wait / 1000)} s.`, { retryAfterMs: wait });
       writeErrorResponse(input.response, error, request.id);
       return { failure: error, attempts: 0 };
     }
-    usable = candidates;
   }
 
   let attempts = 0;
   let lastTrigger: Trigger | undefined;
+  let previous: AttemptFailure | undefined;
   let retried = false;
   for (let index = 0; index < usable.length; ) {
     const target = (usable[index] as Candidate).target;
@@ -84,16 +86,27 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
       if (result.trigger !== undefined) await cool(target, result.trigger, result.retryAfterMs, identity, deps, request);
       return { ...result, served: target, ...(lastTrigger === undefined ? {} : { fallback: lastTrigger }), attempts };
     } catch (error) {
-      if (!(error instanceof AttemptFailure)) throw Object.assign(toError(error), { attempts, served: target, lastTrigger });
+      if (!(error instanceof AttemptFailure)) {
+        // A later target failing for its own reasons (its size limit, a feature it lacks) must
+        // not replace the retryable failure that sent the request there.
+        const answer = previous !== undefined && isGatewayError(error) && !input.inflight.signal.aborted ? previous.error : error;
+        if (answer !== error) request.log.info({ request_id: request.id, provider: target.provider, error_code: (error as GatewayError).code }, 'fallback target refused the request; answering with the earlier failure');
+        throw Object.assign(toError(answer), { attempts, served: target, lastTrigger });
+      }
       logAttempt(request, deps, { attempts, target, result: error.decision, status: error.error.status, trigger: error.trigger, retryAfter: error.retryAfterMs, started: attemptStarted });
       lastTrigger = error.trigger;
       if (error.decision === 'retry') {
         retried = true;
-        await sleep(Math.min(error.retryAfterMs ?? 0, deps.config.routing.max_retry_wait_ms), input.inflight.signal);
+        const remaining = deps.config.routing.deadline_ms - (deps.clock.monotonic() - startedAt);
+        await sleep(Math.min(error.retryAfterMs ?? 0, deps.config.routing.max_retry_wait_ms, Math.max(0, remaining)), input.inflight.signal);
+        const termination = input.inflight.termination();
+        if (termination !== undefined) throw Object.assign(termination, { attempts });
         if (input.inflight.signal.aborted) return { attempts };
         continue;
       }
       await cool(target, error.trigger, error.retryAfterMs, identity, deps, request);
+      if (error.decision === 'answer') throw Object.assign(error.error, { attempts, served: target, lastTrigger });
+      previous = error;
       retried = false;
       index++;
     }

@@ -11,7 +11,8 @@ import type { Trigger } from './triggers.ts';
  */
 
 export function targetKey(target: Target): string {
-  return target.provider === 'anthropic' ? `anthropic|${target.model}` : `bedrock|${target.region}|${target.model}`;
+  if (target.provider === 'anthropic') return `anthropic|${target.model}`;
+  return `bedrock|${target.region}|${target.model}${target.endpoint === undefined ? '' : `|${target.endpoint}`}`;
 }
 
 // Digests of recent credentials: a client sends the same one on every request.

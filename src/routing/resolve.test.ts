@@ -55,6 +55,12 @@ describe('createResolver', () => {
     expect(resolver({ routes }).resolve('claude-sonnet-4-5')[0]?.provider).toBe('anthropic');
   });
 
+  it('never lets a default or glob route capture a provider’s own model id', () => {
+    const routes = [{ match: 'default', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-opus-4-1-20250805-v1:0' }] }, { match: '*qwen*', targets: [{ provider: 'anthropic' }] }];
+    expect(resolver({ routes }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ provider: 'bedrock', model: 'qwen.qwen3-32b-v1:0' });
+    expect(resolver({ routes: [{ match: 'qwen.qwen3-32b-v1:0', targets: [{ provider: 'bedrock', region: 'us-west-2' }] }] }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ region: 'us-west-2' });
+  });
+
   it('uses the configured Claude API and a configured model mapping', () => {
     const config = {
       bedrock: { claude_api: 'messages' },

@@ -29,7 +29,9 @@ export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>
   const fallback = config.routing?.bedrock_fallback ?? false;
   return {
     resolve(model) {
-      const route = routes.find((candidate) => candidate.test(model))?.route;
+      // A provider's own model id goes straight to it unless a route names exactly that id.
+      const direct = isBedrockModelId(model);
+      const route = routes.find((candidate) => (direct ? candidate.route.match === model : candidate.test(model)))?.route;
       if (route !== undefined) return usableTargets(route.targets, model, config.bedrock, catalog);
       if (isBedrockModelId(model)) return [toTarget({ provider: 'bedrock' }, model, config.bedrock, catalog)];
       // Zero configuration: Anthropic, then Bedrock with the catalog's mapping when it can serve.

@@ -14,9 +14,16 @@ describe('retryAfterMs', () => {
     [{ 'anthropic-ratelimit-requests-reset': '2026-11-22T10:00:12Z', 'anthropic-ratelimit-tokens-reset': '2026-11-22T10:00:40Z' }, 40_000],
     [{ 'anthropic-ratelimit-unified-status': 'rejected', 'anthropic-ratelimit-unified-reset': String(now / 1000 + 3600) }, 3_600_000],
     [{ 'anthropic-ratelimit-unified-5h-status': 'allowed', 'anthropic-ratelimit-unified-5h-reset': String(now / 1000 + 600), 'anthropic-ratelimit-unified-7d-status': 'rejected', 'anthropic-ratelimit-unified-7d-reset': String(now / 1000 + 7200) }, 7_200_000],
+    [{ 'retry-after': '32.2' }, 32_200],
+    [{ 'retry-after-ms': '1500.5' }, 1_501],
+    [{ 'anthropic-ratelimit-requests-reset': '2026-11-22T10:00:12Z', 'anthropic-ratelimit-requests-remaining': '40', 'anthropic-ratelimit-tokens-reset': '2026-11-22T10:00:05Z', 'anthropic-ratelimit-tokens-remaining': '0' }, 5_000],
     [{ 'retry-after': 'soon' }, undefined],
     [{}, undefined],
   ])('%j -> %s', (headers, expected) => {
     expect(retryAfterMs(headers, now)).toBe(expected);
+  });
+
+  it('reads the reset headers only for a 429', () => {
+    expect(retryAfterMs({ 'anthropic-ratelimit-requests-reset': '2026-11-22T10:00:12Z', 'anthropic-ratelimit-requests-remaining': '0' }, now, false)).toBeUndefined();
   });
 });

@@ -11,17 +11,21 @@ function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Milliseconds to wait from `headers`, measured from `nowMs` (epoch ms). */
-export function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
+/**
+ * Milliseconds to wait from `headers`, measured from `nowMs` (epoch ms), rounded up to a whole
+ * millisecond. The rate-limit reset headers count only for a 429 (`rateLimited`): other answers
+ * carry them too, describing buckets that are not exhausted.
+ */
+export function retryAfterMs(headers: Headers, nowMs: number, rateLimited = true): number | undefined {
   const milliseconds = Number(first(headers['retry-after-ms']));
-  if (first(headers['retry-after-ms']) !== undefined && Number.isFinite(milliseconds) && milliseconds >= 0) return milliseconds;
+  if (first(headers['retry-after-ms']) !== undefined && Number.isFinite(milliseconds) && milliseconds >= 0) return Math.ceil(milliseconds);
   const retryAfter = first(headers['retry-after'])?.trim();
   if (retryAfter !== undefined && retryAfter !== '') {
-    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Number(retryAfter) * 1000;
+    if (/^\d+(\.\d+)?$/.test(retryAfter)) return Math.round(Number(retryAfter) * 1000);
     const date = Date.parse(retryAfter);
-    if (Number.isFinite(date)) return Math.max(0, date - nowMs);
+    if (Number.isFinite(date)) return Math.max(0, Math.ceil(date - nowMs));
   }
-  return resetHeadersMs(headers, nowMs);
+  return rateLimited ? resetHeadersMs(headers, nowMs) : undefined;
 }
 
 /** The latest reset among the rate-limit headers of a rejected request. */
@@ -33,7 +37,9 @@ function resetHeadersMs(headers: Headers, nowMs: number): number | undefined {
     if (value === undefined || value === '') continue;
     const at = /^\d+$/.test(value) ? Number(value) * 1000 : Date.parse(value);
     if (!Number.isFinite(at)) continue;
-    const wait = Math.max(0, at - nowMs);
+    const wait = Math.max(0, Math.ceil(at - nowMs));
+    // A bucket that still has room is not why the request was refused.
+    if (first(headers[name.replace(/reset$/, 'remaining')]) !== undefined && first(headers[name.replace(/reset$/, 'remaining')]) !== '0') continue;
     if (name.includes('-unified-') && headers[name.replace(/reset$/, 'status')] !== undefined && first(headers[name.replace(/reset$/, 'status')]) !== 'rejected') continue;
     latest = latest === undefined ? wait : Math.max(latest, wait);
   }

@@ -130,6 +130,25 @@ describe('bounds when everything fails', () => {
     }
   });
 
+  it('a stream whose first event does not come in time moves on to Bedrock', async () => {
+    const gateway = await startTestGateway(environment(), { 'routing.first_event_timeout_ms': 300 });
+    try {
+      fake.enqueue({ kind: 'sse', items: [], then: 'hang' });
+      const response = await fetch(`${gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-shared' },
+        body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-gateway-fallback')).toBe('timeout');
+      expect((await response.text()).includes('event: message_stop')).toBe(true);
+      await fake.last().settled;
+      expect(fake.last().aborted).toBe(true);
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('FORCE_RATE_LIMIT sends Claude traffic to Bedrock without calling Anthropic', async () => {
     const gateway = await startTestGateway(environment({ FORCE_RATE_LIMIT: 'true' }));
     try {

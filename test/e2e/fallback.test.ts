@@ -78,6 +78,24 @@ describe('models Anthropic retired', () => {
 });
 
 describe('what never falls back', () => {
+  it('an error event first that another upstream cannot fix is relayed as it came', async () => {
+    const event = { type: 'error', error: { type: 'invalid_request_error', message: 'prompt is too long' } };
+    context.fake.enqueue({ kind: 'sse', items: [{ event }] });
+    const response = await post({ stream: true });
+    expect(response.status).toBe(200);
+    expect(decodeSse(await response.text()).map((received) => JSON.parse(received.data))).toEqual([event]);
+    expect(context.bedrock.requests).toHaveLength(0);
+  });
+
+  it('a fallback target refusing the request for its own reasons does not hide the retryable failure', async () => {
+    context.fake.enqueue(error(429, 'rate_limit_error', { 'retry-after': '120' }));
+    context.bedrock.enqueue(bedrockException('ValidationException', 'messages.0: Bedrock does not like this'));
+    const response = await post({});
+    expect(response.status).toBe(429);
+    expect(response.headers.get('retry-after')).toBe('120');
+    expect(((await response.json()) as { error: { type: string; message: string } }).error).toEqual({ type: 'rate_limit_error', message: 'upstream rate_limit_error' });
+  });
+
   it.each([
     [400, 'invalid_request_error'],
     [401, 'authentication_error'],
@@ -161,10 +179,11 @@ describe('retry-after and cooldowns', () => {
     context.bedrock.enqueue(bedrockException('ThrottlingException', 'Too many requests'));
     const first = await post({});
     expect(first.status).toBe(429);
-    await context.gateway.cooldowns.set({ key: `bedrock|us-east-1|${bedrockModel}`, until: Date.now() + 30_500, reason: 'rate_limited' }, Date.now());
+    // Both are cooling now: Anthropic for 90 s (its retry-after), Bedrock (no retry-after) for COOLDOWN_SECONDS.
     const second = await post({});
     expect(second.status).toBe(429);
-    expect(second.headers.get('retry-after')).toMatch(/^(30|31)$/);
+    expect(second.headers.get('retry-after')).toMatch(/^(89|90)$/);
+    expect(context.bedrock.requests).toHaveLength(1);
     expect(((await second.json()) as { error: { type: string } }).error.type).toBe('rate_limit_error');
     expect(context.fake.requests).toHaveLength(1);
   });
