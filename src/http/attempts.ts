@@ -75,7 +75,7 @@ function escalate(error: unknown, context: AttemptContext): never {
 }
 
 export async function attemptAnthropic(model: string, context: AttemptContext): Promise<AttemptResult> {
-  const { request, deps } = context;
+  const { deps } = context;
   if (deps.config.routing.force_rate_limit) {
     escalate(new GatewayError('GW_UPSTREAM_RATE_LIMITED', 'Rate limited (simulated by FORCE_RATE_LIMIT).', { provider: 'anthropic', retryAfterMs: 60_000 }), context);
   }
