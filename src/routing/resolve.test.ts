@@ -55,9 +55,10 @@ describe('createResolver', () => {
     expect(resolver({ routes }).resolve('claude-sonnet-4-5')[0]?.provider).toBe('anthropic');
   });
 
-  it('never lets a default or glob route capture a provider’s own model id', () => {
-    const routes = [{ match: 'default', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-opus-4-1-20250805-v1:0' }] }, { match: '*qwen*', targets: [{ provider: 'anthropic' }] }];
+  it('never lets a catch-all route capture a provider’s own model id', () => {
+    const routes = [{ match: 'default', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-opus-4-1-20250805-v1:0' }] }, { match: 'qwen', targets: [{ provider: 'anthropic' }] }];
     expect(resolver({ routes }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ provider: 'bedrock', model: 'qwen.qwen3-32b-v1:0' });
+    expect(resolver({ routes: [{ match: 'qwen.*', targets: [{ provider: 'bedrock', region: 'eu-west-1' }] }] }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ region: 'eu-west-1' });
     expect(resolver({ routes: [{ match: 'qwen.qwen3-32b-v1:0', targets: [{ provider: 'bedrock', region: 'us-west-2' }] }] }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ region: 'us-west-2' });
   });
 

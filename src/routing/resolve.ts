@@ -29,9 +29,10 @@ export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>
   const fallback = config.routing?.bedrock_fallback ?? false;
   return {
     resolve(model) {
-      // A provider's own model id goes straight to it unless a route names exactly that id.
+      // A provider's own model id goes straight to it: catch-all routes (`default`, `*`, bare
+      // family words) never capture one; an explicit id or glob written for it does.
       const direct = isBedrockModelId(model);
-      const route = routes.find((candidate) => (direct ? candidate.route.match === model : candidate.test(model)))?.route;
+      const route = routes.find((candidate) => (!direct || !isCatchAll(candidate.route.match)) && candidate.test(model))?.route;
       if (route !== undefined) return usableTargets(route.targets, model, config.bedrock, catalog);
       if (isBedrockModelId(model)) return [toTarget({ provider: 'bedrock' }, model, config.bedrock, catalog)];
       // Zero configuration: Anthropic, then Bedrock with the catalog's mapping when it can serve.
@@ -59,6 +60,10 @@ function usableTargets(targets: readonly TargetConfig[], model: string, bedrock:
   }
   if (usable.length === 0) throw firstProblem;
   return usable;
+}
+
+function isCatchAll(pattern: string): boolean {
+  return pattern === 'default' || pattern === '*' || /^[a-z0-9]+$/.test(pattern);
 }
 
 function matcher(pattern: string, catalog: ModelCatalog): (model: string) => boolean {
