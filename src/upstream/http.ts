@@ -74,3 +74,27 @@ export function fromTransportError(error: unknown, provider: string): GatewayErr
   }
   return new GatewayError('GW_UPSTREAM_CONNECT', `The request to ${provider} failed: ${detail}`, { provider, cause: error });
 }
+
+export interface UpstreamCall {
+  readonly origin: string;
+  readonly path: string;
+  readonly method: 'GET' | 'POST';
+  readonly headers: Record<string, string>;
+  readonly body: Buffer | string | undefined;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * One upstream request on `dispatcher`, raw. An abort is rethrown as it is (the caller knows
+ * why); every other transport failure becomes the gateway error for `provider`.
+ */
+export async function sendUpstream(dispatcher: Dispatcher, call: UpstreamCall, provider: string): Promise<RawUpstreamResponse> {
+  try {
+    const response = await dispatcher.request({ origin: call.origin, path: call.path, method: call.method, headers: call.headers, body: call.body, signal: call.signal });
+    return { status: response.statusCode, headers: response.headers, body: response.body };
+  } catch (error) {
+    if (call.signal.aborted) throw error;
+    if ((error as { code?: unknown }).code === 'UND_ERR_INVALID_ARG') throw new GatewayError('GW_INVALID_HEADER', 'A request header cannot be forwarded.', { cause: error });
+    throw fromTransportError(error, provider);
+  }
+}

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { accumulate } from '../../src/anthropic/accumulate.ts';
 import { encodeSseEvent } from '../../src/anthropic/sse-encode.ts';
 import type { MessageStreamEvent } from '../../src/anthropic/types.ts';
+import { ScriptedServer } from './scripted-server.ts';
 
 /**
  * A scriptable fake of the Anthropic API on 127.0.0.1, built from the shapes in
@@ -118,56 +118,18 @@ export const defaultResponder: Responder = (request) => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export class FakeAnthropic {
-  readonly requests: RecordedRequest[] = [];
-  private readonly queue: FakeStep[] = [];
-  private responder: Responder = defaultResponder;
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  url = '';
-
+export class FakeAnthropic extends ScriptedServer<FakeStep, RecordedRequest> {
   private constructor() {
-    this.server = createServer((request, response) => this.handle(request, response));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
+    super('fake', defaultResponder);
   }
 
   static async start(): Promise<FakeAnthropic> {
     const fake = new FakeAnthropic();
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    await fake.listen();
     return fake;
   }
 
-  /** Steps answered in order, one per request, before the responder takes over again. */
-  enqueue(...steps: FakeStep[]): void {
-    this.queue.push(...steps);
-  }
-
-  respondWith(responder: Responder): void {
-    this.responder = responder;
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.queue.length = 0;
-    this.responder = defaultResponder;
-  }
-
-  last(): RecordedRequest {
-    const request = this.requests.at(-1);
-    if (request === undefined) throw new Error('the fake received no request');
-    return request;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private handle(request: IncomingMessage, response: ServerResponse): void {
+  protected handle(request: IncomingMessage, response: ServerResponse): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {

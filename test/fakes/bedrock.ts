@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sseOf } from './anthropic.ts';
+import { ScriptedServer } from './scripted-server.ts';
 import {
   countTokensOf,
   defaultBedrockResponder,
   type BedrockOperation,
-  type BedrockResponder,
   type BedrockStep,
   type EventStreamItem,
   type RecordedBedrockRequest,
@@ -95,8 +94,7 @@ interface Authentication {
   readonly error?: { readonly name: string; readonly message: string };
 }
 
-export class FakeBedrock {
-  readonly requests: RecordedBedrockRequest[] = [];
+export class FakeBedrock extends ScriptedServer<BedrockStep, RecordedBedrockRequest> {
   readonly region: string;
   readonly service: string;
   readonly credentials: SigV4Credentials;
@@ -105,16 +103,12 @@ export class FakeBedrock {
   rejectServiceTiers: readonly string[];
   /** When false, authentication is still checked and recorded but failures are not refused. */
   enforceAuth = true;
-  url = '';
-  private readonly queue: BedrockStep[] = [];
-  private responder: BedrockResponder = defaultBedrockResponder;
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
   private readonly initialRejectServiceTiers: readonly string[];
   private readonly maxClockSkewMs: number | undefined;
   private requestCount = 0;
 
   private constructor(options: FakeBedrockOptions) {
+    super('fake Bedrock', defaultBedrockResponder);
     this.region = options.region ?? 'us-east-1';
     this.service = options.service ?? 'bedrock';
     this.credentials = options.credentials ?? exampleCredentials;
@@ -122,46 +116,18 @@ export class FakeBedrock {
     this.initialRejectServiceTiers = options.rejectServiceTiers ?? [];
     this.rejectServiceTiers = this.initialRejectServiceTiers;
     this.maxClockSkewMs = options.maxClockSkewMs;
-    this.server = createServer((request, response) => this.handle(request, response));
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
   static async start(options: FakeBedrockOptions = {}): Promise<FakeBedrock> {
     const fake = new FakeBedrock(options);
-    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
-    fake.url = `http://127.0.0.1:${(fake.server.address() as AddressInfo).port}`;
+    await fake.listen();
     return fake;
   }
 
-  /** Steps answered in order, one per accepted request, before the responder takes over again. */
-  enqueue(...steps: BedrockStep[]): void {
-    this.queue.push(...steps);
-  }
-
-  respondWith(responder: BedrockResponder): void {
-    this.responder = responder;
-  }
-
-  reset(): void {
-    this.requests.length = 0;
-    this.queue.length = 0;
-    this.responder = defaultBedrockResponder;
+  override reset(): void {
+    super.reset();
     this.rejectServiceTiers = this.initialRejectServiceTiers;
     this.enforceAuth = true;
-  }
-
-  last(): RecordedBedrockRequest {
-    const request = this.requests.at(-1);
-    if (request === undefined) throw new Error('the fake Bedrock received no request');
-    return request;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private authenticate(request: IncomingMessage, url: string, body: Buffer, operation: BedrockOperation): Authentication {
@@ -181,7 +147,7 @@ export class FakeBedrock {
     return { auth, valid: false, error: { name: verdict.errorType, message: verdict.message } };
   }
 
-  private handle(request: IncomingMessage, response: ServerResponse): void {
+  protected handle(request: IncomingMessage, response: ServerResponse): void {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config/schema.ts';
 import { GatewayError } from '../../errors.ts';
-import { createDispatcher, fromTransportError, type RawUpstreamResponse } from '../../upstream/http.ts';
+import { createDispatcher, sendUpstream, type RawUpstreamResponse } from '../../upstream/http.ts';
 import { resolveCredential, toAnthropicHeaders, type UpstreamCredential } from './headers.ts';
 
 /**
@@ -60,22 +60,7 @@ export class AnthropicProvider {
       );
     }
     const headers = toAnthropicHeaders(request.headers, { credential, identityEncoding: request.stream });
-    try {
-      const response = await this.dispatcher.request({
-        origin: this.origin,
-        path: `${this.basePath}${request.path}${request.search}`,
-        method: request.method,
-        headers,
-        body: request.body,
-        signal: request.signal,
-      });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
-    } catch (error) {
-      if (request.signal.aborted) throw error;
-      const code = (error as { code?: unknown }).code;
-      if (code === 'UND_ERR_INVALID_ARG') throw new GatewayError('GW_INVALID_HEADER', 'A request header cannot be forwarded.', { cause: error });
-      throw fromTransportError(error, this.name);
-    }
+    return sendUpstream(this.dispatcher, { origin: this.origin, path: `${this.basePath}${request.path}${request.search}`, method: request.method, headers, body: request.body, signal: request.signal }, this.name);
   }
 
   async close(): Promise<void> {

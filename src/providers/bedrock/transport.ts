@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { GatewayError } from '../../errors.ts';
-import { fromTransportError, type RawUpstreamResponse } from '../../upstream/http.ts';
+import { sendUpstream, type RawUpstreamResponse } from '../../upstream/http.ts';
 import { fromBedrockError } from './errors.ts';
 import { awsCredentialProvider, bearerSigner, sigV4Signer, type RequestSigner } from './signing.ts';
 
@@ -74,20 +74,7 @@ export class BedrockTransport {
       // The chain's message can name accounts and roles: it goes to the log (cause), not the client.
       throw new GatewayError('GW_UPSTREAM_CREDENTIALS', 'The gateway has no usable AWS credentials for Bedrock.', { provider: 'bedrock', cause: error });
     }
-    try {
-      const response = await this.options.dispatcher.request({
-        origin: url.origin,
-        path: `${url.pathname}${url.search}`,
-        method: 'POST',
-        headers,
-        body: request.body,
-        signal: request.signal,
-      });
-      return { status: response.statusCode, headers: response.headers, body: response.body };
-    } catch (error) {
-      if (request.signal.aborted) throw error;
-      throw fromTransportError(error, 'bedrock');
-    }
+    return sendUpstream(this.options.dispatcher, { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body: request.body, signal: request.signal }, 'bedrock');
   }
 
   private credentialSource(): AwsCredentialIdentity | AwsCredentialIdentityProvider {
