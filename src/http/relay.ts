@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
-import { firstEventName, SseEventFramer } from '../anthropic/sse-framer.ts';
+import { eventNameOf, SseEventFramer } from '../anthropic/sse-framer.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
@@ -51,9 +51,10 @@ export interface RelayOptions {
   /** Headers the gateway adds to the answer (which target served, why). */
   readonly extraHeaders?: Readonly<Record<string, string>>;
   /**
-   * A stream whose first event is an `error` is not committed but thrown as a PreCommitFailure,
-   * so routing can move on (an `overloaded_error` event instead of a 529 status). Off for the
-   * last target: then the event is relayed as it came.
+   * While another target remains: the events before the first content (message_start, pings)
+   * are held, and a retryable `error` event among them is thrown as a PreCommitFailure so routing
+   * can move on (an `overloaded_error` event instead of a 529 status). Off for the last target:
+   * then everything is relayed as it comes.
    */
   readonly holdFirstError?: boolean;
   /** Called when the first byte goes to the client (the commit point). */
@@ -202,19 +203,28 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const framer = new SseEventFramer(options.maxEventBytes);
   let firstByteAt: number | undefined;
   // Nothing is written until the first complete event: that write is the commit point.
+  // While another target could still serve, the events before the first content (message_start,
+  // pings) are held, up to a small cap: an error among them can still move on (issue 4).
+  const held: Buffer[] = [];
+  let heldBytes = 0;
   const toClient = (chunk: Buffer): Buffer | undefined => {
     const complete = framer.push(chunk);
-    if (complete !== undefined && firstByteAt === undefined && options.holdFirstError === true && firstEventName(complete) === 'error') {
-      const held = new FirstEventError(complete);
-      // Only failures another upstream can fix are held; anything else is the client's answer.
-      if (retryableErrorTypes.has(held.errorType() ?? '')) throw held;
+    if (complete === undefined || firstByteAt !== undefined) return complete;
+    if (options.holdFirstError === true) {
+      const early = earlyEvents(complete);
+      const failure = early.error === undefined ? undefined : new FirstEventError(early.error);
+      // Only failures another upstream can fix move on; any other error is the client's answer.
+      if (failure !== undefined && retryableErrorTypes.has(failure.errorType() ?? '')) throw failure;
+      if (!early.content && failure === undefined && heldBytes + complete.length <= MAX_HELD_BYTES) {
+        held.push(complete);
+        heldBytes += complete.length;
+        return undefined;
+      }
     }
-    if (complete !== undefined && firstByteAt === undefined) {
-      response.writeHead(upstream.status, clientHeaders(options, true));
-      options.onCommit?.();
-      firstByteAt = options.now();
-    }
-    return complete;
+    response.writeHead(upstream.status, clientHeaders(options, true));
+    options.onCommit?.();
+    firstByteAt = options.now();
+    return held.length === 0 ? complete : Buffer.concat([...held, complete]);
   };
   try {
     const result = await pump(upstream.body, response, options.signal, toClient);
@@ -240,6 +250,26 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   }
   response.end();
   return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
+}
+
+const MAX_HELD_BYTES = 65_536;
+
+/** Events that may come before the content without committing the stream. */
+const preContentEvents: ReadonlySet<string> = new Set(['message_start', 'ping']);
+
+/**
+ * Scans complete events (bytes released by the framer) for what decides the commit: whether any
+ * is content (anything but message_start and ping), and the first `error` event before content.
+ */
+function earlyEvents(complete: Buffer): { content: boolean; error?: Buffer } {
+  const text = complete.toString('utf8').replace(/\r\n?/g, '\n');
+  for (const block of text.split('\n\n')) {
+    if (block.trim() === '') continue;
+    const name = eventNameOf(block);
+    if (name === 'error') return { content: false, error: Buffer.from(block) };
+    if (name === undefined || !preContentEvents.has(name)) return { content: true };
+  }
+  return { content: false };
 }
 
 const retryableErrorTypes: ReadonlySet<string> = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);

@@ -35,6 +35,11 @@ describe('each trigger falls back to Bedrock, and the client sees one complete a
     ['a 504', error(504, 'timeout_error'), 'timeout'],
     ['a reset connection', { kind: 'reset' } as FakeStep, 'connect_error'],
     ['an overloaded_error event first', { kind: 'sse', items: [{ event: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }] } as FakeStep, 'first_event_error'],
+    [
+      'an overloaded_error event after message_start and a ping, before any content',
+      { kind: 'sse', items: [{ event: loadScenario('text', model)[0] as { type: string } }, { event: { type: 'ping' } }, { delayMs: 20 }, { event: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }] } as FakeStep,
+      'first_event_error',
+    ],
   ])('%s, streaming', async (_name, step, trigger) => {
     context.fake.enqueue(step);
     const response = await post({ stream: true });
