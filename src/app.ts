@@ -14,6 +14,7 @@ import type { BedrockProvider } from './providers/bedrock/index.ts';
 import type { UrlFetcher } from './request/url-fetch.ts';
 import type { Resolver } from './routing/resolve.ts';
 import type { RetryBudget } from './routing/retry-budget.ts';
+import type { GatewayMetrics } from './metrics/metrics.ts';
 import type { CooldownStore } from './store/cooldowns.ts';
 import { version } from './version.ts';
 
@@ -32,6 +33,7 @@ export interface AppDependencies {
   readonly cooldowns: CooldownStore;
   /** Bounds the extra attempts routing makes (retries and fallbacks). */
   readonly retryBudget: RetryBudget;
+  readonly metrics: GatewayMetrics;
   /** Whether Bedrock can be used (enabled, with credentials found); decides what /v1/models lists. */
   readonly bedrockAvailable: () => boolean;
   readonly inflight: InflightRequests;
@@ -83,7 +85,12 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: error }, 'unhandled error');
     const parts = errorResponseParts(gatewayError, request.id);
-    request.log.info({ request_id: request.id, method: request.method, path: request.url.split('?')[0], status: parts.status, error_code: gatewayError.code }, 'request');
+    const path = request.url.split('?')[0] ?? '';
+    request.log.info({ request_id: request.id, method: request.method, path, status: parts.status, error_code: gatewayError.code }, 'request');
+    if (path.includes('/v1/')) {
+      const route = path.endsWith('/count_tokens') ? 'count_tokens' : path.includes('/v1/models') ? 'models' : 'messages';
+      deps.metrics.observeRequest({ route, provider: undefined, status: parts.status, stream: false, errorCode: gatewayError.code, fallback: undefined, durationMs: 0, ttfbMs: undefined });
+    }
     return reply.code(parts.status).headers(parts.headers).send(parts.body);
   });
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { ConfigError } from './config/load.ts';
 import { createCatalog, type ModelCatalog } from './config/models.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
+import { GatewayMetrics } from './metrics/metrics.ts';
 import { MemoryCooldownStore, type CooldownStore } from './store/cooldowns.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { BedrockProvider } from './providers/bedrock/index.ts';
@@ -46,6 +47,7 @@ export interface GatewayServices {
   readonly bedrockAvailable: () => boolean;
   readonly cooldowns: CooldownStore;
   readonly retryBudget: RetryBudget;
+  readonly metrics: GatewayMetrics;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
     bedrockAvailable: () => available,
     cooldowns,
     retryBudget,
+    metrics: new GatewayMetrics(cooldowns, () => clock.now()),
     async close() {
       await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close(), cooldowns.close()]);
     },

@@ -163,6 +163,7 @@ interface AttemptLog {
 }
 
 function logAttempt(request: FastifyRequest, deps: AppDependencies, log: AttemptLog): void {
+  deps.metrics.observeAttempt(log.target.provider, log.result === 'answered' ? 'answered' : log.result === 'retry' ? 'retry_same_target' : 'next_target');
   // A first attempt that simply answered says nothing the request's own line does not: debug only.
   const routine = log.attempts === 1 && log.result === 'answered' && log.trigger === undefined;
   if (routine && !deps.logger.isLevelEnabled('debug')) return;

@@ -107,6 +107,16 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     },
     'request',
   );
+  deps.metrics.observeRequest({
+    route: endpoint.method === 'GET' ? 'models' : endpoint.route.endsWith('count_tokens') ? 'count_tokens' : 'messages',
+    provider: served?.provider ?? (routing === undefined && outcome !== undefined ? 'anthropic' : undefined),
+    status: outcome?.status ?? failure?.status ?? 499,
+    stream: routing?.stream ?? false,
+    errorCode: failure?.code,
+    fallback: route.fallback,
+    durationMs: deps.clock.monotonic() - startedAt,
+    ttfbMs: outcome?.firstByteAt === undefined ? undefined : outcome.firstByteAt - startedAt,
+  });
 }
 
 /** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */

@@ -35,8 +35,14 @@ export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencie
     version: info.version,
     description: 'Anthropic API gateway: byte-faithful passthrough to the Anthropic API.',
     usage: 'Point Claude Code or an Anthropic SDK at this URL: ANTHROPIC_BASE_URL=<this url> (or <this url>/user/<name> to name the user).',
-    endpoints: ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models', 'GET /v1/models/{model_id}', 'GET /health', 'GET /debug'],
+    endpoints: ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models', 'GET /v1/models/{model_id}', 'GET /health', 'GET /metrics', 'GET /debug'],
   }));
+
+  // Prometheus scrape target: bounded labels only, nothing about users, keys or prompts.
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await deps.metrics.text();
+    return reply.header('content-type', contentType).send(body);
+  });
 
   app.get('/debug', async () => ({
     version: info.version,

@@ -1,0 +1,72 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CooldownStore } from '../store/cooldowns.ts';
+
+/**
+ * Every Prometheus metric, declared once, each label bounded: routes, providers, status
+ * classes, error codes from the registry, triggers and attempt results are closed sets; models,
+ * users and keys are never labels. A registry per gateway instance (tests build several).
+ */
+
+export type RouteName = 'messages' | 'count_tokens' | 'models';
+
+export interface RequestObservation {
+  readonly route: RouteName;
+  readonly provider: string | undefined;
+  readonly status: number;
+  readonly stream: boolean;
+  readonly errorCode: string | undefined;
+  readonly fallback: string | undefined;
+  readonly durationMs: number;
+  readonly ttfbMs: number | undefined;
+}
+
+const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly requests: Counter<'route' | 'provider' | 'status_class'>;
+  private readonly errors: Counter<'code'>;
+  private readonly fallbacks: Counter<'trigger'>;
+  private readonly attempts: Counter<'provider' | 'result'>;
+  private readonly duration: Histogram<'route' | 'provider'>;
+  private readonly ttfb: Histogram<'route' | 'provider' | 'stream'>;
+
+  constructor(cooldowns: CooldownStore, now: () => number) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: 'gateway_requests_total', help: 'Requests answered, by route, serving provider and status class.', labelNames: ['route', 'provider', 'status_class'], registers });
+    this.errors = new Counter({ name: 'gateway_errors_total', help: 'Requests that ended in a gateway error, by error code (docs/errors.md).', labelNames: ['code'], registers });
+    this.fallbacks = new Counter({ name: 'gateway_fallbacks_total', help: 'Requests served by a later target, by the trigger that moved them on.', labelNames: ['trigger'], registers });
+    this.attempts = new Counter({ name: 'gateway_attempts_total', help: 'Upstream attempts, by provider and result (answered, retry_same_target, next_target).', labelNames: ['provider', 'result'], registers });
+    this.duration = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Time from request to the end of the answer.', labelNames: ['route', 'provider'], buckets: latencyBuckets, registers });
+    this.ttfb = new Histogram({ name: 'gateway_time_to_first_byte_seconds', help: 'Time from request to the first byte written to the client.', labelNames: ['route', 'provider', 'stream'], buckets: latencyBuckets, registers });
+    new Gauge({
+      name: 'gateway_cooldowns_active',
+      help: 'Targets (or target and identity pairs) cooling down now.',
+      registers,
+      async collect() {
+        try {
+          this.set((await cooldowns.list(now())).length);
+        } catch {
+          this.set(Number.NaN);
+        }
+      },
+    });
+  }
+
+  observeRequest(observation: RequestObservation): void {
+    const provider = observation.provider ?? 'none';
+    this.requests.inc({ route: observation.route, provider, status_class: `${Math.floor(observation.status / 100)}xx` });
+    if (observation.errorCode !== undefined) this.errors.inc({ code: observation.errorCode });
+    if (observation.fallback !== undefined) this.fallbacks.inc({ trigger: observation.fallback });
+    this.duration.observe({ route: observation.route, provider }, observation.durationMs / 1000);
+    if (observation.ttfbMs !== undefined) this.ttfb.observe({ route: observation.route, provider, stream: String(observation.stream) }, observation.ttfbMs / 1000);
+  }
+
+  observeAttempt(provider: string, result: string): void {
+    this.attempts.inc({ provider, result });
+  }
+
+  async text(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
