@@ -62,7 +62,8 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
   const retryBudget = new RetryBudget({ ratio: config.routing.retry_budget_ratio, minimum: config.routing.retry_budget_minimum, windowSeconds: 10 }, clock);
   const anthropic = new AnthropicProvider(config.anthropic);
   const bedrock = new BedrockProvider(config.bedrock);
-  const catalog = createCatalog(undefined, config.models);
+  const mapped = Object.entries(config.model_mapping).map(([id, bedrockId]) => ({ id, bedrock: { id: bedrockId } }));
+  const catalog = createCatalog(undefined, [...config.models, ...mapped]);
   let available = false;
   const resolver = createResolver(config, catalog, { bedrockAvailable: () => available });
   const urlFetcher = createUrlFetcher(config.url_fetch);

@@ -28,6 +28,15 @@ const toBoolean = (raw: string): unknown => {
   return raw;
 };
 
+/** A JSON object, or the raw text for the schema to reject. */
+const toJson = (raw: string): unknown => {
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return raw;
+  }
+};
+
 export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'HOST', paths: [['server', 'host']], description: 'Address to listen on (default 127.0.0.1; 0.0.0.0 for containers).' },
   { name: 'PORT', paths: [['server', 'port']], description: 'Port to listen on (default 8080).', seeds: '001' },
@@ -64,6 +73,8 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
     description: 'Seconds Bedrock may stay silent (time to headers and between bytes).',
     seeds: '002, 004',
   },
+  { name: 'DEFAULT_MODEL_MAPPING', paths: [['model_mapping']], convert: toJson, description: 'JSON object: Anthropic model id -> Bedrock model id.', seeds: '002, 004' },
+  { name: 'PROXY_BEDROCK_MODEL_MAPPING', paths: [['model_mapping']], convert: toJson, description: 'Alias of DEFAULT_MODEL_MAPPING.', seeds: '002' },
   { name: 'URL_FETCH_ENABLED', paths: [['url_fetch', 'enabled']], convert: toBoolean, description: 'Fetch image/document URLs for upstreams that need the bytes (off; SSRF-guarded).' },
   { name: 'BEDROCK_FALLBACK_ENABLED', paths: [['routing', 'bedrock_fallback']], convert: toBoolean, description: 'Fall back to Bedrock when Anthropic fails (default true).', seeds: '000' },
   { name: 'RETRY_THRESHOLD_SECONDS', paths: [['routing', 'retry_threshold_ms']], convert: secondsToMs, description: 'A 429 asking to wait at most this long is retried on the same target (default 30).', seeds: '000' },

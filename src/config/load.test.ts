@@ -120,6 +120,12 @@ describe('loadConfig', () => {
     expect(problemsOf(() => loadConfig({ configFile: 'x.yaml', readFile: files({ 'x.yaml': 'routes:\n  - match: x\n    targets: []\n' }) }))[0]).toMatch(/^routes\.0\.targets: /);
   });
 
+  it('reads the seeds’ model mapping as JSON, and reports one that is not', () => {
+    const mapping = { 'claude-sonnet-4-5-20250929': 'global.anthropic.claude-sonnet-4-5-20250929-v1:0' };
+    expect(loadConfig({ env: { DEFAULT_MODEL_MAPPING: JSON.stringify(mapping) } }).model_mapping).toEqual(mapping);
+    expect(problemsOf(() => loadConfig({ env: { DEFAULT_MODEL_MAPPING: 'sonnet=x' } }))[0]).toMatch(/^model_mapping: .*DEFAULT_MODEL_MAPPING\)$/);
+  });
+
   it('prefers PORT over PROXY_PORT', () => {
     expect(loadConfig({ env: { PORT: '1', PROXY_PORT: '2' } }).server.port).toBe(1);
   });

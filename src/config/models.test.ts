@@ -119,12 +119,17 @@ describe('model catalog', () => {
     });
     expect(merged.find('coder')?.bedrock).toEqual({
       baseId: 'qwen.qwen3-coder-480b-a35b-v1:0',
-      profiles: [],
+      profiles: ['us'],
       verified: false,
       api: 'converse',
       capabilities: { family: 'other', images: true, documents: false, reasoning: false, cachePoints: false },
     });
     expect(merged.entries).toHaveLength(modelCatalog.length + 1);
+  });
+
+  it('keeps the profile an override names with its id', () => {
+    const entry = createCatalog(undefined, [{ id: 'claude-sonnet-4-5-20250929', bedrock: { id: 'global.anthropic.claude-sonnet-4-5-20250929-v1:0' } }]).find('claude-sonnet-4-5');
+    expect(entry === undefined ? undefined : bedrockModelId(entry, 'us-east-1')).toBe('global.anthropic.claude-sonnet-4-5-20250929-v1:0');
   });
 
   it('prices every Claude model it maps, with Anthropic cache multipliers', () => {

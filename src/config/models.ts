@@ -91,13 +91,19 @@ function mergeBedrock(override: NonNullable<ModelConfig['bedrock']>, base: Bedro
   const serviceTiers = override.service_tiers ?? base?.serviceTiers;
   return {
     baseId,
-    profiles: override.profiles ?? (base?.baseId === baseId ? base.profiles : []),
+    // An id given with a profile prefix (`global.anthropic.…`) asks for that profile.
+    profiles: override.profiles ?? (profileOf(override.id) !== undefined ? [profileOf(override.id) as ProfilePrefix] : base?.baseId === baseId ? base.profiles : []),
     verified: base?.baseId === baseId ? base.verified : false,
     api: override.api ?? base?.api ?? (claude ? 'invoke' : 'converse'),
     capabilities,
     ...(betas === undefined ? {} : { betas }),
     ...(serviceTiers === undefined ? {} : { serviceTiers }),
   };
+}
+
+/** The profile prefix of an id (`global` for `global.anthropic.x`), if it has one. */
+export function profileOf(id: string): ProfilePrefix | undefined {
+  return profilePrefixes.find((prefix) => id.startsWith(`${prefix}.`));
 }
 
 /** `us.anthropic.x` -> `anthropic.x`; ids without a known prefix are returned as they are. */

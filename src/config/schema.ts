@@ -227,6 +227,8 @@ export const configSchema = z
     bedrock: bedrockSchema.default(bedrockSchema.parse({})),
     url_fetch: urlFetchSchema.default(urlFetchSchema.parse({})),
     models: z.array(modelSchema).default([]),
+    /** Anthropic model id -> Bedrock model id (seeds 002/004's DEFAULT_MODEL_MAPPING); a shorthand for `models`. */
+    model_mapping: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
     routes: z.array(routeSchema).default([]),
     routing: routingSchema.default(routingSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),

@@ -162,6 +162,17 @@ describe('bounds when everything fails', () => {
     }
   });
 
+  it('the seeds’ DEFAULT_MODEL_MAPPING chooses the Bedrock model of the fallback', async () => {
+    const mapping = { 'claude-sonnet-5-5': 'global.anthropic.claude-sonnet-5-5-team-v1:0' };
+    const gateway = await startTestGateway(environment({ FORCE_RATE_LIMIT: 'true', DEFAULT_MODEL_MAPPING: JSON.stringify(mapping) }));
+    try {
+      expect((await send(gateway)).status).toBe(200);
+      expect(bedrock.last().modelId).toBe('global.anthropic.claude-sonnet-5-5-team-v1:0');
+    } finally {
+      await gateway.close();
+    }
+  });
+
   it('a client leaving during the fallback attempt cancels the Bedrock call', async () => {
     const gateway = await startTestGateway(environment());
     try {
