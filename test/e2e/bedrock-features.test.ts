@@ -142,6 +142,12 @@ describe('the model list', () => {
     expect(all).not.toContain('claude-mythos-5');
   });
 
+  it('logs and counts the lists it answers itself', async () => {
+    await fetch(`${context.gateway.url}/v1/models`);
+    expect(context.gateway.logs.some((line) => line.includes('"path":"/v1/models"') && line.includes('"provider":"gateway"'))).toBe(true);
+    expect(await (await fetch(`${context.gateway.url}/metrics`)).text()).toMatch(/gateway_requests_total\{route="models",provider="gateway",status_class="2xx"\} [1-9]/);
+  });
+
   it('asks Anthropic for an uncompressed list whatever the client accepts', async () => {
     const response = await fetch(`${context.gateway.url}/v1/models?limit=1000`, { headers: { 'x-api-key': 'k', 'accept-encoding': 'gzip, deflate, br, zstd' } });
     expect(response.status).toBe(200);

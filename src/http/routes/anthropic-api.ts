@@ -67,7 +67,12 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
     : undefined;
   const target = upstreamTarget(request.url, userId);
-  if (endpoint.method === 'GET' && deps.bedrockAvailable() && (await answerModels(request, reply, deps))) return;
+  if (endpoint.method === 'GET' && deps.bedrockAvailable() && (await answerModels(request, reply, deps))) {
+    const durationMs = deps.clock.monotonic() - startedAt;
+    request.log.info({ request_id: request.id, user_id: userId, method: 'GET', path: target.path, status: reply.statusCode, end: 'complete', provider: 'gateway', duration_ms: Math.round(durationMs * 10) / 10 }, 'request');
+    deps.metrics.observeRequest({ route: 'models', provider: 'gateway', status: reply.statusCode, stream: false, errorCode: undefined, fallback: undefined, durationMs, ttfbMs: undefined });
+    return;
+  }
   // Resolved before the hijack: an unknown model is an ordinary error response.
   const targets = routing === undefined ? undefined : deps.resolver.resolve(routing.model);
 
