@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
-import { eventNameOf, SseEventFramer } from '../anthropic/sse-framer.ts';
+import { SseEventFramer } from '../anthropic/sse-framer.ts';
+import { earlyEvents, FirstEventError, MAX_HELD_BYTES, retryableErrorTypes } from './early-events.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
-import { fromAnthropicErrorType } from '../routing/triggers.ts';
 
 /**
  * Relays a raw upstream response to the client byte for byte.
@@ -250,54 +250,6 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   }
   response.end();
   return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
-}
-
-const MAX_HELD_BYTES = 65_536;
-
-/** Events that may come before the content without committing the stream. */
-const preContentEvents: ReadonlySet<string> = new Set(['message_start', 'ping']);
-
-/**
- * Scans complete events (bytes released by the framer) for what decides the commit: whether any
- * is content (anything but message_start and ping), and the first `error` event before content.
- */
-function earlyEvents(complete: Buffer): { content: boolean; error?: Buffer } {
-  const text = complete.toString('utf8').replace(/\r\n?/g, '\n');
-  for (const block of text.split('\n\n')) {
-    if (block.trim() === '') continue;
-    const name = eventNameOf(block);
-    if (name === 'error') return { content: false, error: Buffer.from(block) };
-    if (name === undefined || !preContentEvents.has(name)) return { content: true };
-  }
-  return { content: false };
-}
-
-const retryableErrorTypes: ReadonlySet<string> = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
-
-/** The upstream's first event was an `error`: held back so routing may try elsewhere. */
-class FirstEventError extends Error {
-  private readonly error: { type?: unknown; message?: unknown } | undefined;
-
-  constructor(event: Buffer) {
-    super('the first upstream event is an error');
-    const text = event.toString('utf8').replace(/\r\n?/g, '\n');
-    const data = /^data:\s?(.*)$/m.exec(text)?.[1] ?? '';
-    try {
-      this.error = (JSON.parse(data) as { error?: { type?: unknown; message?: unknown } }).error;
-    } catch {
-      this.error = undefined;
-    }
-  }
-
-  errorType(): string | undefined {
-    return typeof this.error?.type === 'string' ? this.error.type : undefined;
-  }
-
-  toGatewayError(provider: string): GatewayError {
-    const message = typeof this.error?.message === 'string' ? this.error.message : `${provider} sent an error event first.`;
-    const failure = fromAnthropicErrorType(this.error?.type, message, provider);
-    return new GatewayError(failure.code, failure.message, { provider, firstEventError: true });
-  }
 }
 
 function endWithError(options: RelayOptions, firstByteAt: number, error: GatewayError, end: RelayEnd): RelayOutcome {
