@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exceptionName, fromBedrockError } from './errors.ts';
+import { exceptionName, fromBedrockError, fromMessagesStatus } from './errors.ts';
 
 describe('fromBedrockError', () => {
   it.each([
@@ -38,5 +38,23 @@ describe('fromBedrockError', () => {
     ['AccessDeniedException', 'AccessDeniedException'],
   ])('reads the name from %s', (raw, name) => {
     expect(exceptionName(raw)).toBe(name);
+  });
+});
+
+describe('fromMessagesStatus', () => {
+  it.each([
+    [401, undefined, 'GW_UPSTREAM_CREDENTIALS'],
+    [413, undefined, 'GW_BODY_TOO_LARGE'],
+    [400, 'request_too_large', 'GW_BODY_TOO_LARGE'],
+    [429, undefined, 'GW_UPSTREAM_RATE_LIMITED'],
+    [529, undefined, 'GW_UPSTREAM_OVERLOADED'],
+    [503, undefined, 'GW_UPSTREAM_OVERLOADED'],
+    [403, undefined, 'GW_UPSTREAM_PERMISSION'],
+    [404, undefined, 'GW_UPSTREAM_NOT_FOUND'],
+    [504, undefined, 'GW_UPSTREAM_TIMEOUT'],
+    [422, undefined, 'GW_UPSTREAM_INVALID_REQUEST'],
+    [500, undefined, 'GW_UPSTREAM_ERROR'],
+  ])('%i (%s) -> %s', (status, type, code) => {
+    expect(fromMessagesStatus(status, type)).toBe(code);
   });
 });

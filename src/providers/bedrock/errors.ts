@@ -43,3 +43,17 @@ export function fromBedrockError(name: string, message: string, originalStatusCo
   const text = code === 'GW_UPSTREAM_CREDENTIALS' ? 'The gateway could not authenticate to AWS Bedrock.' : message === '' ? exceptionName(name) : message;
   return new GatewayError(code, text, { provider: 'bedrock', ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }) });
 }
+
+/** The error code for a status (and Anthropic error type) from Bedrock's native Messages API. */
+export function fromMessagesStatus(status: number, type: unknown): GatewayErrorCode {
+  // 401 is the gateway's own Bedrock credential, never the client's.
+  if (status === 401) return 'GW_UPSTREAM_CREDENTIALS';
+  if (status === 413 || type === 'request_too_large') return 'GW_BODY_TOO_LARGE';
+  if (status === 429) return 'GW_UPSTREAM_RATE_LIMITED';
+  if (status === 529 || status === 503) return 'GW_UPSTREAM_OVERLOADED';
+  if (status === 403) return 'GW_UPSTREAM_PERMISSION';
+  if (status === 404) return 'GW_UPSTREAM_NOT_FOUND';
+  if (status === 408 || status === 504) return 'GW_UPSTREAM_TIMEOUT';
+  if (status >= 400 && status < 500) return 'GW_UPSTREAM_INVALID_REQUEST';
+  return 'GW_UPSTREAM_ERROR';
+}

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config/schema.ts';
 import { stripProfilePrefix } from '../../config/models.ts';
 import type { BedrockApi, ModelCapabilities, ServiceTier } from '../../config/model-catalog.ts';
-import { GatewayError, isGatewayError, type GatewayErrorCode } from '../../errors.ts';
+import { GatewayError, isGatewayError } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
 import type { ProviderResponse } from '../provider.ts';
 import { defaultInvokeBetaPolicy, type BetaPolicy } from './betas.ts';
@@ -13,7 +13,7 @@ import type { ConverseModelProfile } from './converse/profile.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
 import { toBedrockInvokeBody, toBedrockMessagesBody } from './request.ts';
 import { eventStreamToSse, eventTranslator, sseTranslator } from './stream.ts';
-import { awsRequestId, BedrockTransport, readBedrockError, readErrorText } from './transport.ts';
+import { awsRequestId, BedrockTransport, readBedrockError, readMessagesError } from './transport.ts';
 
 /**
  * The Bedrock provider: Claude through InvokeModel (the native body; the default) or Bedrock's
@@ -261,38 +261,4 @@ async function readBody(upstream: RawUpstreamResponse, maxBytes = 64 * 1024 * 10
     throw new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'The Bedrock response broke off.', { provider: 'bedrock', cause: error });
   }
   return Buffer.concat(chunks);
-}
-
-/** Errors of the native Messages endpoint: Anthropic-shaped bodies, or AWS-shaped ones from the front door. */
-async function readMessagesError(upstream: RawUpstreamResponse): Promise<GatewayError> {
-  if (typeof upstream.headers['x-amzn-errortype'] === 'string') return readBedrockError(upstream);
-  const text = await readErrorText(upstream);
-  let message = `Bedrock answered ${upstream.status}.`;
-  let type: unknown;
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown }; message?: unknown };
-    const candidate = parsed.error?.message ?? parsed.message;
-    if (typeof candidate === 'string') message = candidate;
-    type = parsed.error?.type;
-  } catch {
-    // keep the status message
-  }
-  const requestId = awsRequestId(upstream.headers);
-  return new GatewayError(messagesErrorCode(upstream.status, type), upstream.status === 401 ? 'The gateway could not authenticate to AWS Bedrock.' : message, {
-    provider: 'bedrock',
-    ...(requestId === undefined ? {} : { upstreamRequestId: requestId }),
-  });
-}
-
-function messagesErrorCode(status: number, type: unknown): GatewayErrorCode {
-  // 401 is the gateway's own Bedrock credential, never the client's.
-  if (status === 401) return 'GW_UPSTREAM_CREDENTIALS';
-  if (status === 413 || type === 'request_too_large') return 'GW_BODY_TOO_LARGE';
-  if (status === 429) return 'GW_UPSTREAM_RATE_LIMITED';
-  if (status === 529 || status === 503) return 'GW_UPSTREAM_OVERLOADED';
-  if (status === 403) return 'GW_UPSTREAM_PERMISSION';
-  if (status === 404) return 'GW_UPSTREAM_NOT_FOUND';
-  if (status === 408 || status === 504) return 'GW_UPSTREAM_TIMEOUT';
-  if (status >= 400 && status < 500) return 'GW_UPSTREAM_INVALID_REQUEST';
-  return 'GW_UPSTREAM_ERROR';
 }

@@ -2,7 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { GatewayError } from '../../errors.ts';
 import { sendUpstream, type RawUpstreamResponse } from '../../upstream/http.ts';
-import { fromBedrockError } from './errors.ts';
+import { fromBedrockError, fromMessagesStatus } from './errors.ts';
 import { awsCredentialProvider, bearerSigner, sigV4Signer, type RequestSigner } from './signing.ts';
 
 /**
@@ -150,4 +150,25 @@ export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65
     // The body is only the message; the status and headers still say what happened.
   }
   return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+/** Errors of the native Messages endpoint: Anthropic-shaped bodies, or AWS-shaped ones from the front door. */
+export async function readMessagesError(upstream: RawUpstreamResponse): Promise<GatewayError> {
+  if (typeof upstream.headers['x-amzn-errortype'] === 'string') return readBedrockError(upstream);
+  const text = await readErrorText(upstream);
+  let message = `Bedrock answered ${upstream.status}.`;
+  let type: unknown;
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown }; message?: unknown };
+    const candidate = parsed.error?.message ?? parsed.message;
+    if (typeof candidate === 'string') message = candidate;
+    type = parsed.error?.type;
+  } catch {
+    // keep the status message
+  }
+  const requestId = awsRequestId(upstream.headers);
+  return new GatewayError(fromMessagesStatus(upstream.status, type), upstream.status === 401 ? 'The gateway could not authenticate to AWS Bedrock.' : message, {
+    provider: 'bedrock',
+    ...(requestId === undefined ? {} : { upstreamRequestId: requestId }),
+  });
 }
