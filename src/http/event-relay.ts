@@ -3,6 +3,7 @@ import { toErrorEvent } from '../anthropic/error-envelope.ts';
 import { IdlePinger } from '../anthropic/keepalive.ts';
 import { GatewayError, isGatewayError } from '../errors.ts';
 import { PreCommitFailure, type RelayEnd, type RelayOutcome } from './relay.ts';
+import { SseUsageMeter } from '../usage/usage.ts';
 
 /**
  * Writes a translated stream (Bedrock, later OpenAI-compatible) to the client as Anthropic SSE.
@@ -33,25 +34,27 @@ export async function relayEvents(options: EventRelayOptions): Promise<RelayOutc
   const iterator = options.events[Symbol.asyncIterator]();
   let firstByteAt: number | undefined;
   let pinger: IdlePinger | undefined;
+  const meter = new SseUsageMeter();
   try {
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) break;
-      if (stoppedByUs(options)) return await stop(options, iterator, firstByteAt);
+      if (stoppedByUs(options)) return withUsage(await stop(options, iterator, firstByteAt), meter);
       if (firstByteAt === undefined) {
         response.writeHead(200, { ...sseHeaders, 'request-id': options.requestId, 'x-gateway-request-id': options.requestId, ...options.headers });
         firstByteAt = options.now();
         pinger = new IdlePinger(options.pingIntervalMs, (text) => response.write(text));
       }
       pinger?.activity();
+      meter.push(next.value);
       if (!response.write(next.value)) await drained(response, options.signal);
     }
   } catch (error) {
     pinger?.stop();
-    if (stoppedByUs(options)) return await stop(options, iterator, firstByteAt);
+    if (stoppedByUs(options)) return withUsage(await stop(options, iterator, firstByteAt), meter);
     const failure = isGatewayError(error) ? error : new GatewayError('GW_INTERNAL', 'The gateway failed while translating the stream.', { cause: error });
     if (firstByteAt === undefined) throw new PreCommitFailure(failure);
-    return endWithError(options, firstByteAt, failure, 'upstream_error');
+    return withUsage(endWithError(options, firstByteAt, failure, 'upstream_error'), meter);
   } finally {
     pinger?.stop();
   }
@@ -59,7 +62,12 @@ export async function relayEvents(options: EventRelayOptions): Promise<RelayOutc
     throw new PreCommitFailure(new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'The upstream ended the stream before its first event.'));
   }
   response.end();
-  return { status: 200, end: 'complete', sse: true, firstByteAt };
+  return withUsage({ status: 200, end: 'complete', sse: true, firstByteAt }, meter);
+}
+
+function withUsage(outcome: RelayOutcome, meter: SseUsageMeter): RelayOutcome {
+  const usage = meter.usage;
+  return usage === undefined ? outcome : { ...outcome, usage };
 }
 
 function stoppedByUs(options: EventRelayOptions): boolean {

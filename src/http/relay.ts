@@ -6,6 +6,7 @@ import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
+import { SseUsageMeter, usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 
 /**
  * Relays a raw upstream response to the client byte for byte.
@@ -34,6 +35,8 @@ export interface RelayOutcome {
   /** Monotonic ms when the first byte was written to the client, if any. */
   readonly firstByteAt: number | undefined;
   readonly error?: GatewayError;
+  /** Tokens of the answer as the client received it (accounting), when it carried usage. */
+  readonly usage?: TokenUsage;
 }
 
 export interface RelayOptions {
@@ -160,8 +163,13 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   response.writeHead(upstream.status, clientHeaders(options, false));
   options.onCommit?.();
   const firstByteAt = options.now();
+  // A copy of a successful uncompressed JSON answer, for its usage (a Message is a few KB).
+  const copy = upstream.status >= 200 && upstream.status < 300 && !sse && !isCompressed(upstream.headers) ? new BoundedCopy(MAX_USAGE_COPY_BYTES) : undefined;
   try {
-    const result = await pump(upstream.body, response, options.signal, (chunk) => chunk);
+    const result = await pump(upstream.body, response, options.signal, (chunk) => {
+      copy?.add(chunk);
+      return chunk;
+    });
     // A byte relay never gets an event injected (its body may be compressed or not SSE at all).
     if (result === 'stopped') return { ...stopped(options, false, firstByteAt), sse };
   } catch (error) {
@@ -171,7 +179,46 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
     return { status: upstream.status, end: 'upstream_error', sse, firstByteAt, error: fromTransportError(error, options.provider) };
   }
   response.end();
-  return { status: upstream.status, end: 'complete', sse, firstByteAt };
+  const usage = copy === undefined ? undefined : usageOfJson(copy.text());
+  return { status: upstream.status, end: 'complete', sse, firstByteAt, ...(usage === undefined ? {} : { usage }) };
+}
+
+const MAX_USAGE_COPY_BYTES = 4 * 1024 * 1024;
+
+/** Keeps the first `limit` bytes passing through; past it, nothing (the usage is then unknown). */
+class BoundedCopy {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private overflow = false;
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  add(chunk: Buffer): void {
+    if (this.overflow) return;
+    this.size += chunk.length;
+    if (this.size > this.limit) {
+      this.overflow = true;
+      this.chunks.length = 0;
+      return;
+    }
+    this.chunks.push(chunk);
+  }
+
+  text(): string | undefined {
+    return this.overflow ? undefined : Buffer.concat(this.chunks).toString('utf8');
+  }
+}
+
+function usageOfJson(text: string | undefined): TokenUsage | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return usageFromMessage(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
 }
 
 /** The relay stopped from our side: the client left, or shutdown ends it (with an error event if committed SSE). */
@@ -207,9 +254,14 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   // pings) are held, up to a small cap: an error among them can still move on (issue 4).
   const held: Buffer[] = [];
   let heldBytes = 0;
+  const meter = new SseUsageMeter();
   const toClient = (chunk: Buffer): Buffer | undefined => {
     const complete = framer.push(chunk);
-    if (complete === undefined || firstByteAt !== undefined) return complete;
+    if (complete === undefined) return undefined;
+    if (firstByteAt !== undefined) {
+      meter.push(complete);
+      return complete;
+    }
     if (options.holdFirstError === true) {
       const early = earlyEvents(complete);
       const failure = early.error === undefined ? undefined : new FirstEventError(early.error);
@@ -224,11 +276,13 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     response.writeHead(upstream.status, clientHeaders(options, true));
     options.onCommit?.();
     firstByteAt = options.now();
-    return held.length === 0 ? complete : Buffer.concat([...held, complete]);
+    const out = held.length === 0 ? complete : Buffer.concat([...held, complete]);
+    meter.push(out);
+    return out;
   };
   try {
     const result = await pump(upstream.body, response, options.signal, toClient);
-    if (result === 'stopped') return stopped(options, true, firstByteAt);
+    if (result === 'stopped') return withUsage(stopped(options, true, firstByteAt), meter);
   } catch (error) {
     const failure = error instanceof FirstEventError ? error.toGatewayError(options.provider) : brokenStream(options, error);
     upstream.body.destroy();
@@ -236,9 +290,9 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     // The message was complete: a reset after message_stop loses nothing and is no error.
     if (framer.lastEventName() === 'message_stop') {
       response.end();
-      return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
+      return withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
     }
-    return endWithError(options, firstByteAt, failure, 'upstream_error');
+    return withUsage(endWithError(options, firstByteAt, failure, 'upstream_error'), meter);
   }
   if (firstByteAt === undefined) {
     throw new PreCommitFailure(new GatewayError('GW_UPSTREAM_STREAM_BROKEN', `${options.provider} ended the stream before its first event.`, { provider: options.provider }));
@@ -246,10 +300,15 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const last = framer.lastEventName();
   if (last !== 'message_stop' && last !== 'error') {
     const truncated = new GatewayError('GW_UPSTREAM_STREAM_BROKEN', `${options.provider} ended the stream before message_stop.`, { provider: options.provider });
-    return endWithError(options, firstByteAt, truncated, 'upstream_error');
+    return withUsage(endWithError(options, firstByteAt, truncated, 'upstream_error'), meter);
   }
   response.end();
-  return { status: upstream.status, end: 'complete', sse: true, firstByteAt };
+  return withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
+}
+
+function withUsage(outcome: RelayOutcome, meter: SseUsageMeter): RelayOutcome {
+  const usage = meter.usage;
+  return usage === undefined ? outcome : { ...outcome, usage };
 }
 
 function endWithError(options: RelayOptions, firstByteAt: number, error: GatewayError, end: RelayEnd): RelayOutcome {

@@ -4,6 +4,7 @@ import type { AppDependencies } from '../app.ts';
 import { GatewayError } from '../errors.ts';
 import type { BedrockResult, BedrockTarget } from '../providers/bedrock/index.ts';
 import { readJsonObject } from '../request/json-body.ts';
+import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { relayEvents } from './event-relay.ts';
 import { relay, type RelayOutcome } from './relay.ts';
@@ -131,5 +132,11 @@ function writeJson(response: ServerResponse, requestId: string, headers: Readonl
   });
   const firstByteAt = now();
   response.end(body);
-  return { status: 200, end: 'complete', sse: false, firstByteAt };
+  let usage: TokenUsage | undefined;
+  try {
+    usage = usageFromMessage(JSON.parse(typeof body === 'string' ? body : body.toString('utf8')));
+  } catch {
+    usage = undefined;
+  }
+  return { status: 200, end: 'complete', sse: false, firstByteAt, ...(usage === undefined ? {} : { usage }) };
 }

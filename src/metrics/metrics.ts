@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CooldownStore } from '../store/cooldowns.ts';
+import type { TokenUsage } from '../usage/usage.ts';
 
 /**
  * Every Prometheus metric, declared once, each label bounded: routes, providers, status
@@ -30,6 +31,8 @@ export class GatewayMetrics {
   private readonly attempts: Counter<'provider' | 'result'>;
   private readonly duration: Histogram<'route' | 'provider'>;
   private readonly ttfb: Histogram<'route' | 'provider' | 'stream'>;
+  private readonly tokens: Counter<'provider' | 'kind'>;
+  private readonly cost: Counter<'provider'>;
 
   constructor(cooldowns: CooldownStore, now: () => number) {
     const registers = [this.registry];
@@ -39,6 +42,8 @@ export class GatewayMetrics {
     this.attempts = new Counter({ name: 'gateway_attempts_total', help: 'Upstream attempts, by provider and result (answered, retry_same_target, next_target).', labelNames: ['provider', 'result'], registers });
     this.duration = new Histogram({ name: 'gateway_request_duration_seconds', help: 'Time from request to the end of the answer.', labelNames: ['route', 'provider'], buckets: latencyBuckets, registers });
     this.ttfb = new Histogram({ name: 'gateway_time_to_first_byte_seconds', help: 'Time from request to the first byte written to the client.', labelNames: ['route', 'provider', 'stream'], buckets: latencyBuckets, registers });
+    this.tokens = new Counter({ name: 'gateway_tokens_total', help: 'Tokens of answers as clients received them, by provider and kind (input, output, cache_read, cache_write_5m, cache_write_1h).', labelNames: ['provider', 'kind'], registers });
+    this.cost = new Counter({ name: 'gateway_cost_usd_total', help: 'Price of answers in USD from the model catalog, by provider.', labelNames: ['provider'], registers });
     new Gauge({
       name: 'gateway_cooldowns_active',
       help: 'Targets (or target and identity pairs) cooling down now.',
@@ -60,6 +65,15 @@ export class GatewayMetrics {
     if (observation.fallback !== undefined) this.fallbacks.inc({ trigger: observation.fallback });
     this.duration.observe({ route: observation.route, provider }, observation.durationMs / 1000);
     if (observation.ttfbMs !== undefined) this.ttfb.observe({ route: observation.route, provider, stream: String(observation.stream) }, observation.ttfbMs / 1000);
+  }
+
+  observeUsage(provider: string, usage: TokenUsage, costUsd: number | undefined): void {
+    this.tokens.inc({ provider, kind: 'input' }, usage.input);
+    this.tokens.inc({ provider, kind: 'output' }, usage.output);
+    this.tokens.inc({ provider, kind: 'cache_read' }, usage.cacheRead);
+    this.tokens.inc({ provider, kind: 'cache_write_5m' }, usage.cacheWrite5m);
+    this.tokens.inc({ provider, kind: 'cache_write_1h' }, usage.cacheWrite1h);
+    if (costUsd !== undefined) this.cost.inc({ provider }, costUsd);
   }
 
   observeAttempt(provider: string, result: string): void {

@@ -36,6 +36,25 @@ describe('GET /metrics', () => {
     expect(sample(text, 'gateway_cooldowns_active')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'gateway_request_duration_seconds_count', { route: 'messages', provider: 'bedrock' })).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'gateway_time_to_first_byte_seconds_count', { route: 'messages', provider: 'anthropic', stream: 'false' })).toBeGreaterThanOrEqual(1);
+    expect(sample(text, 'gateway_tokens_total', { provider: 'anthropic', kind: 'input' })).toBeGreaterThan(0);
+    expect(sample(text, 'gateway_tokens_total', { provider: 'bedrock', kind: 'output' })).toBeGreaterThan(0);
+    expect(sample(text, 'gateway_cost_usd_total', { provider: 'anthropic' })).toBeGreaterThan(0);
     for (const forbidden of ['alice-metrics', 'metrics-secret', 'claude-sonnet-5-5']) expect(text).not.toContain(forbidden);
+  });
+
+  it('puts the tokens and the price of each answer, stream or not, in its log line', async () => {
+    const send = (stream: boolean) =>
+      fetch(`${context.gateway.url}/v1/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': 'k', 'x-fake-scenario': 'thinking' },
+        body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 8, stream, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    await (await send(true)).text();
+    await (await send(false)).text();
+    const lines = context.gateway.logs.filter((line) => line.includes('"msg":"request"') && line.includes('"tokens"')).slice(-2).map((line) => JSON.parse(line) as { tokens: unknown; cost_usd: number });
+    expect(lines).toHaveLength(2);
+    expect(lines[0]?.tokens).toEqual(lines[1]?.tokens);
+    expect(lines[0]?.tokens).toMatchObject({ input: 58, cacheWrite5m: 2048 });
+    expect(lines[0]?.cost_usd).toBeGreaterThan(0);
   });
 });

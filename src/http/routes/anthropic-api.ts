@@ -8,6 +8,9 @@ import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
+import type { Target } from '../../routing/resolve.ts';
+import { costUsd } from '../../usage/cost.ts';
+import type { TokenUsage } from '../../usage/usage.ts';
 
 /**
  * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
@@ -88,6 +91,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   // The gateway's own upstream credentials failed: an operator must act, whatever the client saw.
   if (failure?.code === 'GW_UPSTREAM_CREDENTIALS') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
   const round = (ms: number) => Math.round(ms * 10) / 10;
+  const cost = outcome?.usage === undefined ? undefined : priceOf(outcome.usage, served, routing?.model, result.serviceTier, deps);
   request.log.info(
     {
       request_id: request.id,
@@ -109,9 +113,12 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
       upstream_request_id: result.upstreamRequestId,
       duration_ms: round(deps.clock.monotonic() - startedAt),
       ttfb_ms: outcome?.firstByteAt === undefined ? undefined : round(outcome.firstByteAt - startedAt),
+      tokens: outcome?.usage,
+      cost_usd: cost,
     },
     'request',
   );
+  if (outcome?.usage !== undefined) deps.metrics.observeUsage(served?.provider ?? 'anthropic', outcome.usage, cost);
   deps.metrics.observeRequest({
     route: endpoint.method === 'GET' ? 'models' : endpoint.route.endsWith('count_tokens') ? 'count_tokens' : 'messages',
     provider: served?.provider ?? (routing === undefined && outcome !== undefined ? 'anthropic' : undefined),
@@ -122,6 +129,16 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     durationMs: deps.clock.monotonic() - startedAt,
     ttfbMs: outcome?.firstByteAt === undefined ? undefined : outcome.firstByteAt - startedAt,
   });
+}
+
+/** The answer's price from the catalog (the served model, else the requested one), in USD, rounded to 1e-6. */
+function priceOf(usage: TokenUsage, served: Target | undefined, requested: string | undefined, tier: string | undefined, deps: AppDependencies): number | undefined {
+  const model = served?.model ?? requested;
+  if (model === undefined) return undefined;
+  const entry = deps.catalog.find(model) ?? deps.catalog.fromBedrockId(model) ?? (requested === undefined ? undefined : deps.catalog.find(requested));
+  if (entry?.pricing === undefined) return undefined;
+  const serviceTier = tier === 'flex' || tier === 'priority' || tier === 'reserved' ? tier : 'default';
+  return Math.round(costUsd(usage, entry.pricing, serviceTier) * 1e6) / 1e6;
 }
 
 /** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */

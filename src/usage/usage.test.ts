@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { accumulate } from '../anthropic/accumulate.ts';
+import { encodeSseEvent } from '../anthropic/sse-encode.ts';
+import { loadScenario } from '../../test/fakes/anthropic.ts';
+import { costUsd } from './cost.ts';
+import { SseUsageMeter, usageFromMessage } from './usage.ts';
+
+describe('usage', () => {
+  it.each(['text', 'tool-use', 'thinking'])('the %s stream and its message give the same usage, at any event grouping', (scenario) => {
+    const events = loadScenario(scenario, 'claude-sonnet-5-5');
+    const expected = usageFromMessage(accumulate(events));
+    const whole = new SseUsageMeter();
+    whole.push(events.map((event) => encodeSseEvent(event)).join(''));
+    const oneByOne = new SseUsageMeter();
+    for (const event of events) oneByOne.push(Buffer.from(encodeSseEvent(event).replaceAll('\n', '\r\n')));
+    expect(whole.usage).toEqual(expected);
+    expect(oneByOne.usage).toEqual(expected);
+  });
+
+  it('keeps the input of a stream cut after message_start, and knows nothing before it', () => {
+    const meter = new SseUsageMeter();
+    expect(meter.usage).toBeUndefined();
+    meter.push(encodeSseEvent(loadScenario('thinking', 'm')[0] as { type: string }));
+    expect(meter.usage).toEqual({ input: 58, output: 3, cacheRead: 0, cacheWrite5m: 2048, cacheWrite1h: 0 });
+  });
+
+  it('reads the 1h/5m cache split when there is one', () => {
+    expect(usageFromMessage({ usage: { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 } } })).toEqual({
+      input: 1,
+      output: 2,
+      cacheRead: 3,
+      cacheWrite5m: 10,
+      cacheWrite1h: 20,
+    });
+    expect(usageFromMessage({ type: 'error' })).toBeUndefined();
+  });
+
+  it('prices per million tokens with cache and tier multipliers', () => {
+    const usage = { input: 1_000_000, output: 1_000_000, cacheRead: 1_000_000, cacheWrite5m: 1_000_000, cacheWrite1h: 1_000_000 };
+    expect(costUsd(usage, { input: 3, output: 15 })).toBeCloseTo(3 + 15 + 0.3 + 3.75 + 6);
+    expect(costUsd(usage, { input: 3, output: 15, cache_read: 1, cache_write_5m: 2, cache_write_1h: 4 }, 'flex')).toBeCloseTo((3 + 15 + 1 + 2 + 4) * 0.5);
+    expect(costUsd({ input: 0, output: 0, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 }, { input: 3, output: 15 }, 'priority')).toBe(0);
+  });
+});
