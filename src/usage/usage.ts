@@ -59,8 +59,9 @@ export class SseUsageMeter {
 
   /** Whole events only (what the relays release). */
   push(events: string | Buffer): void {
+    // Most chunks are content deltas: look for the two names in the bytes before decoding any.
+    if (!events.includes('message_start') && !events.includes('message_delta')) return;
     const text = typeof events === 'string' ? events : events.toString('utf8');
-    if (!text.includes('message_start') && !text.includes('message_delta')) return;
     for (const block of text.replace(/\r\n?/g, '\n').split('\n\n')) {
       const name = /^event:\s*(message_start|message_delta)\s*$/m.exec(block)?.[1];
       if (name === undefined) continue;
