@@ -118,3 +118,19 @@ export function errorTypeForStatus(status: number): AnthropicErrorType {
     default: return status >= 500 ? 'api_error' : 'invalid_request_error';
   }
 }
+
+/** Anthropic's `error.type` -> the gateway error code of the same kind (for errors relayed from another form). */
+const anthropicErrorCodes: ReadonlyMap<string, GatewayErrorCode> = new Map<string, GatewayErrorCode>([
+  ['overloaded_error', 'GW_UPSTREAM_OVERLOADED'],
+  ['rate_limit_error', 'GW_UPSTREAM_RATE_LIMITED'],
+  ['api_error', 'GW_UPSTREAM_ERROR'],
+  ['timeout_error', 'GW_UPSTREAM_TIMEOUT'],
+  ['invalid_request_error', 'GW_UPSTREAM_INVALID_REQUEST'],
+  ['not_found_error', 'GW_UPSTREAM_NOT_FOUND'],
+  ['permission_error', 'GW_UPSTREAM_PERMISSION'],
+]);
+
+/** An Anthropic error (event or body) of `type`, as a gateway error of the same kind; unknown types are `api_error`. */
+export function fromAnthropicErrorType(type: unknown, message: string, provider: string): GatewayError {
+  return new GatewayError((typeof type === 'string' ? anthropicErrorCodes.get(type) : undefined) ?? 'GW_UPSTREAM_ERROR', message, { provider });
+}

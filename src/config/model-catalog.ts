@@ -36,7 +36,7 @@ export interface BedrockModel {
   readonly capabilities: ModelCapabilities;
   /** Betas allowed for this model; absent: the default list for its API. */
   readonly betas?: readonly string[];
-  /** Service tiers the model is known to accept; absent: any (a rejected tier is retried as default). */
+  /** Service tiers the model is known to accept; absent: every tier (a rejected one is retried as default). */
   readonly serviceTiers?: readonly ServiceTier[];
 }
 

@@ -1,12 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
-import { GatewayError, errorTypeForStatus, isGatewayError } from '../errors.ts';
+import { GatewayError, errorTypeForStatus, fromAnthropicErrorType, isGatewayError } from '../errors.ts';
 import type { BedrockTarget } from '../providers/bedrock/index.ts';
 import { withModel } from '../request/rewrite-model.ts';
 import { cleanHistoryForBedrock } from '../routing/history.ts';
 import { retryAfterMs } from '../routing/retry-after.ts';
-import { fromAnthropicErrorType, triggerForError, triggerForStatus, type Trigger } from '../routing/triggers.ts';
+import { triggerForError, triggerForStatus, type Trigger } from '../routing/triggers.ts';
 import { readErrorText } from '../providers/bedrock/transport.ts';
 import type { MessageRouting } from './routing-fields.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from './relay.ts';

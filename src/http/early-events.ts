@@ -1,6 +1,6 @@
+import { decodeSse } from '../anthropic/sse-decode.ts';
 import { eventNameOf } from '../anthropic/sse-framer.ts';
-import { GatewayError } from '../errors.ts';
-import { fromAnthropicErrorType } from '../routing/triggers.ts';
+import { fromAnthropicErrorType, GatewayError } from '../errors.ts';
 
 /**
  * What the relay needs to decide its commit point while another target could still serve: the
@@ -37,8 +37,8 @@ export class FirstEventError extends Error {
 
   constructor(event: Buffer) {
     super('the first upstream event is an error');
-    const text = event.toString('utf8').replace(/\r\n?/g, '\n');
-    const data = /^data:\s?(.*)$/m.exec(text)?.[1] ?? '';
+    // The block may come without its closing blank line (earlyEvents splits on it).
+    const data = decodeSse(`${event.toString('utf8')}\n\n`)[0]?.data ?? '';
     try {
       this.error = (JSON.parse(data) as { error?: { type?: unknown; message?: unknown } }).error;
     } catch {

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
 import { IdlePinger } from '../anthropic/keepalive.ts';
 import { GatewayError, isGatewayError } from '../errors.ts';
-import { PreCommitFailure, type RelayEnd, type RelayOutcome } from './relay.ts';
+import { PreCommitFailure, withUsage, type RelayEnd, type RelayOutcome } from './relay.ts';
 import { SseUsageMeter } from '../usage/usage.ts';
 
 /**
@@ -63,11 +63,6 @@ export async function relayEvents(options: EventRelayOptions): Promise<RelayOutc
   }
   response.end();
   return withUsage({ status: 200, end: 'complete', sse: true, firstByteAt }, meter);
-}
-
-function withUsage(outcome: RelayOutcome, meter: SseUsageMeter): RelayOutcome {
-  const usage = meter.usage;
-  return usage === undefined ? outcome : { ...outcome, usage };
 }
 
 function stoppedByUs(options: EventRelayOptions): boolean {

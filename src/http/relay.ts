@@ -306,7 +306,8 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   return withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
 }
 
-function withUsage(outcome: RelayOutcome, meter: SseUsageMeter): RelayOutcome {
+/** The outcome with the usage the meter saw, if any. */
+export function withUsage(outcome: RelayOutcome, meter: SseUsageMeter): RelayOutcome {
   const usage = meter.usage;
   return usage === undefined ? outcome : { ...outcome, usage };
 }

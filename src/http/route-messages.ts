@@ -196,4 +196,3 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export { isGatewayError };

@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayErrorCode } from '../errors.ts';
+import type { GatewayError, GatewayErrorCode } from '../errors.ts';
 
 /**
  * When to move on to the next target, as data (issue 4; reliability.md F1-F10; protocols.md
@@ -33,18 +33,4 @@ export function triggerForError(error: GatewayError): Trigger | undefined {
   // An error event in place of the first event: a rate limit is still a rate limit (cooled per user).
   if (error.firstEventError) return error.code === 'GW_UPSTREAM_RATE_LIMITED' ? 'rate_limited' : codeTriggers.has(error.code) ? 'first_event_error' : undefined;
   return codeTriggers.get(error.code);
-}
-
-/** Anthropic's `error.type` of an error event or body -> the gateway error of the same kind. */
-export function fromAnthropicErrorType(type: unknown, message: string, provider: string): GatewayError {
-  const codes: ReadonlyMap<string, GatewayErrorCode> = new Map<string, GatewayErrorCode>([
-    ['overloaded_error', 'GW_UPSTREAM_OVERLOADED'],
-    ['rate_limit_error', 'GW_UPSTREAM_RATE_LIMITED'],
-    ['api_error', 'GW_UPSTREAM_ERROR'],
-    ['timeout_error', 'GW_UPSTREAM_TIMEOUT'],
-    ['invalid_request_error', 'GW_UPSTREAM_INVALID_REQUEST'],
-    ['not_found_error', 'GW_UPSTREAM_NOT_FOUND'],
-    ['permission_error', 'GW_UPSTREAM_PERMISSION'],
-  ]);
-  return new GatewayError((typeof type === 'string' ? codes.get(type) : undefined) ?? 'GW_UPSTREAM_ERROR', message, { provider });
 }

@@ -1,3 +1,5 @@
+import { decodeSse } from '../anthropic/sse-decode.ts';
+
 /**
  * Token usage of an answer, in Anthropic's semantics (input excludes cache reads and writes),
  * read from what the client received: the `usage` of a Message, or the `message_start` and
@@ -61,15 +63,11 @@ export class SseUsageMeter {
   push(events: string | Buffer): void {
     // Most chunks are content deltas: look for the two names in the bytes before decoding any.
     if (!events.includes('message_start') && !events.includes('message_delta')) return;
-    const text = typeof events === 'string' ? events : events.toString('utf8');
-    for (const block of text.replace(/\r\n?/g, '\n').split('\n\n')) {
-      const name = /^event:\s*(message_start|message_delta)\s*$/m.exec(block)?.[1];
-      if (name === undefined) continue;
-      const data = /^data:\s?(.*)$/m.exec(block)?.[1];
-      if (data === undefined) continue;
+    for (const event of decodeSse(events)) {
+      if (event.event !== 'message_start' && event.event !== 'message_delta') continue;
       try {
-        const event = JSON.parse(data) as { message?: { usage?: unknown }; usage?: unknown };
-        apply(this.current, name === 'message_start' ? event.message?.usage : event.usage);
+        const parsed = JSON.parse(event.data) as { message?: { usage?: unknown }; usage?: unknown };
+        apply(this.current, event.event === 'message_start' ? parsed.message?.usage : parsed.usage);
         this.seen = true;
       } catch {
         // a malformed event carries no usage we can trust

@@ -9,7 +9,6 @@ import { defaultInvokeBetaPolicy, type BetaPolicy } from './betas.ts';
 import { converseResponseInfo, fromConverseResponse } from './converse/response.ts';
 import { toConverseRequest } from './converse/request.ts';
 import { ConverseStreamToAnthropic } from './converse/stream.ts';
-import type { ConverseModelProfile } from './converse/profile.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
 import { toBedrockInvokeBody, toBedrockMessagesBody } from './request.ts';
 import { eventStreamToSse, eventTranslator, sseTranslator } from './stream.ts';
@@ -149,7 +148,7 @@ export class BedrockProvider {
       }
       case 'converse': {
         const converted = toConverseRequest(call.request, {
-          profile: converseProfile(target.capabilities),
+          profile: target.capabilities,
           ...(call.betaHeader === undefined ? {} : { betaHeader: call.betaHeader }),
           ...(target.betas === undefined ? {} : { betaPolicy: policy }),
           serviceTier: tier,
@@ -221,17 +220,6 @@ export class BedrockProvider {
 
 function betaPolicy(target: BedrockTarget): BetaPolicy {
   return target.betas === undefined ? defaultInvokeBetaPolicy : { allow: new Set(target.betas), map: defaultInvokeBetaPolicy.map };
-}
-
-function converseProfile(capabilities: ModelCapabilities): ConverseModelProfile {
-  return {
-    family: capabilities.family,
-    images: capabilities.images,
-    documents: capabilities.documents,
-    reasoning: capabilities.reasoning,
-    cachePoints: capabilities.cachePoints,
-    ...(capabilities.topK === undefined ? {} : { topK: capabilities.topK }),
-  };
 }
 
 function isTierRejection(error: unknown): boolean {

@@ -1,4 +1,4 @@
-import { GatewayError, type GatewayErrorCode } from '../../errors.ts';
+import { fromAnthropicErrorType, GatewayError } from '../../errors.ts';
 import { headerString, type EventStreamMessage } from './event-stream.ts';
 import { fromBedrockError } from './errors.ts';
 
@@ -69,7 +69,8 @@ export class InvokeStreamTranscoder {
     }
     if (type === 'error') {
       const error = (event as { error?: { type?: unknown; message?: unknown } }).error;
-      throw this.fail(fromAnthropicErrorEvent(error));
+      const message = typeof error?.message === 'string' ? error.message : 'Bedrock reported an error in the stream.';
+      throw this.fail(fromAnthropicErrorType(error?.type, message, 'bedrock'));
     }
     if (type === 'message_stop') {
       this.finished = true;
@@ -84,22 +85,6 @@ export class InvokeStreamTranscoder {
     this.finished = true;
     return error;
   }
-}
-
-const anthropicErrorCodes: ReadonlyMap<string, GatewayErrorCode> = new Map<string, GatewayErrorCode>([
-  ['overloaded_error', 'GW_UPSTREAM_OVERLOADED'],
-  ['rate_limit_error', 'GW_UPSTREAM_RATE_LIMITED'],
-  ['invalid_request_error', 'GW_UPSTREAM_INVALID_REQUEST'],
-  ['timeout_error', 'GW_UPSTREAM_TIMEOUT'],
-  ['not_found_error', 'GW_UPSTREAM_NOT_FOUND'],
-  ['permission_error', 'GW_UPSTREAM_PERMISSION'],
-]);
-
-/** An Anthropic `error` event inside a Bedrock stream, as a gateway error of the same type. */
-function fromAnthropicErrorEvent(error: { type?: unknown; message?: unknown } | undefined): GatewayError {
-  const message = typeof error?.message === 'string' ? error.message : 'Bedrock reported an error in the stream.';
-  const code = typeof error?.type === 'string' ? anthropicErrorCodes.get(error.type) : undefined;
-  return new GatewayError(code ?? 'GW_UPSTREAM_ERROR', message, { provider: 'bedrock' });
 }
 
 function parsePayload(body: Uint8Array): Record<string, unknown> {

@@ -1,31 +1,16 @@
+import { claudeCapabilities, type ModelCapabilities } from '../../../config/model-catalog.ts';
+
 /**
- * What one Bedrock model accepts through Converse (protocols.md §4.7), as data. The model catalog
- * maps each model onto a profile; the request converter reads only this, never model ids.
+ * What one Bedrock model accepts through Converse (protocols.md §4.7): the model catalog's
+ * capability record itself, so the converter reads the catalog's data, never model ids.
+ * `family: claude` means Anthropic extras (thinking, top_k, betas, stop_sequence) and replayable
+ * signatures; without `cachePoints` cache_control is dropped and listed; without `images` or
+ * `documents` such a block is a 400; `topK` says where `top_k` goes (absent: unsupported).
  */
-export interface ConverseModelProfile {
-  /** `claude`: Anthropic extras (thinking, top_k, betas, stop_sequence) and replayable signatures. */
-  readonly family: 'claude' | 'other';
-  /** Whether `cachePoint` blocks may be sent; without them cache_control is dropped and listed. */
-  readonly cachePoints: boolean;
-  /** Whether image blocks are accepted; without them an image is a 400. */
-  readonly images: boolean;
-  /** Whether document blocks are accepted; without them a document is a 400. */
-  readonly documents: boolean;
-  /** Whether the model takes Anthropic `thinking` and replayed reasoning blocks (Claude only). */
-  readonly reasoning: boolean;
-  /** Where `top_k` goes: Claude's `top_k`, Nova's `inferenceConfig.topK`; absent: unsupported. */
-  readonly topK?: 'claude' | 'nova';
-}
+export type ConverseModelProfile = ModelCapabilities;
 
 /** A current Claude model on Converse: everything the converter can map. */
-export const claudeConverseProfile: ConverseModelProfile = {
-  family: 'claude',
-  cachePoints: true,
-  images: true,
-  documents: true,
-  reasoning: true,
-  topK: 'claude',
-};
+export const claudeConverseProfile: ConverseModelProfile = claudeCapabilities;
 
 /** A model the catalog knows nothing about: text and tools only, the safe floor. */
 export const genericConverseProfile: ConverseModelProfile = {
