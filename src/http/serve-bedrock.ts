@@ -85,7 +85,7 @@ export async function serveBedrockMessages(options: ServeOptions, deps: AppDepen
       return { outcome, result };
     }
     case 'json':
-      return { outcome: writeJson(response, request.id, answer.headers, answer.body, now), result };
+      return { outcome: writeJson(response, request.id, answer.headers, answer.body, now, answer.usage), result };
     case 'raw': {
       const outcome = await relay({
         upstream: { ...answer.upstream, headers: { ...answer.upstream.headers, ...answer.headers } },
@@ -122,7 +122,7 @@ export async function serveBedrockCountTokens(options: Omit<ServeOptions, 'strea
   return { outcome: writeJson(options.response, options.request.id, headers, JSON.stringify({ input_tokens: inputTokens }), () => deps.clock.monotonic()) };
 }
 
-function writeJson(response: ServerResponse, requestId: string, headers: Readonly<Record<string, string>>, body: string | Buffer, now: () => number): RelayOutcome {
+function writeJson(response: ServerResponse, requestId: string, headers: Readonly<Record<string, string>>, body: string | Buffer, now: () => number, known?: TokenUsage): RelayOutcome {
   response.writeHead(200, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
@@ -132,11 +132,13 @@ function writeJson(response: ServerResponse, requestId: string, headers: Readonl
   });
   const firstByteAt = now();
   response.end(body);
-  let usage: TokenUsage | undefined;
-  try {
-    usage = usageFromMessage(JSON.parse(typeof body === 'string' ? body : body.toString('utf8')));
-  } catch {
-    usage = undefined;
+  let usage = known;
+  if (usage === undefined) {
+    try {
+      usage = usageFromMessage(JSON.parse(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch {
+      usage = undefined;
+    }
   }
   return { status: 200, end: 'complete', sse: false, firstByteAt, ...(usage === undefined ? {} : { usage }) };
 }

@@ -5,6 +5,7 @@ import type { BedrockApi, ModelCapabilities, ServiceTier } from '../../config/mo
 import { GatewayError, isGatewayError } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
 import type { ProviderResponse } from '../provider.ts';
+import { usageFromMessage } from '../../usage/usage.ts';
 import { defaultInvokeBetaPolicy, type BetaPolicy } from './betas.ts';
 import { converseResponseInfo, fromConverseResponse } from './converse/response.ts';
 import { toConverseRequest } from './converse/request.ts';
@@ -179,7 +180,8 @@ export class BedrockProvider {
         // Malformed output and unknown stop reasons are answered as end_turn; say what Bedrock said.
         const info = converseResponseInfo(parsed);
         const withStop = info.malformedStopReason ? { ...headers, 'x-gateway-upstream-stop-reason': info.stopReason } : headers;
-        return { kind: 'json', body: JSON.stringify(message), headers: withStop };
+        const usage = usageFromMessage(message);
+        return { kind: 'json', body: JSON.stringify(message), headers: withStop, ...(usage === undefined ? {} : { usage }) };
       }
     }
   }
