@@ -31,6 +31,82 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX cooldowns_until ON cooldowns (until);
     `,
   },
+  {
+    version: 2,
+    description: 'gateway API keys, monthly budgets and usage records',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        digest TEXT NOT NULL UNIQUE,
+        prefix TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('active', 'revoked', 'disabled')),
+        disabled_reason TEXT,
+        disabled_month TEXT,
+        service_tier TEXT,
+        rpm_limit INTEGER,
+        tpm_limit INTEGER,
+        monthly_budget_micros INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX api_keys_user ON api_keys (user_id, created_at);
+      CREATE TABLE budgets (
+        key_id TEXT NOT NULL,
+        month TEXT NOT NULL,
+        spent_micros INTEGER NOT NULL DEFAULT 0,
+        reserved_micros INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (key_id, month)
+      ) STRICT;
+      CREATE TABLE usage (
+        request_id TEXT PRIMARY KEY,
+        started_at INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('in_progress', 'complete', 'interrupted')),
+        user_id TEXT NOT NULL,
+        key_id TEXT,
+        credential_id TEXT,
+        route TEXT NOT NULL,
+        model_requested TEXT,
+        model_served TEXT,
+        provider TEXT,
+        region TEXT,
+        service_tier TEXT,
+        stream INTEGER NOT NULL,
+        status INTEGER,
+        error_type TEXT,
+        fallback TEXT,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_5m_tokens INTEGER NOT NULL,
+        cache_write_1h_tokens INTEGER NOT NULL,
+        cost_micros INTEGER NOT NULL,
+        reserved_micros INTEGER NOT NULL,
+        budget_month TEXT,
+        latency_ms REAL,
+        ttfb_ms REAL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX usage_user_time ON usage (user_id, started_at);
+      CREATE INDEX usage_time ON usage (started_at);
+      CREATE INDEX usage_in_progress ON usage (started_at) WHERE state = 'in_progress';
+      CREATE INDEX usage_expires ON usage (expires_at);
+    `,
+  },
+  {
+    version: 3,
+    description: 'rate-limit windows (requests and tokens per key)',
+    sql: `
+      CREATE TABLE rate_limit_events (
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('request', 'tokens')),
+        at INTEGER NOT NULL,
+        amount INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX rate_limit_events_key ON rate_limit_events (key, kind, at);
+    `,
+  },
 ];
 
 export interface OpenSqliteOptions {
