@@ -16,6 +16,7 @@ import type { Resolver } from './routing/resolve.ts';
 import type { RetryBudget } from './routing/retry-budget.ts';
 import type { GatewayMetrics } from './metrics/metrics.ts';
 import type { CooldownStore } from './store/cooldowns.ts';
+import type { Accounting } from './accounting/ledger.ts';
 import { version } from './version.ts';
 
 /** What the app is built from: everything with I/O or time is passed in. */
@@ -34,6 +35,8 @@ export interface AppDependencies {
   /** Bounds the extra attempts routing makes (retries and fallbacks). */
   readonly retryBudget: RetryBudget;
   readonly metrics: GatewayMetrics;
+  /** Keys, limits, budgets and usage records. */
+  readonly accounting: Accounting;
   /** Whether Bedrock can be used (enabled, with credentials found); decides what /v1/models lists. */
   readonly bedrockAvailable: () => boolean;
   readonly inflight: InflightRequests;

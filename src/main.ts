@@ -13,6 +13,11 @@ import { MemoryCooldownStore, type CooldownStore } from './store/cooldowns.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { BedrockProvider } from './providers/bedrock/index.ts';
 import { createUrlFetcher, type UrlFetcher } from './request/url-fetch.ts';
+import { Authenticator } from './accounting/auth.ts';
+import { Accounting } from './accounting/ledger.ts';
+import { UsageRecorder } from './accounting/usage-recorder.ts';
+import type { AccountingStore } from './store/accounting.ts';
+import { MemoryRateLimiter, type RateLimiter } from './store/rate-limits.ts';
 import { createResolver, type Resolver } from './routing/resolve.ts';
 
 /**
@@ -48,6 +53,9 @@ export interface GatewayServices {
   readonly cooldowns: CooldownStore;
   readonly retryBudget: RetryBudget;
   readonly metrics: GatewayMetrics;
+  readonly accounting: Accounting;
+  readonly accountingStore: AccountingStore;
+  readonly usageRecorder: UsageRecorder | undefined;
   close(): Promise<void>;
 }
 
@@ -59,6 +67,8 @@ export interface ServiceOptions {
 export async function createServices(config: GatewayConfig, logger: Logger, options: ServiceOptions = {}): Promise<GatewayServices> {
   const clock = options.clock ?? systemClock;
   const cooldowns = await openCooldownStore(config.store);
+  const accountingStore = await openAccountingStore(config);
+  const limiter = await openRateLimiter(config);
   const retryBudget = new RetryBudget({ ratio: config.routing.retry_budget_ratio, minimum: config.routing.retry_budget_minimum, windowSeconds: 10 }, clock);
   const anthropic = new AnthropicProvider(config.anthropic);
   const bedrock = new BedrockProvider(config.bedrock);
@@ -77,6 +87,21 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
       logger.info({ bedrock: found ? 'available' : 'no AWS credentials found', region: config.bedrock.region, auth: bedrock.transport.authentication }, 'bedrock');
     });
   }
+  const metrics = new GatewayMetrics(cooldowns, () => clock.now());
+  const usageRecorder = config.usage.enabled
+    ? new UsageRecorder(accountingStore, logger, {
+        flushIntervalMs: config.usage.flush_interval_ms,
+        batchSize: config.usage.batch_size,
+        maxQueue: config.usage.max_queue,
+        now: () => clock.monotonic(),
+        observeLag: (seconds) => metrics.observeUsageLag(seconds),
+        onWriteError: () => metrics.observeUsageWriteFailure(),
+      })
+    : undefined;
+  if (usageRecorder !== undefined) metrics.usageQueueDepth = () => usageRecorder.depth;
+  const authenticator = new Authenticator(config.auth, accountingStore, () => clock.now());
+  const accounting = new Accounting({ config, store: accountingStore, limiter, recorder: usageRecorder, authenticator, catalog, metrics, logger, now: () => clock.now(), monotonic: () => clock.monotonic() });
+  const maintenance = startMaintenance(accountingStore, config, logger, clock);
   return {
     anthropic,
     bedrock,
@@ -86,12 +111,80 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
     bedrockAvailable: () => available,
     cooldowns,
     retryBudget,
-    metrics: new GatewayMetrics(cooldowns, () => clock.now()),
+    metrics,
+    accounting,
+    accountingStore,
+    usageRecorder,
     async close() {
-      await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close(), cooldowns.close()]);
+      maintenance.stop();
+      await usageRecorder?.close();
+      await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close(), cooldowns.close(), limiter.close(), accountingStore.close()]);
     },
   };
 }
+
+/** Keys, budgets and usage: the SQLite file in the data directory, or DynamoDB. */
+export async function openAccountingStore(config: GatewayConfig): Promise<AccountingStore> {
+  if (config.store.kind === 'dynamodb') {
+    const { DynamoAccountingStore } = await import('./store/dynamodb-accounting.ts');
+    return new DynamoAccountingStore(dynamoConnection(config));
+  }
+  const { SqliteAccountingStore } = await import('./store/sqlite-accounting.ts');
+  return SqliteAccountingStore.open(join(config.store.data_dir, 'gateway.db'));
+}
+
+export function dynamoConnection(config: GatewayConfig): { region: string; endpoint?: string; tablePrefix: string } {
+  const { dynamodb } = config.store;
+  return { region: dynamodb.region ?? config.bedrock.region, ...(dynamodb.endpoint === undefined ? {} : { endpoint: dynamodb.endpoint }), tablePrefix: dynamodb.table_prefix };
+}
+
+/** Rate-limit windows: Redis when configured (every instance shares them), else DynamoDB or the SQLite file. */
+async function openRateLimiter(config: GatewayConfig): Promise<RateLimiter> {
+  const { store } = config;
+  const kind = store.rate_limits === 'auto' ? (store.redis_url !== undefined ? 'redis' : store.kind === 'dynamodb' ? 'dynamodb' : 'sqlite') : store.rate_limits;
+  switch (kind) {
+    case 'memory':
+      return new MemoryRateLimiter();
+    case 'redis': {
+      if (store.redis_url === undefined) throw new ConfigError(['store.rate_limits: redis needs store.redis_url (REDIS_URL)']);
+      const { RedisRateLimiter } = await import('./store/redis-rate-limits.ts');
+      return RedisRateLimiter.connect(store.redis_url);
+    }
+    case 'dynamodb': {
+      const { DynamoRateLimiter } = await import('./store/dynamodb-rate-limits.ts');
+      const { createDynamoClient, tableName } = await import('./store/dynamodb-tables.ts');
+      const connection = dynamoConnection(config);
+      return new DynamoRateLimiter(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'rateLimits'), ownsClient: true });
+    }
+    case 'sqlite': {
+      const { SqliteRateLimiter } = await import('./store/sqlite-rate-limits.ts');
+      return SqliteRateLimiter.open(join(store.data_dir, 'gateway.db'));
+    }
+  }
+}
+
+/**
+ * Background upkeep of the accounting store: at start and every 5 minutes, usage records left
+ * `in_progress` by a crashed process (older than `STALE_AFTER_MS`) become `interrupted` and are
+ * charged their reservation; once a day (SQLite) expired records are deleted.
+ */
+function startMaintenance(store: AccountingStore, config: GatewayConfig, logger: Logger, clock: Clock): { stop(): void } {
+  const run = async () => {
+    try {
+      const interrupted = await store.interruptStale(clock.now() - config.usage.stale_after_ms);
+      if (interrupted.length > 0) logger.warn({ records: interrupted.length }, 'usage records of requests that never finished marked interrupted');
+      if (store.kind === 'sqlite') await store.deleteExpired(clock.now());
+    } catch (error) {
+      logger.error({ err: error }, 'accounting maintenance failed');
+    }
+  };
+  void run();
+  const timer = setInterval(() => void run(), MAINTENANCE_INTERVAL_MS);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}
+
+const MAINTENANCE_INTERVAL_MS = 5 * 60_000;
 
 /** Cooldowns live in Redis when REDIS_URL is set (every instance shares them), else in the SQLite file. */
 async function openCooldownStore(store: GatewayConfig['store']): Promise<CooldownStore> {

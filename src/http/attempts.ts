@@ -9,7 +9,7 @@ import { retryAfterMs } from '../routing/retry-after.ts';
 import { triggerForError, triggerForStatus, type Trigger } from '../routing/triggers.ts';
 import { readErrorText } from '../providers/bedrock/transport.ts';
 import type { MessageRouting } from './routing-fields.ts';
-import { PreCommitFailure, relay, type RelayOutcome } from './relay.ts';
+import { PreCommitFailure, relay, type AnswerEnd, type RelayOutcome } from './relay.ts';
 import { parseBody, serveBedrockCountTokens, serveBedrockMessages } from './serve-bedrock.ts';
 
 /**
@@ -27,6 +27,8 @@ export interface AttemptContext {
   readonly routing: MessageRouting;
   readonly countTokens: boolean;
   readonly upstreamPath: { readonly path: string; readonly search: string };
+  /** The request headers to forward (gateway keys removed). */
+  readonly upstreamHeaders: FastifyRequest['headers'];
   readonly signal: AbortSignal;
   readonly termination: () => GatewayError | undefined;
   /** Headers saying which target serves and why (`x-gateway-*`). */
@@ -35,6 +37,8 @@ export interface AttemptContext {
   /** Another target could still serve: a first event that is an `error` is held back, not relayed. */
   readonly moreTargets: boolean;
   readonly deps: AppDependencies;
+  /** Accounting's hook before the end of a complete answer (RelayOptions.beforeEnd). */
+  readonly beforeEnd?: (end: AnswerEnd) => Promise<void>;
 }
 
 export interface AttemptResult {
@@ -94,7 +98,7 @@ export async function attemptAnthropic(model: string, context: AttemptContext): 
 async function anthropicOnce(model: string, context: AttemptContext, signal: AbortSignal, watch: FirstEventWatch | undefined, timedOut: () => GatewayError): Promise<AttemptResult> {
   const { request, deps } = context;
   const renamed = model === context.routing.model ? undefined : await withModel(request.body as Buffer, request.headers['content-encoding'], model, deps.config.server.body_limit_bytes);
-  const headers = renamed === undefined ? request.headers : withoutEncoding(request.headers);
+  const headers = renamed === undefined ? context.upstreamHeaders : withoutEncoding(context.upstreamHeaders);
   let upstream;
   try {
     upstream = await deps.anthropic.send({ method: 'POST', ...context.upstreamPath, headers, body: renamed ?? (request.body as Buffer), stream: context.routing.stream, signal });
@@ -124,6 +128,7 @@ async function anthropicOnce(model: string, context: AttemptContext, signal: Abo
       extraHeaders: context.headers,
       holdFirstError: context.moreTargets,
       onCommit: () => watch?.cancel(),
+      ...(context.beforeEnd === undefined ? {} : { beforeEnd: context.beforeEnd }),
     });
     if (watch?.fired === true && !context.response.headersSent) escalate(timedOut(), context);
     return { outcome, ...(outcome.error === undefined ? {} : { failure: outcome.error }), ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }), ...(trigger === undefined ? {} : { trigger }), ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) };
@@ -158,7 +163,17 @@ function firstEventWatch(timeoutMs: number): FirstEventWatch {
 export async function attemptBedrock(target: BedrockTarget, context: AttemptContext): Promise<AttemptResult> {
   const { deps, request } = context;
   const body = cleanHistoryForBedrock(await parseBody(request, deps), target.capabilities.family === 'claude');
-  const common = { request, response: context.response, body, target, requestedModel: context.routing.model, signal: context.signal, termination: context.termination, headers: context.headers };
+  const common = {
+    request,
+    response: context.response,
+    body,
+    target,
+    requestedModel: context.routing.model,
+    signal: context.signal,
+    termination: context.termination,
+    headers: context.headers,
+    ...(context.beforeEnd === undefined ? {} : { beforeEnd: context.beforeEnd }),
+  };
   try {
     const served = context.countTokens ? await serveBedrockCountTokens(common, deps) : await serveBedrockMessages({ ...common, stream: context.routing.stream }, deps);
     const result = served.result;

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
 import { IdlePinger } from '../anthropic/keepalive.ts';
 import { GatewayError, isGatewayError } from '../errors.ts';
-import { PreCommitFailure, withUsage, type RelayEnd, type RelayOutcome } from './relay.ts';
+import { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './relay.ts';
 import { SseUsageMeter } from '../usage/usage.ts';
 
 /**
@@ -25,6 +25,8 @@ export interface EventRelayOptions {
   readonly now: () => number;
   readonly signal: AbortSignal;
   readonly termination?: () => GatewayError | undefined;
+  /** Awaited before the `message_stop` event is written (accounting: see RelayOptions.beforeEnd). */
+  readonly beforeEnd?: (end: AnswerEnd) => Promise<void>;
 }
 
 const sseHeaders = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' };
@@ -47,6 +49,11 @@ export async function relayEvents(options: EventRelayOptions): Promise<RelayOutc
       }
       pinger?.activity();
       meter.push(next.value);
+      if (options.beforeEnd !== undefined && next.value.includes('event: message_stop')) {
+        const usage = meter.usage;
+        await options.beforeEnd({ status: 200, firstByteAt, ...(usage === undefined ? {} : { usage }) });
+        if (stoppedByUs(options)) return withUsage(await stop(options, iterator, firstByteAt), meter);
+      }
       if (!response.write(next.value)) await drained(response, options.signal);
     }
   } catch (error) {

@@ -62,7 +62,25 @@ export interface RelayOptions {
   readonly holdFirstError?: boolean;
   /** Called when the first byte goes to the client (the commit point). */
   readonly onCommit?: () => void;
+  /**
+   * Awaited before the last bytes of a complete answer go to the client (the chunk carrying
+   * `message_stop`, or the last chunk of a body): accounting makes the request's usage record
+   * durable there, so a client that got the whole answer always has its record (D1).
+   */
+  readonly beforeEnd?: (end: AnswerEnd) => Promise<void>;
 }
+
+/** What accounting learns when an answer is about to end. */
+export interface AnswerEnd {
+  readonly status: number;
+  readonly usage?: TokenUsage;
+  /** Monotonic ms of the first byte to the client. */
+  readonly firstByteAt?: number;
+  /** The Bedrock service tier used, when Bedrock answered. */
+  readonly serviceTier?: string;
+}
+
+const MESSAGE_STOP = 'event: message_stop';
 
 /** Thrown when an SSE upstream fails before anything was written: the caller may still fall back. */
 export class PreCommitFailure extends Error {
@@ -165,10 +183,16 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   const firstByteAt = options.now();
   // A copy of a successful uncompressed JSON answer, for its usage (a Message is a few KB).
   const copy = upstream.status >= 200 && upstream.status < 300 && !sse && !isCompressed(upstream.headers) ? new BoundedCopy(MAX_USAGE_COPY_BYTES) : undefined;
+  // With accounting, each chunk goes out when the next arrives, so the last one can wait for
+  // the usage record (a body is useless to the client until it is whole anyway).
+  let last: Buffer | undefined;
   try {
     const result = await pump(upstream.body, response, options.signal, (chunk) => {
       copy?.add(chunk);
-      return chunk;
+      if (options.beforeEnd === undefined) return chunk;
+      const previous = last;
+      last = chunk;
+      return previous;
     });
     // A byte relay never gets an event injected (its body may be compressed or not SSE at all).
     if (result === 'stopped') return { ...stopped(options, false, firstByteAt), sse };
@@ -178,8 +202,12 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
     response.destroy();
     return { status: upstream.status, end: 'upstream_error', sse, firstByteAt, error: fromTransportError(error, options.provider) };
   }
-  response.end();
   const usage = copy === undefined ? undefined : usageOfJson(copy.text());
+  if (options.beforeEnd !== undefined) {
+    await options.beforeEnd({ status: upstream.status, firstByteAt, ...(usage === undefined ? {} : { usage }) });
+    if (last !== undefined && !response.destroyed) response.write(last);
+  }
+  response.end();
   return { status: upstream.status, end: 'complete', sse, firstByteAt, ...(usage === undefined ? {} : { usage }) };
 }
 
@@ -255,12 +283,22 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const held: Buffer[] = [];
   let heldBytes = 0;
   const meter = new SseUsageMeter();
+  // With accounting, the events from `message_stop` on wait until the usage record is durable.
+  let final: Buffer | undefined;
+  const holdFinal = (out: Buffer): Buffer | undefined => {
+    if (options.beforeEnd === undefined) return out;
+    if (final !== undefined || out.includes(MESSAGE_STOP)) {
+      final = final === undefined ? out : Buffer.concat([final, out]);
+      return undefined;
+    }
+    return out;
+  };
   const toClient = (chunk: Buffer): Buffer | undefined => {
     const complete = framer.push(chunk);
     if (complete === undefined) return undefined;
     if (firstByteAt !== undefined) {
       meter.push(complete);
-      return complete;
+      return holdFinal(complete);
     }
     if (options.holdFirstError === true) {
       const early = earlyEvents(complete);
@@ -278,7 +316,16 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     firstByteAt = options.now();
     const out = held.length === 0 ? complete : Buffer.concat([...held, complete]);
     meter.push(out);
-    return out;
+    return holdFinal(out);
+  };
+  const endComplete = async (): Promise<RelayOutcome> => {
+    const outcome = withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
+    if (options.beforeEnd !== undefined) {
+      await options.beforeEnd({ status: outcome.status, firstByteAt, ...(outcome.usage === undefined ? {} : { usage: outcome.usage }) });
+      if (final !== undefined && !response.destroyed) response.write(final);
+    }
+    response.end();
+    return outcome;
   };
   try {
     const result = await pump(upstream.body, response, options.signal, toClient);
@@ -288,10 +335,7 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     upstream.body.destroy();
     if (firstByteAt === undefined) throw new PreCommitFailure(failure);
     // The message was complete: a reset after message_stop loses nothing and is no error.
-    if (framer.lastEventName() === 'message_stop') {
-      response.end();
-      return withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
-    }
+    if (framer.lastEventName() === 'message_stop') return endComplete();
     return withUsage(endWithError(options, firstByteAt, failure, 'upstream_error'), meter);
   }
   if (firstByteAt === undefined) {
@@ -300,10 +344,10 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const last = framer.lastEventName();
   if (last !== 'message_stop' && last !== 'error') {
     const truncated = new GatewayError('GW_UPSTREAM_STREAM_BROKEN', `${options.provider} ended the stream before message_stop.`, { provider: options.provider });
+    if (final !== undefined) response.write(final);
     return withUsage(endWithError(options, firstByteAt, truncated, 'upstream_error'), meter);
   }
-  response.end();
-  return withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
+  return endComplete();
 }
 
 /** The outcome with the usage the meter saw, if any. */

@@ -10,6 +10,8 @@ import { AttemptFailure, attemptAnthropic, attemptBedrock, type AttemptResult, t
 import { writeErrorResponse } from './error-response.ts';
 import type { InflightRequest } from './inflight.ts';
 import type { MessageRouting } from './routing-fields.ts';
+import type { AnswerEnd } from './relay.ts';
+import type { RequestLedger } from '../accounting/ledger.ts';
 
 /**
  * The fallback loop (issue 4): tries the targets in order, skipping those cooling down, waiting
@@ -27,6 +29,10 @@ export interface RouteInput {
   readonly targets: readonly Target[];
   readonly userId: string | undefined;
   readonly inflight: InflightRequest;
+  /** The request's accounting: its usage record is made durable before a complete answer ends. */
+  readonly ledger?: RequestLedger;
+  /** The headers to send upstream (gateway keys removed; in keys mode the client's credential too). */
+  readonly upstreamHeaders?: FastifyRequest['headers'];
 }
 
 export interface RouteResult extends Partial<AttemptResult> {
@@ -44,7 +50,8 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   const { request } = input;
   const startedAt = deps.clock.monotonic();
   deps.retryBudget.request();
-  const identity = identityOf(input.userId, deps.anthropic.credentialFor(request.headers)?.value);
+  const upstreamHeaders = input.upstreamHeaders ?? request.headers;
+  const identity = identityOf(input.userId, deps.anthropic.credentialFor(upstreamHeaders)?.value);
   const candidates = await coolingState(input.targets, identity, deps, request);
   let usable = candidates.filter((candidate) => candidate.cooling === undefined);
   if (usable.length === 0) {
@@ -79,7 +86,23 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
       return 'answer';
     };
     const headers = gatewayHeaders(target, lastTrigger);
-    const context = { request, response: input.response, routing: input.routing, countTokens: input.countTokens, upstreamPath: input.upstreamPath, signal: input.inflight.signal, termination: () => input.inflight.termination(), headers, decide, moreTargets, deps };
+    const fallback = lastTrigger;
+    const ledger = input.ledger;
+    const context = {
+      request,
+      response: input.response,
+      routing: input.routing,
+      countTokens: input.countTokens,
+      upstreamPath: input.upstreamPath,
+      upstreamHeaders,
+      signal: input.inflight.signal,
+      termination: () => input.inflight.termination(),
+      headers,
+      decide,
+      moreTargets,
+      deps,
+      ...(ledger === undefined ? {} : { beforeEnd: (end: AnswerEnd) => ledger.complete({ ...end, served: target, ...(fallback === undefined ? {} : { fallback }) }) }),
+    };
     try {
       const result = target.provider === 'anthropic' ? await attemptAnthropic(target.model, context) : await attemptBedrock(target, context);
       logAttempt(request, deps, { attempts, target, result: 'answered', status: result.outcome.status, trigger: result.trigger, started: attemptStarted });

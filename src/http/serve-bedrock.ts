@@ -7,7 +7,7 @@ import { readJsonObject } from '../request/json-body.ts';
 import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { relayEvents } from './event-relay.ts';
-import { relay, type RelayOutcome } from './relay.ts';
+import { relay, type AnswerEnd, type RelayOutcome } from './relay.ts';
 
 /**
  * Serves a Messages or count_tokens request from Bedrock: the client's body is parsed (the
@@ -54,6 +54,8 @@ export interface ServeOptions {
   readonly termination: () => GatewayError | undefined;
   /** Gateway headers added to the answer (which target served, why). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Awaited before the end of a complete answer (accounting: see RelayOptions.beforeEnd). */
+  readonly beforeEnd?: (end: AnswerEnd) => Promise<void>;
 }
 
 export async function serveBedrockMessages(options: ServeOptions, deps: AppDependencies): Promise<BedrockServed> {
@@ -69,6 +71,8 @@ export async function serveBedrockMessages(options: ServeOptions, deps: AppDepen
     signal: options.signal,
   });
   const now = () => deps.clock.monotonic();
+  const given = options.beforeEnd;
+  const beforeEnd = given === undefined ? undefined : (end: AnswerEnd) => given({ ...end, ...(result.serviceTier === undefined ? {} : { serviceTier: result.serviceTier }) });
   const answer = { ...result.response, headers: { ...result.response.headers, ...options.headers } } as BedrockResult['response'];
   switch (answer.kind) {
     case 'events': {
@@ -81,11 +85,12 @@ export async function serveBedrockMessages(options: ServeOptions, deps: AppDepen
         now,
         signal: options.signal,
         termination: options.termination,
+        ...(beforeEnd === undefined ? {} : { beforeEnd }),
       });
       return { outcome, result };
     }
     case 'json':
-      return { outcome: writeJson(response, request.id, answer.headers, answer.body, now, answer.usage), result };
+      return { outcome: await writeJson(response, request.id, answer.headers, answer.body, now, answer.usage, beforeEnd), result };
     case 'raw': {
       const outcome = await relay({
         upstream: { ...answer.upstream, headers: { ...answer.upstream.headers, ...answer.headers } },
@@ -96,6 +101,7 @@ export async function serveBedrockMessages(options: ServeOptions, deps: AppDepen
         now,
         signal: options.signal,
         termination: options.termination,
+        ...(beforeEnd === undefined ? {} : { beforeEnd }),
       });
       return { outcome, result };
     }
@@ -119,10 +125,21 @@ export async function serveBedrockCountTokens(options: Omit<ServeOptions, 'strea
     ...(estimated ? { 'x-gateway-token-count': 'estimate' } : {}),
   };
   const inputTokens = counted ?? estimateInputTokens(options.body);
-  return { outcome: writeJson(options.response, options.request.id, headers, JSON.stringify({ input_tokens: inputTokens }), () => deps.clock.monotonic()) };
+  return { outcome: await writeJson(options.response, options.request.id, headers, JSON.stringify({ input_tokens: inputTokens }), () => deps.clock.monotonic(), undefined, options.beforeEnd) };
 }
 
-function writeJson(response: ServerResponse, requestId: string, headers: Readonly<Record<string, string>>, body: string | Buffer, now: () => number, known?: TokenUsage): RelayOutcome {
+async function writeJson(
+  response: ServerResponse,
+  requestId: string,
+  headers: Readonly<Record<string, string>>,
+  body: string | Buffer,
+  now: () => number,
+  known?: TokenUsage,
+  beforeEnd?: (end: AnswerEnd) => Promise<void>,
+): Promise<RelayOutcome> {
+  let usage = known;
+  if (usage === undefined && beforeEnd !== undefined) usage = usageOfBody(body);
+  await beforeEnd?.({ status: 200, ...(usage === undefined ? {} : { usage }) });
   response.writeHead(200, {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
@@ -132,13 +149,14 @@ function writeJson(response: ServerResponse, requestId: string, headers: Readonl
   });
   const firstByteAt = now();
   response.end(body);
-  let usage = known;
-  if (usage === undefined) {
-    try {
-      usage = usageFromMessage(JSON.parse(typeof body === 'string' ? body : body.toString('utf8')));
-    } catch {
-      usage = undefined;
-    }
-  }
+  usage ??= usageOfBody(body);
   return { status: 200, end: 'complete', sse: false, firstByteAt, ...(usage === undefined ? {} : { usage }) };
+}
+
+function usageOfBody(body: string | Buffer): TokenUsage | undefined {
+  try {
+    return usageFromMessage(JSON.parse(typeof body === 'string' ? body : body.toString('utf8')));
+  } catch {
+    return undefined;
+  }
 }

@@ -33,6 +33,11 @@ export class GatewayMetrics {
   private readonly ttfb: Histogram<'route' | 'provider' | 'stream'>;
   private readonly tokens: Counter<'provider' | 'kind'>;
   private readonly cost: Counter<'provider'>;
+  private readonly rejections: Counter<'limit'>;
+  private readonly usageLag: Histogram;
+  private readonly usageWriteFailures: Counter;
+  /** Reads the usage queue's depth (set once the recorder exists). */
+  usageQueueDepth: () => number = () => 0;
 
   constructor(cooldowns: CooldownStore, now: () => number) {
     const registers = [this.registry];
@@ -44,6 +49,18 @@ export class GatewayMetrics {
     this.ttfb = new Histogram({ name: 'gateway_time_to_first_byte_seconds', help: 'Time from request to the first byte written to the client.', labelNames: ['route', 'provider', 'stream'], buckets: latencyBuckets, registers });
     this.tokens = new Counter({ name: 'gateway_tokens_total', help: 'Tokens of answers as clients received them, by provider and kind (input, output, cache_read, cache_write_5m, cache_write_1h).', labelNames: ['provider', 'kind'], registers });
     this.cost = new Counter({ name: 'gateway_cost_usd_total', help: 'Price of answers in USD from the model catalog, by provider.', labelNames: ['provider'], registers });
+    this.rejections = new Counter({ name: 'gateway_rate_limit_rejections_total', help: 'Requests refused by a gateway limit: rpm, tpm or budget.', labelNames: ['limit'], registers });
+    this.usageLag = new Histogram({ name: 'gateway_usage_write_lag_seconds', help: 'Time from a usage record being queued to it being durable in the store.', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers });
+    this.usageWriteFailures = new Counter({ name: 'gateway_usage_write_failures_total', help: 'Failed usage batch writes (each is retried; records are not dropped).', registers });
+    const depth = () => this.usageQueueDepth();
+    new Gauge({
+      name: 'gateway_usage_queue_depth',
+      help: 'Usage records waiting to be written.',
+      registers,
+      collect() {
+        this.set(depth());
+      },
+    });
     new Gauge({
       name: 'gateway_cooldowns_active',
       help: 'Targets (or target and identity pairs) cooling down now.',
@@ -74,6 +91,18 @@ export class GatewayMetrics {
     this.tokens.inc({ provider, kind: 'cache_write_5m' }, usage.cacheWrite5m);
     this.tokens.inc({ provider, kind: 'cache_write_1h' }, usage.cacheWrite1h);
     if (costUsd !== undefined) this.cost.inc({ provider }, costUsd);
+  }
+
+  observeRejection(limit: 'rpm' | 'tpm' | 'budget'): void {
+    this.rejections.inc({ limit });
+  }
+
+  observeUsageLag(seconds: number): void {
+    this.usageLag.observe(seconds);
+  }
+
+  observeUsageWriteFailure(): void {
+    this.usageWriteFailures.inc();
   }
 
   observeAttempt(provider: string, result: string): void {

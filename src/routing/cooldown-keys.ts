@@ -19,7 +19,8 @@ export function targetKey(target: Target): string {
 const digests = new Map<string, string>();
 const MAX_DIGESTS = 1_000;
 
-function digestOf(credential: string): string {
+/** Truncated SHA-256 of an upstream credential: how cooldowns and usage records name it without storing it. */
+export function credentialFingerprint(credential: string): string {
   let digest = digests.get(credential);
   if (digest === undefined) {
     digest = createHash('sha256').update(credential).digest('hex').slice(0, 24);
@@ -32,7 +33,7 @@ function digestOf(credential: string): string {
 /** `user:<id>`, `cred:<digest>`, or `anonymous`. */
 export function identityOf(userId: string | undefined, credential: string | undefined): string {
   if (userId !== undefined) return `user:${userId}`;
-  if (credential !== undefined) return `cred:${digestOf(credential)}`;
+  if (credential !== undefined) return `cred:${credentialFingerprint(credential)}`;
   return 'anonymous';
 }
 

@@ -27,7 +27,7 @@ export type ServiceTierName = 'default' | 'flex' | 'priority' | 'reserved';
 export type KeyStatus = 'active' | 'revoked' | 'disabled';
 
 export interface ApiKeyRecord {
-  /** `key_` + 16 base62 characters; also part of the key itself (`sk-gw-<id>-…`). */
+  /** 16 base62 characters; also part of the key itself (`sk-gw-<id>-…`, see accounting/keys.ts). */
   readonly id: string;
   /** Hex SHA-256 (or HMAC-SHA-256 with the configured pepper) of the whole key. Never shown. */
   readonly digest: string;

@@ -11,6 +11,8 @@ import { bedrockModel, listModels } from './models.ts';
 import type { Target } from '../../routing/resolve.ts';
 import { costUsd } from '../../usage/cost.ts';
 import type { TokenUsage } from '../../usage/usage.ts';
+import { readJsonObject } from '../../request/json-body.ts';
+import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 
 /**
  * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
@@ -60,12 +62,14 @@ export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies
 
 async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, deps: AppDependencies): Promise<void> {
   const startedAt = deps.clock.monotonic();
+  const startedAtEpoch = deps.clock.now();
   // Draining: requests still arriving on kept-alive connections are turned away (retryable).
   if (deps.state.draining) throw shutdownError();
   const userId = (request.params as { userId?: string }).userId;
   if (userId !== undefined && !USER_ID.test(userId)) {
     throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
   }
+  const { principal, upstreamHeaders } = await deps.accounting.authenticator.api(request.headers, userId);
   const routing: MessageRouting | undefined = endpoint.readsBody
     ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
     : undefined;
@@ -76,14 +80,31 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     deps.metrics.observeRequest({ route: 'models', provider: 'gateway', status: reply.statusCode, stream: false, errorCode: undefined, fallback: undefined, durationMs, ttfbMs: undefined });
     return;
   }
-  // Resolved before the hijack: an unknown model is an ordinary error response.
+  // Resolved before the hijack: an unknown model, a limit or a spent budget is an ordinary error response.
   const targets = routing === undefined ? undefined : deps.resolver.resolve(routing.model);
+  const countTokens = endpoint.route === '/v1/messages/count_tokens';
+  const ledger =
+    routing === undefined || targets === undefined
+      ? undefined
+      : await deps.accounting.admit({
+          requestId: request.id,
+          principal,
+          route: countTokens ? 'count_tokens' : 'messages',
+          model: routing.model,
+          stream: routing.stream,
+          targets,
+          startedAt: startedAtEpoch,
+          startedAtMonotonic: startedAt,
+          worstCase: () => worstCaseOf(request, deps),
+        });
 
   reply.hijack();
+  // In keys mode every user shares the gateway's upstream credential: cooldowns follow it, not the user.
+  const routeUser = deps.accounting.authenticator.mode === 'keys' ? undefined : userId;
   const result =
     routing !== undefined && targets !== undefined
-      ? await routed(request, reply.raw, { routing, countTokens: endpoint.route === '/v1/messages/count_tokens', upstreamPath: target, targets, userId }, deps)
-      : await proxy(request, reply.raw, endpoint, target, routing, deps);
+      ? await routed(request, reply.raw, { routing, countTokens, upstreamPath: target, targets, userId: routeUser, upstreamHeaders, ...(ledger === undefined ? {} : { ledger }) }, deps)
+      : await proxy(request, reply.raw, endpoint, target, routing, upstreamHeaders, deps);
   const { outcome, failure } = result;
   const route: Partial<RouteResult> = result;
   const served = route.served;
@@ -92,10 +113,23 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   if (failure?.code === 'GW_UPSTREAM_CREDENTIALS') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
   const round = (ms: number) => Math.round(ms * 10) / 10;
   const cost = outcome?.usage === undefined ? undefined : priceOf(outcome.usage, served, routing?.model, result.serviceTier, deps);
+  if (ledger !== undefined && !ledger.completed) {
+    // Failures, aborts and answers without a complete end: recorded now (the client has its answer).
+    await ledger.complete({
+      status: outcome?.status ?? failure?.status ?? 499,
+      ...(outcome?.usage === undefined ? {} : { usage: outcome.usage }),
+      ...(outcome?.firstByteAt === undefined ? {} : { firstByteAt: outcome.firstByteAt }),
+      ...(served === undefined ? {} : { served }),
+      ...(result.serviceTier === undefined ? {} : { serviceTier: result.serviceTier }),
+      ...(route.fallback === undefined ? {} : { fallback: route.fallback }),
+      ...((failure ?? outcome?.error) === undefined ? {} : { errorType: (failure ?? outcome?.error)?.type }),
+    });
+  }
   request.log.info(
     {
       request_id: request.id,
-      user_id: userId,
+      user_id: principal.userId,
+      key_id: principal.kind === 'key' ? principal.key.id : undefined,
       method: endpoint.method,
       path: target.path,
       model: routing?.model,
@@ -130,6 +164,16 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
     ttfbMs: outcome?.firstByteAt === undefined ? undefined : outcome.firstByteAt - startedAt,
   });
 }
+
+/** The request's `max_tokens` and an estimate of its input tokens: what a budget reservation prices. */
+async function worstCaseOf(request: FastifyRequest, deps: AppDependencies): Promise<{ inputTokens: number; maxTokens: number }> {
+  const { object } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes);
+  const maxTokens = typeof object['max_tokens'] === 'number' && Number.isFinite(object['max_tokens']) && object['max_tokens'] > 0 ? Math.ceil(object['max_tokens']) : DEFAULT_MAX_TOKENS;
+  return { inputTokens: estimateInputTokens(object), maxTokens };
+}
+
+/** Reserved for when a request names no max_tokens (Anthropic requires it; the upstream will refuse it anyway). */
+const DEFAULT_MAX_TOKENS = 4_096;
 
 /** The answer's price from the catalog (the served model, else the requested one), in USD, rounded to 1e-6. */
 function priceOf(usage: TokenUsage, served: Target | undefined, requested: string | undefined, tier: string | undefined, deps: AppDependencies): number | undefined {
@@ -204,6 +248,7 @@ async function proxy(
   endpoint: Endpoint,
   target: { path: string; search: string },
   routing: MessageRouting | undefined,
+  headers: FastifyRequest['headers'],
   deps: AppDependencies,
 ): Promise<ProxyResult> {
   const inflight = deps.inflight.track();
@@ -217,7 +262,7 @@ async function proxy(
       method: endpoint.method,
       path: target.path,
       search: target.search,
-      headers: request.headers,
+      headers,
       body: endpoint.readsBody ? (request.body as Buffer) : undefined,
       stream: routing?.stream ?? false,
       signal: inflight.signal,

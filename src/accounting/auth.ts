@@ -1,0 +1,210 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GatewayConfig } from '../config/schema.ts';
+import { GatewayError } from '../errors.ts';
+import { credentialFingerprint } from '../routing/cooldown-keys.ts';
+import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../store/accounting.ts';
+import { digestKey, digestsEqual, looksLikeGatewayKey, parseKey, secretsEqual } from './keys.ts';
+
+/**
+ * Who is calling. Three modes (configuration `auth.mode`):
+ * - passthrough: no gateway keys. The client's own Anthropic credential goes upstream; the
+ *   user is `/user/{id}`, the user header, or `default`; a fingerprint of the credential lets
+ *   its holder read the usage it made.
+ * - keys: a gateway key is required (the key header, `x-api-key`, or Bearer). It is removed
+ *   before anything goes upstream, which then uses the gateway's own credentials.
+ * - both: a gateway key in the key header; the client's own credential passes through.
+ * The master key (`MASTER_API_KEY`) is an administrator in every mode. A gateway key never
+ * leaves the gateway: in any mode a credential shaped like one is never forwarded.
+ */
+
+export type Principal =
+  | { readonly kind: 'admin'; readonly userId: string }
+  | { readonly kind: 'key'; readonly userId: string; readonly key: ApiKeyRecord }
+  | { readonly kind: 'anonymous'; readonly userId: string; readonly credentialId?: string };
+
+export interface Authenticated {
+  readonly principal: Principal;
+  /** The request headers to send upstream: gateway keys removed (and, in keys mode, the client's credential). */
+  readonly upstreamHeaders: IncomingHttpHeaders;
+}
+
+const USER_ID = /^[A-Za-z0-9._@+-]{1,128}$/;
+const ADMIN_USER = 'admin';
+
+function single(value: string | string[] | undefined): string | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first === '' ? undefined : first;
+}
+
+function bearer(headers: IncomingHttpHeaders): string | undefined {
+  const authorization = single(headers.authorization);
+  if (authorization === undefined) return undefined;
+  const match = /^bearer\s+(.+)$/i.exec(authorization);
+  return match?.[1]?.trim();
+}
+
+/** The credential a client presents the way Anthropic clients do: `x-api-key`, then Bearer. */
+export function presentedCredential(headers: IncomingHttpHeaders): string | undefined {
+  return single(headers['x-api-key']) ?? bearer(headers);
+}
+
+interface CachedKey {
+  readonly record: ApiKeyRecord;
+  readonly until: number;
+}
+
+const MAX_CACHED_KEYS = 10_000;
+
+export class Authenticator {
+  readonly #config: GatewayConfig['auth'];
+  readonly #store: AccountingStore;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, CachedKey>();
+
+  constructor(config: GatewayConfig['auth'], store: AccountingStore, now: () => number) {
+    this.#config = config;
+    this.#store = store;
+    this.#now = now;
+  }
+
+  get mode(): GatewayConfig['auth']['mode'] {
+    return this.#config.mode;
+  }
+
+  /** Authenticates a call to the Anthropic API surface (`/v1/messages`, …). Throws an Anthropic-shaped error when refused. */
+  async api(headers: IncomingHttpHeaders, pathUserId: string | undefined): Promise<Authenticated> {
+    const keyHeader = single(headers[this.#config.key_header]);
+    const presented = presentedCredential(headers);
+    switch (this.#config.mode) {
+      case 'passthrough': {
+        if (this.#isMaster(presented) || this.#isMaster(keyHeader)) return this.#admin(headers, true);
+        if ((presented !== undefined && looksLikeGatewayKey(presented)) || keyHeader !== undefined) {
+          throw new GatewayError('GW_KEY_INVALID', 'Gateway API keys are not enabled on this gateway (auth mode passthrough); send your Anthropic credential.');
+        }
+        const headerUser = single(headers[this.#config.user_header]);
+        const userId = pathUserId ?? (headerUser !== undefined && USER_ID.test(headerUser) ? headerUser : 'default');
+        const principal: Principal = { kind: 'anonymous', userId, ...(presented === undefined ? {} : { credentialId: credentialFingerprint(presented) }) };
+        return { principal, upstreamHeaders: headers };
+      }
+      case 'keys': {
+        const token = keyHeader ?? presented;
+        if (token === undefined) throw new GatewayError('GW_KEY_REQUIRED', `A gateway API key is required: send it as x-api-key, Authorization: Bearer, or ${this.#config.key_header}.`);
+        if (this.#isMaster(token)) return this.#admin(headers, true);
+        const key = await this.verify(token);
+        return { principal: { kind: 'key', userId: key.userId, key }, upstreamHeaders: this.#strip(headers, true) };
+      }
+      case 'both': {
+        if (keyHeader === undefined) {
+          if (this.#isMaster(presented)) return this.#admin(headers, true);
+          throw new GatewayError('GW_KEY_REQUIRED', `A gateway API key is required in the ${this.#config.key_header} header (Claude Code: ANTHROPIC_CUSTOM_HEADERS="${this.#config.key_header}: sk-gw-…").`);
+        }
+        if (this.#isMaster(keyHeader)) return this.#admin(headers, false);
+        const key = await this.verify(keyHeader);
+        return { principal: { kind: 'key', userId: key.userId, key }, upstreamHeaders: this.#strip(headers, false) };
+      }
+    }
+  }
+
+  /**
+   * Who reads usage or administers: the master key is an admin; a gateway key is its user; in
+   * passthrough mode a client credential is an anonymous principal named by its fingerprint.
+   * Undefined when nothing was presented.
+   */
+  async caller(headers: IncomingHttpHeaders, pathUserId?: string): Promise<Principal | undefined> {
+    const keyHeader = single(headers[this.#config.key_header]);
+    const presented = presentedCredential(headers);
+    if (this.#isMaster(keyHeader) || this.#isMaster(presented)) return { kind: 'admin', userId: ADMIN_USER };
+    const token = keyHeader ?? (presented !== undefined && looksLikeGatewayKey(presented) ? presented : undefined);
+    if (token !== undefined && this.#config.mode !== 'passthrough') {
+      const key = await this.verify(token, { allowDisabled: true });
+      return { kind: 'key', userId: key.userId, key };
+    }
+    if (this.#config.mode !== 'passthrough') return undefined;
+    if (presented === undefined || looksLikeGatewayKey(presented)) return undefined;
+    const headerUser = single(headers[this.#config.user_header]);
+    return { kind: 'anonymous', userId: pathUserId ?? headerUser ?? 'default', credentialId: credentialFingerprint(presented) };
+  }
+
+  /** The master key, or an error (admin routes). */
+  requireAdmin(headers: IncomingHttpHeaders): void {
+    if (this.#config.master_key === undefined) {
+      throw new GatewayError('GW_ADMIN_REQUIRED', 'The admin API is off: set MASTER_API_KEY (auth.master_key) to use it.');
+    }
+    const keyHeader = single(headers[this.#config.key_header]);
+    const presented = presentedCredential(headers);
+    if (this.#isMaster(presented) || this.#isMaster(keyHeader)) return;
+    if (presented === undefined && keyHeader === undefined) throw new GatewayError('GW_ADMIN_REQUIRED', 'This route needs the master key as x-api-key or Authorization: Bearer.');
+    throw new GatewayError('GW_FORBIDDEN', 'This route needs the master key; the credential sent is not it.');
+  }
+
+  /**
+   * The active key behind `token`, or an error: unknown, malformed or revoked keys are
+   * `authentication_error`; a key disabled for its budget is re-enabled when its month is over.
+   */
+  async verify(token: string, options: { readonly allowDisabled?: boolean } = {}): Promise<ApiKeyRecord> {
+    const parsed = parseKey(token);
+    if (parsed === undefined) throw new GatewayError('GW_KEY_INVALID', 'Invalid gateway API key.');
+    const now = this.#now();
+    let record = this.#cached(parsed.id, now) ?? (await this.#load(parsed.id, now));
+    if (record === undefined || !digestsEqual(record.digest, digestKey(token, this.#config.key_pepper))) {
+      throw new GatewayError('GW_KEY_INVALID', 'Invalid gateway API key.');
+    }
+    if (record.status === 'revoked') throw new GatewayError('GW_KEY_INVALID', `The gateway API key ${record.prefix}… was revoked.`);
+    if (record.status === 'disabled' && record.disabledReason === 'budget_exceeded' && record.disabledMonth !== undefined && record.disabledMonth < budgetMonth(now)) {
+      // A new month: the key's budget starts again.
+      record = (await this.#store.updateKey(record.id, { status: 'active', disabledReason: null, disabledMonth: null }, now)) ?? record;
+      this.#remember(record, now);
+    }
+    if (record.status === 'disabled' && options.allowDisabled !== true) {
+      if (record.disabledReason === 'budget_exceeded') {
+        throw new GatewayError('GW_BUDGET_EXHAUSTED', `The monthly budget of the gateway API key ${record.prefix}… is spent; it is disabled until the next month (UTC).`);
+      }
+      throw new GatewayError('GW_KEY_DISABLED', `The gateway API key ${record.prefix}… is disabled${record.disabledReason === undefined ? '' : ` (${record.disabledReason})`}.`);
+    }
+    return record;
+  }
+
+  /** Forgets a cached key (after it was revoked, disabled or changed through this instance). */
+  invalidate(id: string): void {
+    this.#cache.delete(id);
+  }
+
+  #isMaster(value: string | undefined): boolean {
+    return value !== undefined && this.#config.master_key !== undefined && secretsEqual(value, this.#config.master_key);
+  }
+
+  #admin(headers: IncomingHttpHeaders, gatewayCredentials: boolean): Authenticated {
+    return { principal: { kind: 'admin', userId: ADMIN_USER }, upstreamHeaders: this.#strip(headers, gatewayCredentials) };
+  }
+
+  /** The headers without the gateway key header, without gateway-key-shaped credentials, and (for the gateway's own credentials) without the client's. */
+  #strip(headers: IncomingHttpHeaders, clientCredential: boolean): IncomingHttpHeaders {
+    const out: IncomingHttpHeaders = { ...headers };
+    delete out[this.#config.key_header];
+    const apiKey = single(out['x-api-key']);
+    if (clientCredential || (apiKey !== undefined && (looksLikeGatewayKey(apiKey) || this.#isMaster(apiKey)))) delete out['x-api-key'];
+    const token = bearer(out);
+    if (clientCredential || (token !== undefined && (looksLikeGatewayKey(token) || this.#isMaster(token)))) delete out.authorization;
+    return out;
+  }
+
+  #cached(id: string, now: number): ApiKeyRecord | undefined {
+    const entry = this.#cache.get(id);
+    if (entry === undefined) return undefined;
+    if (entry.until > now) return entry.record;
+    this.#cache.delete(id);
+    return undefined;
+  }
+
+  async #load(id: string, now: number): Promise<ApiKeyRecord | undefined> {
+    const record = await this.#store.getKey(id);
+    if (record !== undefined && record.status === 'active') this.#remember(record, now);
+    return record;
+  }
+
+  #remember(record: ApiKeyRecord, now: number): void {
+    if (this.#config.key_cache_ms === 0) return;
+    if (this.#cache.size >= MAX_CACHED_KEYS) this.#cache.clear();
+    this.#cache.set(record.id, { record, until: now + this.#config.key_cache_ms });
+  }
+}

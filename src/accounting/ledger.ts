@@ -1,0 +1,311 @@
+import type { GatewayConfig } from '../config/schema.ts';
+import type { Pricing, ServiceTier } from '../config/model-catalog.ts';
+import type { ModelCatalog } from '../config/models.ts';
+import { GatewayError } from '../errors.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { GatewayMetrics } from '../metrics/metrics.ts';
+import type { Target } from '../routing/resolve.ts';
+import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type UsageRecord } from '../store/accounting.ts';
+import type { RateLimiter, RateLimits } from '../store/rate-limits.ts';
+import { costUsd } from '../usage/cost.ts';
+import type { TokenUsage } from '../usage/usage.ts';
+import type { Authenticator, Principal } from './auth.ts';
+import type { UsageRecorder } from './usage-recorder.ts';
+
+/**
+ * Admission and settlement of one request (issue 5):
+ * - before the upstream call: the key's (or user's) requests-per-minute and tokens-per-minute
+ *   limits, then a reservation of the request's worst-case cost against the key's monthly
+ *   budget, then an `in_progress` usage record;
+ * - at the end, before the last bytes reach the client (`complete`): the final record, written
+ *   durably; the store settles the reservation to the actual cost in the same write;
+ * - after it: the tokens go to the TPM window and a key whose budget is spent is disabled.
+ */
+
+export interface AdmitInput {
+  readonly requestId: string;
+  readonly principal: Principal;
+  readonly route: 'messages' | 'count_tokens';
+  readonly model: string;
+  readonly stream: boolean;
+  readonly targets: readonly Target[];
+  /** Epoch ms the request arrived. */
+  readonly startedAt: number;
+  /** Monotonic ms the request arrived (latency and TTFB are measured from it). */
+  readonly startedAtMonotonic: number;
+  /** Reads `max_tokens` and an input-token estimate from the body; only called for keys with a budget. */
+  readonly worstCase: () => Promise<{ readonly inputTokens: number; readonly maxTokens: number }>;
+}
+
+/** How a request ended, as the relays and the routing loop know it. */
+export interface LedgerEnd {
+  readonly status: number;
+  readonly usage?: TokenUsage;
+  /** Monotonic ms of the first byte to the client. */
+  readonly firstByteAt?: number;
+  readonly served?: Target;
+  readonly serviceTier?: string;
+  readonly fallback?: string;
+  readonly errorType?: string;
+}
+
+export interface AccountingOptions {
+  readonly config: GatewayConfig;
+  readonly store: AccountingStore;
+  readonly limiter: RateLimiter;
+  /** Absent when usage tracking is off. */
+  readonly recorder: UsageRecorder | undefined;
+  readonly authenticator: Authenticator;
+  readonly catalog: ModelCatalog;
+  readonly metrics: GatewayMetrics;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly monotonic: () => number;
+}
+
+interface Reservation {
+  readonly keyId: string;
+  readonly month: string;
+  readonly micros: number;
+  readonly limitMicros: number;
+}
+
+/** Longest the end of an answer waits for its usage record to be durable. */
+const COMMIT_WAIT_MS = 2_000;
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`usage record not durable within ${ms} ms; still queued`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const tiers = new Set<ServiceTier>(['default', 'flex', 'priority', 'reserved']);
+
+function tierOf(value: string | undefined): ServiceTier {
+  return value !== undefined && tiers.has(value as ServiceTier) ? (value as ServiceTier) : 'default';
+}
+
+export class Accounting {
+  readonly #options: AccountingOptions;
+
+  constructor(options: AccountingOptions) {
+    this.#options = options;
+  }
+
+  get authenticator(): Authenticator {
+    return this.#options.authenticator;
+  }
+
+  get store(): AccountingStore {
+    return this.#options.store;
+  }
+
+  /** Checks limits and reserves budget; throws the Anthropic-shaped refusal. */
+  async admit(input: AdmitInput): Promise<RequestLedger> {
+    const { principal } = input;
+    const key = principal.kind === 'key' ? principal.key : undefined;
+    if (input.route === 'messages' && principal.kind !== 'admin') await this.#checkRate(principal, key, input.startedAt);
+    const reservation = input.route === 'messages' && key?.monthlyBudgetMicros !== undefined ? await this.#reserve(key, input) : undefined;
+    const ledger = new RequestLedger(this, input, reservation);
+    ledger.begin();
+    return ledger;
+  }
+
+  /** The limiter key and limits of a principal, if any apply. */
+  limitsOf(principal: Principal, key: ApiKeyRecord | undefined): { readonly id: string; readonly limits: RateLimits } | undefined {
+    const { limits } = this.#options.config;
+    const rpm = key?.rpmLimit ?? limits.default_rpm;
+    const tpm = key?.tpmLimit ?? limits.default_tpm;
+    if (rpm === undefined && tpm === undefined) return undefined;
+    const id = key !== undefined ? `key:${key.id}` : principal.kind === 'anonymous' && principal.userId === 'default' && principal.credentialId !== undefined ? `cred:${principal.credentialId}` : `user:${principal.userId}`;
+    return { id, limits: { ...(rpm === undefined ? {} : { rpm }), ...(tpm === undefined ? {} : { tpm }) } };
+  }
+
+  async #checkRate(principal: Principal, key: ApiKeyRecord | undefined, now: number): Promise<void> {
+    const applied = this.limitsOf(principal, key);
+    if (applied === undefined) return;
+    let decision;
+    try {
+      decision = await this.#options.limiter.admit(applied.id, applied.limits, now);
+    } catch (error) {
+      this.#storeFailed('rate limit', error);
+      return;
+    }
+    if (decision.allowed) return;
+    this.#options.metrics.observeRejection(decision.limit);
+    const what = decision.limit === 'rpm' ? `${applied.limits.rpm} requests per minute` : `${applied.limits.tpm} tokens per minute`;
+    const who = key === undefined ? `user ${principal.userId}` : `key ${key.prefix}…`;
+    throw new GatewayError('GW_KEY_RATE_LIMITED', `Rate limit of ${what} reached for ${who}; retry in ${decision.retryAfterSeconds} s.`, { retryAfterMs: decision.retryAfterSeconds * 1000 });
+  }
+
+  /** The worst-case cost of the request at the dearest target's prices, reserved atomically. */
+  async #reserve(key: ApiKeyRecord, input: AdmitInput): Promise<Reservation | undefined> {
+    const limitMicros = key.monthlyBudgetMicros as number;
+    const month = budgetMonth(input.startedAt);
+    const pricing = this.#dearest(input.targets, input.model);
+    const worst = await input.worstCase();
+    const tier = tierOf(key.serviceTier);
+    const micros = pricing === undefined ? 0 : toMicros(costUsd({ input: worst.inputTokens, output: worst.maxTokens, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 }, pricing, tier === 'flex' ? 'default' : tier));
+    let result;
+    try {
+      result = await this.#options.store.reserveBudget(key.id, month, micros, limitMicros);
+    } catch (error) {
+      this.#storeFailed('budget', error);
+      return undefined;
+    }
+    if (result.ok) return { keyId: key.id, month, micros, limitMicros };
+    this.#options.metrics.observeRejection('budget');
+    if (result.spentMicros >= limitMicros) {
+      await this.disableForBudget(key, month);
+      throw new GatewayError('GW_BUDGET_EXHAUSTED', `The monthly budget of the gateway API key ${key.prefix}… ($${fromMicros(limitMicros)}) is spent; it is disabled until the next month (UTC).`);
+    }
+    if (result.spentMicros + micros > limitMicros) {
+      throw new GatewayError(
+        'GW_BUDGET_EXHAUSTED',
+        `This request could cost up to $${fromMicros(micros)} (max_tokens ${worst.maxTokens}), more than the $${fromMicros(limitMicros - result.spentMicros)} left of the monthly budget of ${key.prefix}…; lower max_tokens.`,
+      );
+    }
+    throw new GatewayError('GW_BUDGET_HELD', `The rest of the monthly budget of ${key.prefix}… is held by requests in flight; retry shortly.`, { retryAfterMs: 1_000 });
+  }
+
+  /** The highest-priced catalog entry among the targets (the request may end on any of them). */
+  #dearest(targets: readonly Target[], model: string): Pricing | undefined {
+    let best: Pricing | undefined;
+    const consider = (pricing: Pricing | undefined) => {
+      if (pricing !== undefined && (best === undefined || pricing.input + pricing.output > best.input + best.output)) best = pricing;
+    };
+    for (const target of targets) consider(this.priceOf(target.model));
+    consider(this.priceOf(model));
+    return best;
+  }
+
+  priceOf(model: string | undefined): Pricing | undefined {
+    if (model === undefined) return undefined;
+    const { catalog } = this.#options;
+    return (catalog.find(model) ?? catalog.fromBedrockId(model))?.pricing;
+  }
+
+  #storeFailed(what: string, error: unknown): void {
+    this.#options.logger.error({ err: error, on_store_error: this.#options.config.limits.on_store_error }, `${what} store failed`);
+    if (this.#options.config.limits.on_store_error === 'closed') {
+      throw new GatewayError('GW_LIMITS_UNAVAILABLE', `The ${what} store cannot be reached; the gateway refuses requests until it can (limits.on_store_error: closed).`, { retryAfterMs: 1_000 });
+    }
+  }
+
+  async disableForBudget(key: ApiKeyRecord, month: string): Promise<void> {
+    if (key.status === 'disabled') return;
+    await this.#options.store.updateKey(key.id, { status: 'disabled', disabledReason: 'budget_exceeded', disabledMonth: month }, this.#options.now());
+    this.#options.authenticator.invalidate(key.id);
+    this.#options.logger.warn({ key_id: key.id, user_id: key.userId, month }, 'monthly budget spent: key disabled until next month');
+  }
+
+  /** Internal to RequestLedger. */
+  get options(): AccountingOptions {
+    return this.#options;
+  }
+}
+
+export class RequestLedger {
+  readonly #accounting: Accounting;
+  readonly #input: AdmitInput;
+  readonly #reservation: Reservation | undefined;
+  #completed: Promise<void> | undefined;
+
+  constructor(accounting: Accounting, input: AdmitInput, reservation: Reservation | undefined) {
+    this.#accounting = accounting;
+    this.#input = input;
+    this.#reservation = reservation;
+  }
+
+  get completed(): boolean {
+    return this.#completed !== undefined;
+  }
+
+  /** Queues the `in_progress` record (not awaited: the upstream call does not wait for it). */
+  begin(): void {
+    this.#accounting.options.recorder?.enqueue(this.#record('in_progress', { status: 0 }));
+  }
+
+  /**
+   * Writes the final record and resolves once it is durable; the relays await it before the
+   * last bytes go to the client. Later calls return the first one's promise.
+   */
+  complete(end: LedgerEnd): Promise<void> {
+    this.#completed ??= this.#finish(end);
+    return this.#completed;
+  }
+
+  async #finish(end: LedgerEnd): Promise<void> {
+    const { options } = this.#accounting;
+    const record = this.#record('complete', end);
+    try {
+      // A store that is down must not hold the answer forever: the record stays queued and is
+      // written when the store is back; only the end of the answer stops waiting for it.
+      if (options.recorder !== undefined) await withTimeout(options.recorder.write(record), COMMIT_WAIT_MS);
+      else if (this.#reservation !== undefined) await options.store.settleBudget(this.#reservation.keyId, this.#reservation.month, this.#reservation.micros, record.costMicros);
+    } catch (error) {
+      options.logger.error({ err: error, request_id: record.requestId }, 'usage record not written');
+    }
+    void this.#after(record);
+  }
+
+  /** Off the client's path: the token window, and disabling a key whose budget is now spent. */
+  async #after(record: UsageRecord): Promise<void> {
+    const { options } = this.#accounting;
+    const principal = this.#input.principal;
+    const key = principal.kind === 'key' ? principal.key : undefined;
+    try {
+      const tokens = record.inputTokens + record.outputTokens + record.cacheReadTokens + record.cacheWrite5mTokens + record.cacheWrite1hTokens;
+      const applied = this.#accounting.limitsOf(principal, key);
+      if (applied?.limits.tpm !== undefined && tokens > 0 && principal.kind !== 'admin') await options.limiter.recordTokens(applied.id, tokens, options.now());
+      if (key !== undefined && this.#reservation !== undefined) {
+        const state = await options.store.getBudget(key.id, this.#reservation.month);
+        if (state.spentMicros >= this.#reservation.limitMicros) await this.#accounting.disableForBudget(key, this.#reservation.month);
+      }
+    } catch (error) {
+      options.logger.warn({ err: error, request_id: record.requestId }, 'after-request accounting failed');
+    }
+  }
+
+  #record(state: UsageRecord['state'], end: LedgerEnd): UsageRecord {
+    const { options } = this.#accounting;
+    const input = this.#input;
+    const principal = input.principal;
+    const usage = end.usage;
+    const served = end.served;
+    const tier = end.serviceTier;
+    const pricing = this.#accounting.priceOf(served?.model ?? input.model) ?? this.#accounting.priceOf(input.model);
+    const costMicros = usage === undefined || pricing === undefined ? 0 : toMicros(costUsd(usage, pricing, tierOf(tier)));
+    const now = options.monotonic();
+    const expiresAt = Math.floor(input.startedAt / 1000) + options.config.usage.retention_days * 86_400;
+    return {
+      requestId: input.requestId,
+      startedAt: input.startedAt,
+      state,
+      userId: principal.userId,
+      ...(principal.kind === 'key' ? { keyId: principal.key.id } : {}),
+      ...(principal.kind === 'anonymous' && principal.credentialId !== undefined ? { credentialId: principal.credentialId } : {}),
+      route: input.route,
+      modelRequested: input.model,
+      ...(served === undefined ? {} : { modelServed: served.model, provider: served.provider, ...(served.provider === 'bedrock' ? { region: served.region } : {}) }),
+      ...(tier === undefined ? {} : { serviceTier: tier }),
+      stream: input.stream,
+      ...(state === 'in_progress' ? {} : { status: end.status }),
+      ...(end.errorType === undefined ? {} : { errorType: end.errorType }),
+      ...(end.fallback === undefined ? {} : { fallback: end.fallback }),
+      inputTokens: usage?.input ?? 0,
+      outputTokens: usage?.output ?? 0,
+      cacheReadTokens: usage?.cacheRead ?? 0,
+      cacheWrite5mTokens: usage?.cacheWrite5m ?? 0,
+      cacheWrite1hTokens: usage?.cacheWrite1h ?? 0,
+      costMicros,
+      reservedMicros: this.#reservation?.micros ?? 0,
+      ...(this.#reservation === undefined ? {} : { budgetMonth: this.#reservation.month }),
+      ...(state === 'in_progress' ? {} : { latencyMs: Math.round((now - input.startedAtMonotonic) * 10) / 10 }),
+      ...(end.firstByteAt === undefined ? {} : { ttfbMs: Math.round((end.firstByteAt - input.startedAtMonotonic) * 10) / 10 }),
+      expiresAt,
+    };
+  }
+}

@@ -1,0 +1,146 @@
+import type { Logger } from '../logging/logger.ts';
+import type { AccountingStore, UsageRecord } from '../store/accounting.ts';
+
+/**
+ * Writes usage records off the hot path: records wait in a bounded queue and are written in
+ * batches (one SQLite transaction, or a few DynamoDB calls) at most every `flushIntervalMs`,
+ * one batch at a time. `write` resolves when its record is durable, so a caller can hold the
+ * end of an answer until its record is committed (D1: a `kill -9` loses no record of a request
+ * whose client got the whole answer). A full queue makes `write` wait for room (backpressure)
+ * instead of growing memory; a failing store is retried with backoff and nothing is dropped
+ * while the process lives. `close` writes out what is queued.
+ */
+
+export interface UsageRecorderOptions {
+  readonly flushIntervalMs: number;
+  readonly batchSize: number;
+  readonly maxQueue: number;
+  /** Seconds from `write` to commit, per record (the write-lag metric). */
+  readonly observeLag?: (seconds: number) => void;
+  readonly onWriteError?: () => void;
+  /** Monotonic ms. */
+  readonly now: () => number;
+}
+
+interface Pending {
+  readonly record: UsageRecord;
+  readonly queuedAt: number;
+  readonly settle: ((error?: Error) => void) | undefined;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 10_000;
+
+export class UsageRecorder {
+  readonly #store: AccountingStore;
+  readonly #logger: Logger;
+  readonly #options: UsageRecorderOptions;
+  #queue: Pending[] = [];
+  #waitingForRoom: (() => void)[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
+  #failures = 0;
+  #closed = false;
+
+  constructor(store: AccountingStore, logger: Logger, options: UsageRecorderOptions) {
+    this.#store = store;
+    this.#logger = logger;
+    this.#options = options;
+  }
+
+  /** Records waiting to be written. */
+  get depth(): number {
+    return this.#queue.length;
+  }
+
+  /** Queues a record and resolves once it is durable (rejects only if the recorder closes first and cannot write it). */
+  async write(record: UsageRecord): Promise<void> {
+    while (this.#queue.length >= this.#options.maxQueue && !this.#closed) {
+      await new Promise<void>((resolve) => this.#waitingForRoom.push(resolve));
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.#push({ record, queuedAt: this.#options.now(), settle: (error) => (error === undefined ? resolve() : reject(error)) });
+    });
+  }
+
+  /** Queues a record nobody waits for (the intent row written when a request starts); dropped with a warning when the queue is full. */
+  enqueue(record: UsageRecord): void {
+    if (this.#queue.length >= this.#options.maxQueue) {
+      this.#logger.warn({ request_id: record.requestId }, 'usage queue full: intent record not queued');
+      return;
+    }
+    this.#push({ record, queuedAt: this.#options.now(), settle: undefined });
+  }
+
+  /** Writes out everything queued (shutdown, tests), giving up after `timeoutMs` when the store keeps failing. */
+  async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const deadline = this.#options.now() + timeoutMs;
+    while ((this.#queue.length > 0 || this.#flushing !== undefined) && this.#options.now() < deadline) {
+      if (this.#flushing !== undefined) await this.#flushing;
+      else await this.#flushOnce();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    try {
+      await this.flush(CLOSE_TIMEOUT_MS);
+      if (this.#queue.length > 0) this.#logger.error({ records: this.#queue.length }, 'usage records could not be written before shutdown');
+    } finally {
+      this.#closed = true;
+      for (const pending of this.#queue.splice(0)) pending.settle?.(new Error('the usage recorder closed before the record was written'));
+      for (const wake of this.#waitingForRoom.splice(0)) wake();
+    }
+  }
+
+  #push(pending: Pending): void {
+    if (this.#closed) {
+      pending.settle?.(new Error('the usage recorder is closed'));
+      return;
+    }
+    this.#queue.push(pending);
+    if (this.#queue.length >= this.#options.batchSize) this.#schedule(0);
+    else this.#schedule(this.#options.flushIntervalMs);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#flushing !== undefined) return;
+    if (this.#timer !== undefined) {
+      if (delayMs > 0) return;
+      clearTimeout(this.#timer);
+    }
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#flushOnce();
+    }, delayMs);
+  }
+
+  #flushOnce(): Promise<void> {
+    if (this.#flushing !== undefined) return this.#flushing;
+    const batch = this.#queue.slice(0, this.#options.batchSize);
+    if (batch.length === 0) return Promise.resolve();
+    this.#flushing = (async () => {
+      try {
+        await this.#store.writeUsage(batch.map((pending) => pending.record));
+        this.#failures = 0;
+        this.#queue.splice(0, batch.length);
+        const now = this.#options.now();
+        for (const pending of batch) {
+          this.#options.observeLag?.((now - pending.queuedAt) / 1000);
+          pending.settle?.();
+        }
+        for (const wake of this.#waitingForRoom.splice(0, batch.length)) wake();
+      } catch (error) {
+        this.#failures++;
+        this.#options.onWriteError?.();
+        this.#logger.error({ err: error, records: batch.length, attempt: this.#failures }, 'usage write failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(this.#failures, 7))));
+      } finally {
+        this.#flushing = undefined;
+      }
+      if (this.#queue.length > 0 && !this.#closed) this.#schedule(this.#queue.length >= this.#options.batchSize || this.#failures > 0 ? 0 : this.#options.flushIntervalMs);
+    })();
+    return this.#flushing;
+  }
+}
