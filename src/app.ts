@@ -6,6 +6,8 @@ import { errorResponseParts } from './http/error-response.ts';
 import { InflightRequests } from './http/inflight.ts';
 import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
 import { registerServiceRoutes } from './http/routes/service.ts';
+import { registerAdminRoutes } from './http/routes/admin.ts';
+import { registerUsageRoutes } from './http/routes/usage.ts';
 import type { Clock, IdSource } from './ids.ts';
 import type { Logger } from './logging/logger.ts';
 import type { ModelCatalog } from './config/models.ts';
@@ -99,6 +101,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   registerAnthropicApi(app, deps);
   registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config) });
+  registerAdminRoutes(app, deps);
+  registerUsageRoutes(app, deps);
   return app;
 }
 

@@ -43,6 +43,7 @@ export const errorRegistry = {
   GW_INVALID_QUERY: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A query parameter is invalid (for example `limit` outside 1-1000 on `/v1/models`).' },
   GW_INVALID_FIELD: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A field of an admin API request is missing or invalid; the message names it.' },
   GW_KEY_REQUIRED: { status: 401, type: 'authentication_error', retryable: false, description: 'The gateway requires a gateway API key (`x-api-key`, `Authorization: Bearer`, or the configured key header) and none was sent.' },
+  GW_CREDENTIAL_REQUIRED: { status: 401, type: 'authentication_error', retryable: false, description: 'A usage route got no credential that tells who is calling: a gateway API key, the master key, or (passthrough mode) the Anthropic credential the requests were made with.' },
   GW_KEY_INVALID: { status: 401, type: 'authentication_error', retryable: false, description: 'The gateway API key is unknown or revoked.' },
   GW_KEY_DISABLED: { status: 403, type: 'permission_error', retryable: false, description: 'The gateway API key is disabled by an administrator.' },
   GW_ADMIN_REQUIRED: { status: 401, type: 'authentication_error', retryable: false, description: 'The route needs the master key (`MASTER_API_KEY`) as `x-api-key` or Bearer.' },

@@ -1,7 +1,7 @@
 import type { GatewayConfig } from '../config/schema.ts';
 import type { Pricing, ServiceTier } from '../config/model-catalog.ts';
 import type { ModelCatalog } from '../config/models.ts';
-import { GatewayError } from '../errors.ts';
+import { errorTypeForStatus, GatewayError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
 import type { Target } from '../routing/resolve.ts';
@@ -109,7 +109,7 @@ export class Accounting {
     if (input.route === 'messages' && principal.kind !== 'admin') await this.#checkRate(principal, key, input.startedAt);
     const reservation = input.route === 'messages' && key?.monthlyBudgetMicros !== undefined ? await this.#reserve(key, input) : undefined;
     const ledger = new RequestLedger(this, input, reservation);
-    ledger.begin();
+    await ledger.begin();
     return ledger;
   }
 
@@ -223,9 +223,20 @@ export class RequestLedger {
     return this.#completed !== undefined;
   }
 
-  /** Queues the `in_progress` record (not awaited: the upstream call does not wait for it). */
-  begin(): void {
-    this.#accounting.options.recorder?.enqueue(this.#record('in_progress', { status: 0 }));
+  /**
+   * Makes the `in_progress` record durable before the upstream call, so a crash at any later
+   * point leaves a record the next start marks `interrupted` (D1). Group-committed with the
+   * other requests of the same event-loop turn; never waits longer than COMMIT_WAIT_MS.
+   */
+  async begin(): Promise<void> {
+    const { options } = this.#accounting;
+    if (options.recorder === undefined) return;
+    const record = this.#record('in_progress', { status: 0 });
+    try {
+      await withTimeout(options.recorder.write(record), COMMIT_WAIT_MS);
+    } catch (error) {
+      options.logger.error({ err: error, request_id: record.requestId }, 'usage intent record not written');
+    }
   }
 
   /**
@@ -279,6 +290,8 @@ export class RequestLedger {
     const pricing = this.#accounting.priceOf(served?.model ?? input.model) ?? this.#accounting.priceOf(input.model);
     const costMicros = usage === undefined || pricing === undefined ? 0 : toMicros(costUsd(usage, pricing, tierOf(tier)));
     const now = options.monotonic();
+    // A relayed upstream error carries no gateway error: its status names the type.
+    const errorType = end.errorType ?? (state !== 'in_progress' && end.status >= 400 ? errorTypeForStatus(end.status) : undefined);
     const expiresAt = Math.floor(input.startedAt / 1000) + options.config.usage.retention_days * 86_400;
     return {
       requestId: input.requestId,
@@ -293,7 +306,7 @@ export class RequestLedger {
       ...(tier === undefined ? {} : { serviceTier: tier }),
       stream: input.stream,
       ...(state === 'in_progress' ? {} : { status: end.status }),
-      ...(end.errorType === undefined ? {} : { errorType: end.errorType }),
+      ...(errorType === undefined ? {} : { errorType }),
       ...(end.fallback === undefined ? {} : { fallback: end.fallback }),
       inputTokens: usage?.input ?? 0,
       outputTokens: usage?.output ?? 0,

@@ -25,7 +25,7 @@ export interface UsageRecorderOptions {
 interface Pending {
   readonly record: UsageRecord;
   readonly queuedAt: number;
-  readonly settle: ((error?: Error) => void) | undefined;
+  readonly settle: (error?: Error) => void;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -40,6 +40,7 @@ export class UsageRecorder {
   #timer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #failures = 0;
+  #immediate = false;
   #closed = false;
 
   constructor(store: AccountingStore, logger: Logger, options: UsageRecorderOptions) {
@@ -63,15 +64,6 @@ export class UsageRecorder {
     });
   }
 
-  /** Queues a record nobody waits for (the intent row written when a request starts); dropped with a warning when the queue is full. */
-  enqueue(record: UsageRecord): void {
-    if (this.#queue.length >= this.#options.maxQueue) {
-      this.#logger.warn({ request_id: record.requestId }, 'usage queue full: intent record not queued');
-      return;
-    }
-    this.#push({ record, queuedAt: this.#options.now(), settle: undefined });
-  }
-
   /** Writes out everything queued (shutdown, tests), giving up after `timeoutMs` when the store keeps failing. */
   async flush(timeoutMs = Number.POSITIVE_INFINITY): Promise<void> {
     const deadline = this.#options.now() + timeoutMs;
@@ -89,14 +81,14 @@ export class UsageRecorder {
       if (this.#queue.length > 0) this.#logger.error({ records: this.#queue.length }, 'usage records could not be written before shutdown');
     } finally {
       this.#closed = true;
-      for (const pending of this.#queue.splice(0)) pending.settle?.(new Error('the usage recorder closed before the record was written'));
+      for (const pending of this.#queue.splice(0)) pending.settle(new Error('the usage recorder closed before the record was written'));
       for (const wake of this.#waitingForRoom.splice(0)) wake();
     }
   }
 
   #push(pending: Pending): void {
     if (this.#closed) {
-      pending.settle?.(new Error('the usage recorder is closed'));
+      pending.settle(new Error('the usage recorder is closed'));
       return;
     }
     this.#queue.push(pending);
@@ -109,6 +101,17 @@ export class UsageRecorder {
     if (this.#timer !== undefined) {
       if (delayMs > 0) return;
       clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    if (delayMs === 0) {
+      // Group commit: whatever queues during this turn of the event loop is written together.
+      if (this.#immediate) return;
+      this.#immediate = true;
+      setImmediate(() => {
+        this.#immediate = false;
+        void this.#flushOnce();
+      });
+      return;
     }
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
@@ -128,7 +131,7 @@ export class UsageRecorder {
         const now = this.#options.now();
         for (const pending of batch) {
           this.#options.observeLag?.((now - pending.queuedAt) / 1000);
-          pending.settle?.();
+          pending.settle();
         }
         for (const wake of this.#waitingForRoom.splice(0, batch.length)) wake();
       } catch (error) {

@@ -277,8 +277,8 @@ export const usageSchema = z
     enabled: z.boolean().default(true),
     /** Records are deleted this many days after the request (DynamoDB TTL; a daily sweep in SQLite). */
     retention_days: z.coerce.number().int().positive().default(90),
-    /** Records are written in batches at most this often... */
-    flush_interval_ms: z.coerce.number().int().min(0).default(10),
+    /** Records are written in batches at most this often (0: each turn of the event loop, a group commit)... */
+    flush_interval_ms: z.coerce.number().int().min(0).default(0),
     /** ...of at most this many. */
     batch_size: z.coerce.number().int().positive().default(500),
     /** At most this many records wait; past it, finishing requests wait for room (backpressure). */

@@ -15,8 +15,12 @@
  * - tokens per minute: a request is admitted while the tokens recorded (`recordTokens`) in the
  *   last 60 s are below `tpm`; its own tokens are recorded after it is answered, so one request
  *   can overshoot by its own size (the tokens are not known before);
+ * - tokens are kept in one-second buckets (the window / 60), each leaving the window 60 s
+ *   after its second started; a request is logged only when admitted under an `rpm` (a call
+ *   without one leaves no trace);
  * - a refusal says which limit and how many whole seconds (>= 1) until a request would be
- *   admitted again, for the `retry-after` header;
+ *   admitted again, for the `retry-after` header; when both limits refuse, the one that holds
+ *   longer is named;
  * - limits are per `key` (an opaque string, the gateway key's id or `user:<id>`);
  * - after `close`, every operation rejects.
  */

@@ -105,6 +105,7 @@ export const migrations: readonly Migration[] = [
         amount INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX rate_limit_events_key ON rate_limit_events (key, kind, at);
+      CREATE INDEX rate_limit_events_at ON rate_limit_events (at);
     `,
   },
 ];

@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import type { AccountingStore } from '../../src/store/accounting.ts';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
@@ -21,13 +25,19 @@ export interface TestGateway {
   readonly inflight: InflightRequests;
   readonly state: { draining: boolean; startedAt: number };
   readonly cooldowns: CooldownStore;
+  /** Keys, budgets and usage records (the gateway's own SQLite file in a temporary directory, unless configured). */
+  readonly accounting: AccountingStore;
+  /** Writes out queued usage records. */
+  flushUsage(): Promise<void>;
   /** Forgets every cooldown (between tests: a 429 in one test must not shape the next). */
   resetCooldowns(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startTestGateway(env: Environment, overrides: Record<string, unknown> = {}): Promise<TestGateway> {
-  const config = loadConfig({ env: { LOG_LEVEL: 'trace', ...env }, overrides: { 'store.cooldowns': 'memory', ...overrides } });
+  // Each gateway gets its own data directory: test files run in parallel and must not share state.
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
+  const config = loadConfig({ env: { LOG_LEVEL: 'trace', GATEWAY_DATA_DIR: dataDir, ...env }, overrides: { 'store.cooldowns': 'memory', ...overrides } });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -51,6 +61,8 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
     inflight,
     state,
     cooldowns: services.cooldowns,
+    accounting: services.accountingStore,
+    flushUsage: async () => services.usageRecorder?.flush(),
     async resetCooldowns() {
       for (const entry of await services.cooldowns.list(Date.now())) await services.cooldowns.delete(entry.key);
     },
@@ -58,6 +70,7 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
       app.server.closeAllConnections();
       await app.close();
       await services.close();
+      if (config.store.data_dir === dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,249 @@
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/accounting/keys.ts';
+import { estimateInputTokens } from '../../src/request/estimate-tokens.ts';
+import { budgetMonth, type AccountingStore, type ApiKeyRecord, type UsageRecord } from '../../src/store/accounting.ts';
+import { FakeAnthropic, defaultResponder, loadScenario, type RecordedRequest } from '../fakes/anthropic.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+/**
+ * Accounting on the request path (issue 5): gateway keys in each auth mode, what goes upstream,
+ * per-key limits, budgets under concurrency, and the usage record of every request, durable
+ * before the client has the whole answer.
+ */
+
+const GATEWAY_ANTHROPIC_KEY = 'sk-ant-api03-GATEWAY-OWN-canary-7f3a';
+const CLIENT_ANTHROPIC_KEY = 'sk-ant-api03-CLIENT-canary-19cd';
+const MASTER = 'master-canary-5b1e-please-never-log';
+
+async function createKey(store: AccountingStore, fields: Partial<ApiKeyRecord> & { userId: string }): Promise<{ key: string; record: ApiKeyRecord }> {
+  const made = generateKey(undefined);
+  const now = Date.now();
+  const record: ApiKeyRecord = { id: made.id, digest: made.digest, prefix: made.prefix, name: 'test', status: 'active', createdAt: now, updatedAt: now, ...fields };
+  await store.createKey(record);
+  return { key: made.key, record };
+}
+
+const body = (extra: Record<string, unknown> = {}) => ({ model: 'claude-sonnet-5-5', max_tokens: 100, messages: [{ role: 'user', content: 'Hello there' }], ...extra });
+
+async function post(gateway: TestGateway, headers: Record<string, string>, payload: Record<string, unknown> = body(), path = '/v1/messages') {
+  const response = await request(`${gateway.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', ...headers },
+    body: JSON.stringify(payload),
+  });
+  return { status: response.statusCode, headers: response.headers, text: await response.body.text(), requestId: response.headers['x-gateway-request-id'] as string | undefined };
+}
+
+// text.jsonl: 25 input, 1,200 cache-read and 12 output tokens on Sonnet ($3 / $15 / $0.30 per million).
+const TEXT_COST_MICROS = 25 * 3 + 12 * 15 + Math.round(1_200 * 0.3);
+
+let fake: FakeAnthropic;
+beforeAll(async () => {
+  fake = await FakeAnthropic.start();
+});
+afterAll(async () => {
+  await fake.close();
+});
+beforeEach(() => fake.reset());
+
+describe('usage records', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, BEDROCK_ENABLED: 'false' });
+  });
+  afterAll(async () => gateway.close());
+
+  it('the final record is durable before the client has the whole answer, JSON and stream', async () => {
+    for (const stream of [false, true]) {
+      const answer = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY }, body({ stream }));
+      expect(answer.status).toBe(200);
+      // No flush: the record was committed before the last bytes were written.
+      const record = await gateway.accounting.getUsage(answer.requestId as string);
+      expect(record).toMatchObject({
+        state: 'complete',
+        userId: 'default',
+        route: 'messages',
+        modelRequested: 'claude-sonnet-5-5',
+        modelServed: 'claude-sonnet-5-5',
+        provider: 'anthropic',
+        stream,
+        status: 200,
+        inputTokens: 25,
+        outputTokens: 12,
+        cacheReadTokens: 1_200,
+        costMicros: TEXT_COST_MICROS,
+      });
+      expect(record?.credentialId).toMatch(/^[0-9a-f]{24}$/);
+      expect(record?.latencyMs).toBeGreaterThan(0);
+      expect(record?.ttfbMs).toBeGreaterThan(0);
+    }
+  });
+
+  it('records the /user/{id} user, errors, count_tokens, and keeps the input tokens of a stream the client left', async () => {
+    const user = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY }, body(), '/user/alice/v1/messages');
+    fake.enqueue({ kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } } });
+    const failed = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY });
+    const counted = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY }, body(), '/v1/messages/count_tokens');
+
+    const events = loadScenario('text', 'claude-sonnet-5-5');
+    fake.enqueue({ kind: 'sse', items: [...events.slice(0, 2).map((event) => ({ event })), { delayMs: 10_000 }] });
+    const controller = new AbortController();
+    const cut = await request(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': CLIENT_ANTHROPIC_KEY },
+      body: JSON.stringify(body({ stream: true })),
+      signal: controller.signal,
+    });
+    const cutId = cut.headers['x-gateway-request-id'] as string;
+    for await (const _chunk of cut.body) {
+      controller.abort();
+      break;
+    }
+    await expect.poll(async () => (await gateway.accounting.getUsage(cutId))?.state, { timeout: 5_000 }).toBe('complete');
+    await gateway.flushUsage();
+
+    expect(await gateway.accounting.getUsage(user.requestId as string)).toMatchObject({ userId: 'alice', status: 200 });
+    expect(await gateway.accounting.getUsage(failed.requestId as string)).toMatchObject({ status: 400, errorType: 'invalid_request_error', inputTokens: 0, costMicros: 0 });
+    expect(await gateway.accounting.getUsage(counted.requestId as string)).toMatchObject({ route: 'count_tokens', status: 200, costMicros: 0 });
+    expect(await gateway.accounting.getUsage(cutId)).toMatchObject({ status: 200, stream: true, inputTokens: 25, cacheReadTokens: 1_200, outputTokens: 1 });
+  });
+});
+
+describe('gateway keys (AUTH_MODE=keys)', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, BEDROCK_ENABLED: 'false', AUTH_MODE: 'keys', ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY, MASTER_API_KEY: MASTER });
+  });
+  afterAll(async () => gateway.close());
+
+  it('refuses requests without a valid key, in Anthropic’s shape', async () => {
+    const missing = await post(gateway, {});
+    expect(missing.status).toBe(401);
+    expect(JSON.parse(missing.text)).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+    const { key } = await createKey(gateway.accounting, { userId: 'bob' });
+    const tampered = `${key.slice(0, -8)}AAAAAAAA`;
+    for (const credential of [tampered, 'sk-gw-nonsense', CLIENT_ANTHROPIC_KEY]) {
+      const refused = await post(gateway, { 'x-api-key': credential });
+      expect(refused.status).toBe(401);
+      expect(JSON.parse(refused.text).error.type).toBe('authentication_error');
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('accepts the key as x-api-key, Bearer or the key header; upstream sees only the gateway’s own credential', async () => {
+    const { key, record } = await createKey(gateway.accounting, { userId: 'carol' });
+    for (const headers of [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }, { 'x-gateway-key': key }] as Record<string, string>[]) {
+      const answer = await post(gateway, headers);
+      expect(answer.status).toBe(200);
+      const seen = fake.last();
+      expect(seen.headers['x-api-key']).toBe(GATEWAY_ANTHROPIC_KEY);
+      expect(seen.headers.authorization).toBeUndefined();
+      expect(seen.rawHeaders.join('\n')).not.toContain(key);
+      expect(seen.rawHeaders.join('\n')).not.toContain('x-gateway-key');
+      expect(await gateway.accounting.getUsage(answer.requestId as string)).toMatchObject({ userId: 'carol', keyId: record.id });
+    }
+  });
+
+  it('a revoked or disabled key stops working', async () => {
+    const revoked = await createKey(gateway.accounting, { userId: 'dave', status: 'revoked' });
+    expect((await post(gateway, { 'x-api-key': revoked.key })).status).toBe(401);
+    const disabled = await createKey(gateway.accounting, { userId: 'dave', status: 'disabled', disabledReason: 'left the company' });
+    const answer = await post(gateway, { 'x-api-key': disabled.key });
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.text).error).toMatchObject({ type: 'permission_error' });
+    expect(answer.text).not.toContain(disabled.record.digest);
+  });
+
+  it('enforces requests per minute with an integer retry-after', async () => {
+    const { key } = await createKey(gateway.accounting, { userId: 'erin', rpmLimit: 3 });
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof post>> | undefined;
+    for (let index = 0; index < 5; index++) {
+      const answer = await post(gateway, { 'x-api-key': key });
+      statuses.push(answer.status);
+      if (answer.status === 429) refused = answer;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(JSON.parse(refused?.text ?? '{}').error.type).toBe('rate_limit_error');
+    expect(refused?.headers['retry-after']).toMatch(/^[1-9][0-9]*$/);
+    expect(Number(refused?.headers['retry-after'])).toBeLessThanOrEqual(60);
+    // Another key is not affected.
+    const other = await createKey(gateway.accounting, { userId: 'erin', rpmLimit: 3 });
+    expect((await post(gateway, { 'x-api-key': other.key })).status).toBe(200);
+  });
+
+  it('enforces tokens per minute from what answers used', async () => {
+    const { key } = await createKey(gateway.accounting, { userId: 'frank', tpmLimit: 1_300 });
+    // Each text answer uses 25 + 12 + 1,200 tokens: the first passes, the window is then full.
+    expect((await post(gateway, { 'x-api-key': key })).status).toBe(200);
+    await expect.poll(async () => (await post(gateway, { 'x-api-key': key })).status, { timeout: 3_000 }).toBe(429);
+  });
+
+  it('never lets concurrent requests spend more than the budget (C1)', async () => {
+    const payload = body();
+    const reservation = Math.round(estimateInputTokens(payload) * 3 + 100 * 15);
+    const budgetMicros = reservation * 7 + Math.floor(reservation / 2);
+    const { key, record } = await createKey(gateway.accounting, { userId: 'gina', monthlyBudgetMicros: budgetMicros });
+    // Hold every answer until all requests were admitted or refused.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    fake.respondWith((recorded: RecordedRequest) => ({ kind: 'custom', handle: (_request, response) => void gate.then(() => respond(recorded, response)) }));
+    const pending = Array.from({ length: 40 }, () => post(gateway, { 'x-api-key': key }));
+    await expect.poll(() => fake.requests.length, { timeout: 5_000 }).toBe(7);
+    release();
+    const answers = await Promise.all(pending);
+    fake.respondWith(defaultResponder);
+    expect(answers.filter((answer) => answer.status === 200)).toHaveLength(7);
+    const refused = answers.filter((answer) => answer.status !== 200);
+    expect(refused).toHaveLength(33);
+    for (const answer of refused) expect(JSON.parse(answer.text).error.type).toBe('rate_limit_error');
+    await gateway.flushUsage();
+    const month = budgetMonth(Date.now());
+    expect(await gateway.accounting.getBudget(record.id, month)).toEqual({ spentMicros: 7 * TEXT_COST_MICROS, reservedMicros: 0 });
+  });
+
+  it('a spent budget disables the key with billing_error until an administrator or the next month', async () => {
+    const { key, record } = await createKey(gateway.accounting, { userId: 'hank', monthlyBudgetMicros: 2_000 });
+    expect((await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }))).status).toBe(200);
+    expect((await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }))).status).toBe(200);
+    expect((await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }))).status).toBe(200);
+    // 3 x 615 micro-dollars spent: 155 left, less than a request's worst case.
+    const refused = await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }));
+    expect(refused.status).toBe(402);
+    expect(JSON.parse(refused.text).error.type).toBe('billing_error');
+    await expect.poll(async () => (await gateway.accounting.getKey(record.id))?.status, { timeout: 3_000 }).toBe('disabled');
+    expect(await gateway.accounting.getKey(record.id)).toMatchObject({ disabledReason: 'budget_exceeded', disabledMonth: budgetMonth(Date.now()) });
+  });
+});
+
+describe('gateway keys beside the client’s own credential (AUTH_MODE=both)', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, BEDROCK_ENABLED: 'false', AUTH_MODE: 'both', ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY });
+  });
+  afterAll(async () => gateway.close());
+
+  it('needs the key header, forwards the client’s credential and never the gateway key', async () => {
+    const { key } = await createKey(gateway.accounting, { userId: 'ivy' });
+    expect((await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY })).status).toBe(401);
+    const answer = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY, 'x-gateway-key': key });
+    expect(answer.status).toBe(200);
+    expect(fake.last().headers['x-api-key']).toBe(CLIENT_ANTHROPIC_KEY);
+    expect(fake.last().rawHeaders.join('\n')).not.toContain(key);
+    // A client that put its gateway key where its Anthropic key goes does not leak it upstream.
+    const misplaced = await post(gateway, { authorization: `Bearer ${key}`, 'x-gateway-key': key });
+    expect(misplaced.status).toBe(200);
+    expect(fake.last().rawHeaders.join('\n')).not.toContain(key);
+    expect(fake.last().headers['x-api-key']).toBe(GATEWAY_ANTHROPIC_KEY);
+  });
+});
+
+function respond(recorded: RecordedRequest, response: import('node:http').ServerResponse): void {
+  const step = defaultResponder(recorded);
+  if (step.kind !== 'json') throw new Error('expected a JSON step');
+  response.writeHead(step.status ?? 200, { 'content-type': 'application/json', ...step.headers });
+  response.end(JSON.stringify(step.body));
+}
+
+export type { UsageRecord };
