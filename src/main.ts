@@ -17,6 +17,7 @@ import { Authenticator } from './accounting/auth.ts';
 import { Accounting } from './accounting/ledger.ts';
 import { UsageRecorder } from './accounting/usage-recorder.ts';
 import type { AccountingStore } from './store/accounting.ts';
+import type { DynamoConnectionOptions } from './store/dynamodb-tables.ts';
 import { MemoryRateLimiter, type RateLimiter } from './store/rate-limits.ts';
 import { createResolver, type Resolver } from './routing/resolve.ts';
 
@@ -133,9 +134,16 @@ export async function openAccountingStore(config: GatewayConfig): Promise<Accoun
   return SqliteAccountingStore.open(join(config.store.data_dir, 'gateway.db'));
 }
 
-export function dynamoConnection(config: GatewayConfig): { region: string; endpoint?: string; tablePrefix: string } {
+/** Where the DynamoDB tables are; AWS keys from the configuration when given, else the AWS SDK's credential chain. */
+export function dynamoConnection(config: GatewayConfig): DynamoConnectionOptions & { tablePrefix: string } {
   const { dynamodb } = config.store;
-  return { region: dynamodb.region ?? config.bedrock.region, ...(dynamodb.endpoint === undefined ? {} : { endpoint: dynamodb.endpoint }), tablePrefix: dynamodb.table_prefix };
+  const { access_key_id: accessKeyId, secret_access_key: secretAccessKey, session_token: sessionToken } = config.bedrock;
+  return {
+    region: dynamodb.region ?? config.bedrock.region,
+    ...(dynamodb.endpoint === undefined ? {} : { endpoint: dynamodb.endpoint }),
+    tablePrefix: dynamodb.table_prefix,
+    ...(accessKeyId !== undefined && secretAccessKey !== undefined ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) } } : {}),
+  };
 }
 
 /** Rate-limit windows: Redis when configured (every instance shares them), else DynamoDB or the SQLite file. */

@@ -10,6 +10,9 @@ export function helpText(): string {
 
 Usage:
   claude-gateway [--config FILE] [--host HOST] [--port PORT]
+  claude-gateway keys create -u USER -n NAME [-t TIER] [-r RPM] [--tpm TPM] [--budget USD]
+  claude-gateway keys list | update KEY_ID … | revoke KEY_ID
+  claude-gateway setup-tables
   claude-gateway --help | --version
 
 Starts with zero configuration: listens on 127.0.0.1:8080 and forwards /v1/messages,

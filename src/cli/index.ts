@@ -4,10 +4,17 @@ import { ConfigError, loadConfig, processEnvironment } from '../config/load.ts';
 import { startGateway } from '../main.ts';
 import { version } from '../version.ts';
 import { helpText } from './help.ts';
+import { isGatewayError } from '../errors.ts';
 
 /** The `claude-gateway` command: parses flags, loads configuration, starts, drains on signals. */
 
 async function main(): Promise<void> {
+  const command = process.argv[2];
+  if (command === 'keys' || command === 'setup-tables') {
+    const { runAdminCommand } = await import('./admin.ts');
+    process.exitCode = await runAdminCommand(process.argv.slice(2));
+    return;
+  }
   const { values } = parseArgs({
     options: {
       config: { type: 'string', short: 'c' },
@@ -51,7 +58,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-  process.exit(error instanceof ConfigError ? 2 : 1);
+  // Configuration and usage mistakes, and refusals with a message (an unknown key id, an invalid
+  // field), are told plainly; anything else is a fault with its stack.
+  const plain = error instanceof ConfigError || (error instanceof Error && (error.name === 'UsageError' || error.constructor.name === 'UsageError' || isGatewayError(error) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true));
+  console.error(plain ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(error instanceof ConfigError || plain ? 2 : 1);
 });

@@ -16,8 +16,11 @@
  * - `writeUsage` is idempotent by request id: writing a batch twice leaves the same rows; an
  *   `in_progress` row never replaces a final (`complete` / `interrupted`) one, and a final row
  *   replaces whatever is there;
+ * - a record with `keyId` and `budgetMonth` that becomes final for the first time (absent or
+ *   `in_progress` before) settles its reservation: `reserved -= reservedMicros`,
+ *   `spent += costMicros` (SQLite: in the same transaction; DynamoDB: right after the put);
  * - `interruptStale` turns `in_progress` rows that started before a time into `interrupted`
- *   ones charged their reservation, and returns them (so their budgets can be settled);
+ *   ones charged their reservation (settled as above with cost = reservation), and returns them;
  * - time is passed in (`now`, epoch ms), so the caller's clock decides and tests are
  *   deterministic; after `close`, every operation rejects.
  */

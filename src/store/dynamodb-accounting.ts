@@ -262,12 +262,12 @@ export class DynamoAccountingStore implements AccountingStore {
     await forEachLimited(collapseUsage(records), this.#writeConcurrency, async (record) => {
       const final = record.state !== 'in_progress';
       try {
-        await documents.send(
+        const { Attributes: previous } = await documents.send(
           new PutCommand({
             TableName: this.#tables.usage,
             Item: toUsageItem(record),
             ...(final
-              ? {}
+              ? { ReturnValues: 'ALL_OLD' }
               : {
                   ConditionExpression: 'attribute_not_exists(sk) OR #state = :in_progress',
                   ExpressionAttributeNames: { '#state': 'state' },
@@ -275,6 +275,12 @@ export class DynamoAccountingStore implements AccountingStore {
                 }),
           }),
         );
+        // A record becoming final for the first time settles its reservation (the old item tells
+        // which put did it, so a record written twice settles once). A crash between the two
+        // writes leaves the reservation held: see docs/stores.md.
+        if (final && record.keyId !== undefined && record.budgetMonth !== undefined && (previous === undefined || previous['state'] === 'in_progress')) {
+          await this.settleBudget(record.keyId, record.budgetMonth, record.reservedMicros, record.costMicros);
+        }
       } catch (error) {
         // An in_progress row that finds a final one there is meant to lose.
         if (final || !isConditionFailure(error)) throw error;
@@ -343,7 +349,12 @@ export class DynamoAccountingStore implements AccountingStore {
             ReturnValues: 'ALL_NEW',
           }),
         );
-        if (item !== undefined) interrupted.push(fromUsageItem(item));
+        if (item !== undefined) {
+          const record = fromUsageItem(item);
+          interrupted.push(record);
+          // Charged its reservation: spent takes it, reserved gives it back.
+          if (record.keyId !== undefined && record.budgetMonth !== undefined) await this.settleBudget(record.keyId, record.budgetMonth, record.reservedMicros, record.reservedMicros);
+        }
       } catch (error) {
         if (!isConditionFailure(error)) throw error;
       }

@@ -50,6 +50,7 @@ interface Statements {
   readonly settle: StatementSync;
   readonly getBudget: StatementSync;
   readonly upsertUsage: StatementSync;
+  readonly usageState: StatementSync;
   readonly getUsage: StatementSync;
   readonly usageByDay: StatementSync;
   readonly userUsageByDay: StatementSync;
@@ -116,6 +117,7 @@ export class SqliteAccountingStore implements AccountingStore {
          WHERE excluded.state != 'in_progress' OR usage.state = 'in_progress'`,
       ),
       getUsage: database.prepare(`SELECT ${usageColumnList} FROM usage WHERE request_id = ?`),
+      usageState: database.prepare('SELECT state FROM usage WHERE request_id = ?'),
       usageByDay: database.prepare(`${usageByDaySelect} GROUP BY user_id, day`),
       userUsageByDay: database.prepare(`${usageByDaySelect} AND user_id = :user_id GROUP BY user_id, day`),
       interruptStale: database.prepare(
@@ -197,8 +199,18 @@ export class SqliteAccountingStore implements AccountingStore {
     const statements = this.#open();
     if (records.length === 0) return;
     // One transaction, one commit (group commit), however many records the batch holds.
+    // A record becoming final for the first time settles its reservation in the same transaction:
+    // a crash leaves both or neither, and a record written twice settles once.
     this.#transaction(() => {
-      for (const record of records) statements.upsertUsage.run(toUsageRow(record));
+      for (const record of records) {
+        if (record.state !== 'in_progress' && record.keyId !== undefined && record.budgetMonth !== undefined) {
+          const previous = statements.usageState.get(record.requestId)?.['state'];
+          if (previous === undefined || previous === 'in_progress') {
+            statements.settle.get({ key_id: record.keyId, month: record.budgetMonth, reserved: record.reservedMicros, actual: record.costMicros });
+          }
+        }
+        statements.upsertUsage.run(toUsageRow(record));
+      }
     });
   }
 
@@ -223,7 +235,19 @@ export class SqliteAccountingStore implements AccountingStore {
   async interruptStale(before: number): Promise<UsageRecord[]> {
     checkTime(before, 'before');
     const statements = this.#open();
-    const rows = this.#transaction(() => statements.interruptStale.all(before));
+    const rows = this.#transaction(() => {
+      const interrupted = statements.interruptStale.all(before);
+      // Charged their reservation: spent takes it, reserved gives it back.
+      for (const row of interrupted) {
+        const keyId = row['key_id'];
+        const month = row['budget_month'];
+        const reserved = row['reserved_micros'];
+        if (typeof keyId === 'string' && typeof month === 'string' && typeof reserved === 'number') {
+          statements.settle.get({ key_id: keyId, month, reserved, actual: reserved });
+        }
+      }
+      return interrupted;
+    });
     return rows.map(toUsageRecord).sort((left, right) => left.startedAt - right.startedAt || compareText(left.requestId, right.requestId));
   }
 

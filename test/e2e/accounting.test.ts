@@ -189,8 +189,16 @@ describe('gateway keys (AUTH_MODE=keys)', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     fake.respondWith((recorded: RecordedRequest) => ({ kind: 'custom', handle: (_request, response) => void gate.then(() => respond(recorded, response)) }));
-    const pending = Array.from({ length: 40 }, () => post(gateway, { 'x-api-key': key }));
-    await expect.poll(() => fake.requests.length, { timeout: 5_000 }).toBe(7);
+    let decided = 0;
+    const pending = Array.from({ length: 40 }, () =>
+      post(gateway, { 'x-api-key': key }).then((answer) => {
+        decided++;
+        return answer;
+      }),
+    );
+    // Every request is either refused or held at the fake before any answer settles its cost.
+    await expect.poll(() => fake.requests.length + decided, { timeout: 5_000 }).toBe(40);
+    expect(fake.requests).toHaveLength(7);
     release();
     const answers = await Promise.all(pending);
     fake.respondWith(defaultResponder);
@@ -204,14 +212,15 @@ describe('gateway keys (AUTH_MODE=keys)', () => {
   });
 
   it('a spent budget disables the key with billing_error until an administrator or the next month', async () => {
-    const { key, record } = await createKey(gateway.accounting, { userId: 'hank', monthlyBudgetMicros: 2_000 });
-    expect((await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }))).status).toBe(200);
-    expect((await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }))).status).toBe(200);
-    expect((await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }))).status).toBe(200);
-    // 3 x 615 micro-dollars spent: 155 left, less than a request's worst case.
+    const { key, record } = await createKey(gateway.accounting, { userId: 'hank', monthlyBudgetMicros: 1_800 });
+    // Each answer costs 615 micro-dollars (its cache reads are more than the reservation foresaw).
+    for (let index = 0; index < 3; index++) expect((await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }))).status).toBe(200);
+    // 1,845 spent of 1,800: the key is disabled with its reason.
+    await expect.poll(async () => (await gateway.accounting.getKey(record.id))?.status, { timeout: 3_000 }).toBe('disabled');
     const refused = await post(gateway, { 'x-api-key': key }, body({ max_tokens: 10 }));
     expect(refused.status).toBe(402);
     expect(JSON.parse(refused.text).error.type).toBe('billing_error');
+    expect(fake.requests).toHaveLength(3);
     await expect.poll(async () => (await gateway.accounting.getKey(record.id))?.status, { timeout: 3_000 }).toBe('disabled');
     expect(await gateway.accounting.getKey(record.id)).toMatchObject({ disabledReason: 'budget_exceeded', disabledMonth: budgetMonth(Date.now()) });
   });

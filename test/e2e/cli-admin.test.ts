@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAdminCommand, UsageError } from '../../src/cli/admin.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { openAccountingStore } from '../../src/main.ts';
+import { startDynalite, type TestDynamo } from '../helpers/dynalite.ts';
+
+/** `claude-gateway keys …` and `setup-tables` (seeds 002/004's create-api-key.sh and setup_tables.py). */
+
+const cli = join(import.meta.dirname, '../../src/cli/index.ts');
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+async function inProcess(args: string[], env: Record<string, string>): Promise<{ code: number; lines: string[] }> {
+  const lines: string[] = [];
+  const code = await runAdminCommand(args, { out: (line) => lines.push(line), env, now: () => Date.UTC(2026, 10, 22) });
+  return { code, lines };
+}
+
+describe('keys on the SQLite store', () => {
+  let dataDir: string;
+  let env: Record<string, string>;
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'gateway-cli-'));
+    env = { GATEWAY_DATA_DIR: dataDir };
+  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('create shows the key once; the store keeps only its digest and prefix', async () => {
+    const created = await run(['keys', 'create', '-u', 'user123', '-n', 'Custom Key', '-r', '500', '-t', 'reserved', '--tpm', '100000', '--budget', '25.5'], env);
+    expect(created.code).toBe(0);
+    const key = /sk-gw-[0-9A-Za-z]{16}-[0-9A-Za-z]{32}-[0-9A-Za-z]{6}/.exec(created.stdout)?.[0] as string;
+    expect(key).toBeDefined();
+    expect(created.stdout).toContain('only time the key is shown');
+    const config = loadConfig({ env });
+    const store = await openAccountingStore(config);
+    try {
+      const [record] = await store.listKeys({ userId: 'user123' });
+      expect(record).toMatchObject({ name: 'Custom Key', serviceTier: 'reserved', rpmLimit: 500, tpmLimit: 100_000, monthlyBudgetMicros: 25_500_000, status: 'active' });
+      expect(key.startsWith(record?.prefix as string)).toBe(true);
+    } finally {
+      await store.close();
+    }
+    // X2: the key itself is in no file of the data directory.
+    for (const file of readdirSync(dataDir)) expect(readFileSync(join(dataDir, file)).includes(key)).toBe(false);
+  });
+
+  it('list, update and revoke; --json for scripts', async () => {
+    const created = await inProcess(['keys', 'create', '-u', 'ops', '-n', 'ci', '--json'], env);
+    const view = JSON.parse(created.lines.join('\n')) as { id: string; key: string; digest?: string };
+    expect(view.key).toMatch(/^sk-gw-/);
+    expect(view.digest).toBeUndefined();
+    const listed = await inProcess(['keys', 'list', '-u', 'ops', '--json'], env);
+    expect(JSON.parse(listed.lines.join('\n')).data).toEqual([expect.objectContaining({ id: view.id, user_id: 'ops', status: 'active' })]);
+    expect(listed.lines.join('\n')).not.toContain(view.key);
+    const updated = await inProcess(['keys', 'update', view.id, '-r', '60', '--budget', '10', '--disable', '--json'], env);
+    expect(JSON.parse(updated.lines.join('\n'))).toMatchObject({ rpm_limit: 60, monthly_budget_usd: 10, status: 'disabled' });
+    const cleared = await inProcess(['keys', 'update', view.id, '-r', 'none', '--enable', '--json'], env);
+    expect(JSON.parse(cleared.lines.join('\n'))).toMatchObject({ rpm_limit: null, status: 'active', disabled_reason: null });
+    const revoked = await inProcess(['keys', 'revoke', view.id], env);
+    expect(revoked.lines.join('\n')).toContain(`Revoked ${view.id}`);
+    await expect(inProcess(['keys', 'update', view.id, '--enable'], env)).rejects.toMatchObject({ code: 'GW_INVALID_FIELD' });
+  });
+
+  it('says what is wrong, with exit code 2', async () => {
+    await expect(inProcess(['keys', 'create', '-u', 'x'], env)).rejects.toBeInstanceOf(UsageError);
+    await expect(inProcess(['keys', 'frobnicate'], env)).rejects.toBeInstanceOf(UsageError);
+    await expect(inProcess(['keys', 'create', '-u', 'x', '-n', 'y', '-r', 'many'], env)).rejects.toThrow('-r must be a number');
+    const bad = await run(['keys', 'create', '-u', 'x', '-n', 'y', '-t', 'turbo'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('service_tier');
+    expect(bad.stderr).not.toContain('    at ');
+    const missing = await run(['keys', 'revoke', 'nokey'], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('No key nokey');
+  });
+});
+
+describe('keys and setup-tables on DynamoDB (dynalite)', () => {
+  let dynamo: TestDynamo;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+    env = {
+      STORE: 'dynamodb',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_TABLE_PREFIX: 'cli-test-',
+      AWS_REGION: dynamo.region,
+      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
+    };
+  });
+  afterAll(async () => dynamo.stop());
+
+  it('setup-tables creates every table once, then finds them; keys then live in DynamoDB', async () => {
+    const first = await run(['setup-tables'], env);
+    expect(first.code).toBe(0);
+    for (const table of ['keys', 'budgets', 'usage', 'rate-limits', 'cooldowns', 'pricing', 'model-mapping']) expect(first.stdout).toContain(`cli-test-${table}: created`);
+    const second = await run(['setup-tables'], env);
+    expect(second.code).toBe(0);
+    expect(second.stdout).not.toContain('created');
+    expect(second.stdout).toContain('cli-test-usage: exists');
+
+    const created = await inProcess(['keys', 'create', '-u', 'dyn', '-n', 'k', '--json'], env);
+    const { id } = JSON.parse(created.lines.join('\n')) as { id: string };
+    const store = await openAccountingStore(loadConfig({ env }));
+    try {
+      expect(store.kind).toBe('dynamodb');
+      expect(await store.getKey(id)).toMatchObject({ userId: 'dyn', status: 'active' });
+    } finally {
+      await store.close();
+    }
+  });
+});
