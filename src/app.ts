@@ -92,8 +92,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const parts = errorResponseParts(gatewayError, request.id);
     const path = request.url.split('?')[0] ?? '';
     request.log.info({ request_id: request.id, method: request.method, path, status: parts.status, error_code: gatewayError.code }, 'request');
-    if (path.includes('/v1/')) {
-      const route = path.endsWith('/count_tokens') ? 'count_tokens' : path.includes('/v1/models') ? 'models' : 'messages';
+    const route = path.endsWith('/v1/messages') ? 'messages' : path.endsWith('/v1/messages/count_tokens') ? 'count_tokens' : path.includes('/v1/models') ? 'models' : undefined;
+    if (route !== undefined) {
       deps.metrics.observeRequest({ route, provider: undefined, status: parts.status, stream: false, errorCode: gatewayError.code, fallback: undefined, durationMs: 0, ttfbMs: undefined });
     }
     return reply.code(parts.status).headers(parts.headers).send(parts.body);

@@ -52,7 +52,7 @@ export const errorRegistry = {
   GW_BUDGET_EXHAUSTED: { status: 402, type: 'billing_error', retryable: false, description: 'The key\'s monthly budget is spent; the key is disabled until the next month (UTC) or until an administrator raises the budget.' },
   GW_BUDGET_HELD: { status: 429, type: 'rate_limit_error', retryable: true, description: 'The rest of the key\'s monthly budget is held by requests in flight; `retry-after` says when to try again.' },
   GW_KEY_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, description: 'The key (or user) is over its requests-per-minute or tokens-per-minute limit; `retry-after` is in whole seconds.' },
-  GW_LIMITS_UNAVAILABLE: { status: 503, type: 'overloaded_error', retryable: true, description: 'The store that enforces rate limits or budgets cannot be reached and the gateway is configured to fail closed.' },
+  GW_LIMITS_UNAVAILABLE: { status: 529, type: 'overloaded_error', retryable: true, description: 'The store that enforces rate limits or budgets cannot be reached and the gateway is configured to fail closed.' },
   GW_NO_CREDENTIAL: { status: 401, type: 'authentication_error', retryable: false, description: 'The client sent no credential and the gateway has none configured for this upstream.' },
   GW_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true, description: 'The upstream could not be reached (refused, reset, DNS failure, TLS failure).' },
   GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, description: 'The upstream did not answer in time (connect, headers or idle timeout).' },

@@ -114,7 +114,7 @@ export class Authenticator {
     const keyHeader = single(headers[this.#config.key_header]);
     const presented = presentedCredential(headers);
     if (this.#isMaster(keyHeader) || this.#isMaster(presented)) return { kind: 'admin', userId: ADMIN_USER };
-    const token = keyHeader ?? (presented !== undefined && looksLikeGatewayKey(presented) ? presented : undefined);
+    const token = keyHeader ?? (this.#config.mode === 'keys' && presented !== undefined && looksLikeGatewayKey(presented) ? presented : undefined);
     if (token !== undefined && this.#config.mode !== 'passthrough') {
       const key = await this.verify(token, { allowDisabled: true });
       return { kind: 'key', userId: key.userId, key };
@@ -122,7 +122,8 @@ export class Authenticator {
     if (this.#config.mode !== 'passthrough') return undefined;
     if (presented === undefined || looksLikeGatewayKey(presented)) return undefined;
     const headerUser = single(headers[this.#config.user_header]);
-    return { kind: 'anonymous', userId: pathUserId ?? headerUser ?? 'default', credentialId: credentialFingerprint(presented) };
+    const userId = pathUserId ?? (headerUser !== undefined && USER_ID.test(headerUser) ? headerUser : 'default');
+    return { kind: 'anonymous', userId, credentialId: credentialFingerprint(presented) };
   }
 
   /** The master key, or an error (admin routes). */

@@ -4,7 +4,6 @@ import { loadConfig, processEnvironment } from '../config/load.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import { dynamoConnection, openAccountingStore } from '../main.ts';
-import type { AccountingStore } from '../store/accounting.ts';
 
 /**
  * `claude-gateway keys …` and `claude-gateway setup-tables`: administration against the same

@@ -96,7 +96,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'GATEWAY_KEY_PEPPER', paths: [['auth', 'key_pepper']], description: 'Secret for HMAC-SHA-256 key digests (optional; changing it invalidates every key).' },
   { name: 'RATE_LIMIT_REQUESTS', paths: [['limits', 'default_rpm']], description: 'Requests per minute for keys that set none.', seeds: '002, 004' },
   { name: 'RATE_LIMIT_TOKENS', paths: [['limits', 'default_tpm']], description: 'Tokens per minute for keys that set none.' },
-  { name: 'LIMITS_ON_STORE_ERROR', paths: [['limits', 'on_store_error']], convert: (raw) => raw.trim().toLowerCase(), description: 'When the rate-limit or budget store is down: open (admit, default) or closed (refuse with 503).' },
+  { name: 'LIMITS_ON_STORE_ERROR', paths: [['limits', 'on_store_error']], convert: (raw) => raw.trim().toLowerCase(), description: 'When the rate-limit or budget store is down: open (admit, default) or closed (refuse with 529).' },
   { name: 'USAGE_TRACKING_ENABLED', paths: [['usage', 'enabled']], convert: toBoolean, description: 'Record the usage of every request (default true).', seeds: '000' },
   { name: 'USAGE_TTL_DAYS', paths: [['usage', 'retention_days']], description: 'Days usage records are kept (default 90).', seeds: '002, 004' },
   { name: 'LOG_LEVEL', paths: [['log', 'level']], description: 'fatal, error, warn, info (default), debug, trace or silent.', convert: (raw) => raw.trim().toLowerCase() },

@@ -266,7 +266,7 @@ export const limitsSchema = z
     default_rpm: z.coerce.number().int().positive().optional(),
     /** Tokens per minute for keys (or users) that set none. */
     default_tpm: z.coerce.number().int().positive().optional(),
-    /** When the rate-limit or budget store cannot be reached: admit (open) or refuse with 503 (closed). */
+    /** When the rate-limit or budget store cannot be reached: admit (open) or refuse with 529 (closed). */
     on_store_error: z.enum(['open', 'closed']).default('open'),
   })
   .strict();

@@ -129,6 +129,8 @@ export interface UsageQuery {
   readonly credentialId?: string;
   /** Only records of this provider (`bedrock` for seed 000's `request_type=bedrock`). */
   readonly provider?: string;
+  /** Only records of this route (`messages`: usage reports leave count_tokens calls out). */
+  readonly route?: string;
   /** Epoch ms, inclusive. */
   readonly from: number;
   /** Epoch ms, exclusive. */

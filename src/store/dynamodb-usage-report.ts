@@ -35,6 +35,11 @@ export async function usageByDayFromDynamo(documents: DynamoDBDocumentClient, ta
     filters.push('credential_id = :credential');
     values[':credential'] = query.credentialId;
   }
+  if (query.route !== undefined) {
+    names['#route'] = 'route';
+    filters.push('#route = :route');
+    values[':route'] = query.route;
+  }
   if (query.provider !== undefined) {
     names['#provider'] = 'provider';
     filters.push('#provider = :provider');

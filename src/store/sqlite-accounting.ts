@@ -68,7 +68,7 @@ const usageByDaySelect = `
     sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write_tokens, sum(cost_micros) AS cost_micros
   FROM usage
   WHERE started_at >= :from AND started_at < :to AND state != 'in_progress'
-    AND (:credential_id IS NULL OR credential_id = :credential_id) AND (:provider IS NULL OR provider = :provider)`;
+    AND (:credential_id IS NULL OR credential_id = :credential_id) AND (:provider IS NULL OR provider = :provider) AND (:route IS NULL OR route = :route)`;
 
 export class SqliteAccountingStore implements AccountingStore {
   readonly kind = 'sqlite';
@@ -227,6 +227,7 @@ export class SqliteAccountingStore implements AccountingStore {
       to: query.to,
       credential_id: query.credentialId ?? null,
       provider: query.provider ?? null,
+      route: query.route ?? null,
     };
     const rows = query.userId === undefined ? statements.usageByDay.all(parameters) : statements.userUsageByDay.all({ ...parameters, user_id: query.userId });
     return rows.map(toUsageDay).sort((left, right) => compareText(left.userId, right.userId) || compareText(left.day, right.day));

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -273,7 +274,7 @@ async function expectNoSecrets(gateway: TestGateway, secrets: readonly string[])
   }
 }
 
-function respond(recorded: RecordedRequest, response: import('node:http').ServerResponse): void {
+function respond(recorded: RecordedRequest, response: ServerResponse): void {
   const step = defaultResponder(recorded);
   if (step.kind !== 'json') throw new Error('expected a JSON step');
   response.writeHead(step.status ?? 200, { 'content-type': 'application/json', ...step.headers });

@@ -69,7 +69,7 @@ describe('requests per minute across instances (C2)', () => {
     }
   });
 
-  it('with Redis gone: fail-open admits every request, fail-closed refuses every one with 503', async () => {
+  it('with Redis gone: fail-open admits every request, fail-closed refuses every one with 529', async () => {
     const [open] = await pair({});
     const [closed] = await pair({ LIMITS_ON_STORE_ERROR: 'closed' });
     const openKey = await createKey(open, 5);
@@ -78,6 +78,6 @@ describe('requests per minute across instances (C2)', () => {
     const opened = await Promise.all(Array.from({ length: 12 }, () => post(open, openKey)));
     expect(opened).toEqual(Array.from({ length: 12 }, () => 200));
     const refused = await Promise.all(Array.from({ length: 12 }, () => post(closed, closedKey)));
-    expect(refused).toEqual(Array.from({ length: 12 }, () => 503));
+    expect(refused).toEqual(Array.from({ length: 12 }, () => 529));
   });
 });

@@ -173,7 +173,7 @@ async function usageMe(request: FastifyRequest, deps: AppDependencies) {
   const { window, requestType } = usageParameters(request, deps.clock.now());
   const headerUser = single((request.headers as IncomingHttpHeaders)[deps.config.auth.user_header]);
   const scope = scopeOf(principal, named, pathUserId, headerUser);
-  const days = await store.usageByDay({ ...scope.filter, ...(requestType === 'bedrock' ? { provider: 'bedrock' } : {}), from: window.from, to: window.to });
+  const days = await store.usageByDay({ ...scope.filter, route: 'messages', ...(requestType === 'bedrock' ? { provider: 'bedrock' } : {}), from: window.from, to: window.to });
   const totals = emptyTotals();
   for (const day of days) add(totals, day);
   return {
@@ -191,7 +191,7 @@ async function usageAll(request: FastifyRequest, deps: AppDependencies) {
     throw new GatewayError('GW_INVALID_QUERY', 'claude-code-user is not a parameter of /v1/usage; one user\'s usage is at /v1/usage/me?claude-code-user=….');
   }
   const { window, requestType } = usageParameters(request, deps.clock.now());
-  const days = await deps.accounting.store.usageByDay({ ...(requestType === 'bedrock' ? { provider: 'bedrock' } : {}), from: window.from, to: window.to });
+  const days = await deps.accounting.store.usageByDay({ route: 'messages', ...(requestType === 'bedrock' ? { provider: 'bedrock' } : {}), from: window.from, to: window.to });
   const totals = emptyTotals();
   const byUser = new Map<string, Totals>();
   for (const day of days) {
