@@ -8,8 +8,9 @@
 // figure the three targets are measured in interleaved rounds (direct, reference, gateway,
 // direct, ...) and the median round is reported, so drift on a shared 2-core machine hits all
 // three alike. Results go to stdout as Markdown and to bench/results/overhead.json.
-import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -21,8 +22,12 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     samples: { type: 'string', default: '2000' },
+    // keys: the gateway in AUTH_MODE=keys with a key that has an rpm, a tpm and a budget (auth,
+    // rate limit, budget reservation and usage records all on the path); passthrough: defaults.
+    mode: { type: 'string', default: 'passthrough' },
   },
 });
+const mode = values.mode === 'keys' ? 'keys' : 'passthrough';
 const duration = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -45,6 +50,20 @@ const bodies = {
   stream: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 1024, stream: true, messages: [{ role: 'user', content: prompt }] }),
 };
 
+// The gateway's SQLite file (usage records, keys) in a directory of its own.
+const dataDir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
+process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+const gatewayEnv: Record<string, string> = { HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info', GATEWAY_DATA_DIR: dataDir };
+/** Headers per target: in keys mode the gateway gets a gateway key instead of the client's credential. */
+const headersFor: Record<Target, Record<string, string>> = { direct: headers, reference: headers, gateway: headers };
+if (mode === 'keys') {
+  Object.assign(gatewayEnv, { AUTH_MODE: 'keys', ANTHROPIC_API_KEY: 'sk-ant-api03-bench-gateway' });
+  const created = JSON.parse(
+    execFileSync(process.execPath, [join(root, 'dist/cli/index.js'), 'keys', 'create', '-u', 'bench', '-n', 'bench', '-r', '100000000', '--tpm', '1000000000000', '--budget', '1000000000', '--json'], { env: { ...process.env, ...gatewayEnv }, encoding: 'utf8' }),
+  ) as { key: string };
+  headersFor.gateway = { ...headers, 'x-api-key': created.key };
+}
+
 const children: ChildProcess[] = [];
 function start(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
   const child = fork(join(root, script), args, { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, ...env } });
@@ -52,7 +71,7 @@ function start(script: string, args: string[], env: Record<string, string> = {})
   return child;
 }
 
-async function waitFor(url: string): Promise<void> {
+async function waitFor(url: string, headers: Record<string, string> = headersFor.gateway): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
     try {
       const response = await fetch(url, { method: 'POST', headers, body: bodies.json });
@@ -74,7 +93,7 @@ interface LoadResult {
 }
 
 async function load(target: Target, kind: 'json' | 'stream', clients: number): Promise<LoadResult> {
-  const result = await autocannon({ url: `${targets[target]}/v1/messages`, method: 'POST', headers, body: bodies[kind], connections: clients, duration });
+  const result = await autocannon({ url: `${targets[target]}/v1/messages`, method: 'POST', headers: headersFor[target], body: bodies[kind], connections: clients, duration });
   return { requestsPerSecond: result.requests.average, meanMs: result.latency.mean, p99Ms: result.latency.p99, failures: result.errors + result.timeouts + result.non2xx };
 }
 
@@ -94,7 +113,7 @@ async function sequential(target: Target, kind: 'json' | 'stream'): Promise<Timi
   const times: number[] = [];
   for (let index = 0; index < samples; index++) {
     const started = performance.now();
-    const response = await pool.request({ path: '/v1/messages', method: 'POST', headers, body: bodies[kind] });
+    const response = await pool.request({ path: '/v1/messages', method: 'POST', headers: headersFor[target], body: bodies[kind] });
     let first = true;
     for await (const _chunk of response.body) {
       if (first && kind === 'stream') times.push(performance.now() - started);
@@ -121,11 +140,11 @@ async function interleaved<T>(measure: (target: Target) => Promise<T>, key: (val
 }
 
 /** RSS of a freshly started process after exactly 10,000 requests (half JSON, half streams). */
-async function rssAfter10k(script: string, args: string[], env: Record<string, string>, url: string): Promise<number> {
+async function rssAfter10k(script: string, args: string[], env: Record<string, string>, url: string, sent: Record<string, string> = headers): Promise<number> {
   const child = start(script, args, env);
-  await waitFor(`${url}/v1/messages`);
+  await waitFor(`${url}/v1/messages`, sent);
   for (const kind of ['json', 'stream'] as const) {
-    await autocannon({ url: `${url}/v1/messages`, method: 'POST', headers, body: bodies[kind], connections, amount: 5_000 });
+    await autocannon({ url: `${url}/v1/messages`, method: 'POST', headers: sent, body: bodies[kind], connections, amount: 5_000 });
   }
   await new Promise((resolve) => setTimeout(resolve, 500));
   const rss = rssMb(child.pid as number);
@@ -142,21 +161,21 @@ function rssMb(pid: number): number {
 async function main(): Promise<void> {
   start('bench/fake-upstream.ts', [String(ports.upstream)]);
   start('bench/reference-proxy.ts', [String(ports.reference), targets.direct]);
-  start('dist/cli/index.js', [], { PORT: String(ports.gateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' });
-  for (const target of order) await waitFor(`${targets[target]}/v1/messages`);
+  start('dist/cli/index.js', [], { ...gatewayEnv, PORT: String(ports.gateway) });
+  for (const target of order) await waitFor(`${targets[target]}/v1/messages`, headersFor[target]);
   for (const target of order) await load(target, 'json', connections); // warm-up
 
   const json = await interleaved((target) => load(target, 'json', connections), (result) => result.requestsPerSecond);
   const stream = await interleaved((target) => load(target, 'stream', connections), (result) => result.requestsPerSecond);
   const single = await interleaved((target) => sequential(target, 'json'), (result) => result.meanMs);
   const ttfb = await interleaved((target) => sequential(target, 'stream'), (result) => result.meanMs);
-  const rss = await rssAfter10k('dist/cli/index.js', [], { PORT: String(ports.freshGateway), HOST: '127.0.0.1', ANTHROPIC_API_BASE: targets.direct, LOG_LEVEL: 'info' }, `http://127.0.0.1:${ports.freshGateway}`);
+  const rss = await rssAfter10k('dist/cli/index.js', [], { ...gatewayEnv, PORT: String(ports.freshGateway) }, `http://127.0.0.1:${ports.freshGateway}`, headersFor.gateway);
   const referenceRss = await rssAfter10k('bench/reference-proxy.ts', [String(ports.freshReference), targets.direct], {}, `http://127.0.0.1:${ports.freshReference}`);
 
   const ratio = (kind: Record<Target, LoadResult>, target: Target) => kind[target].requestsPerSecond / kind.direct.requestsPerSecond;
   const figures = {
     machine: { node: process.version, cores: (await import('node:os')).cpus().length },
-    settings: { duration, rounds, connections, samples },
+    settings: { duration, rounds, connections, samples, mode },
     nonStreaming: json,
     streaming: stream,
     oneConnection: single,
@@ -175,7 +194,7 @@ async function main(): Promise<void> {
     },
   };
   mkdirSync(join(root, 'bench/results'), { recursive: true });
-  writeFileSync(join(root, 'bench/results/overhead.json'), `${JSON.stringify(figures, null, 2)}\n`);
+  writeFileSync(join(root, `bench/results/overhead${mode === 'keys' ? '-keys' : ''}.json`), `${JSON.stringify(figures, null, 2)}\n`);
 
   const fmt = (value: number, digits = 2) => value.toFixed(digits);
   const row = (name: string, result: Record<Target, LoadResult>) =>

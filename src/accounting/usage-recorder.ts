@@ -11,6 +11,9 @@ import type { AccountingStore, UsageRecord } from '../store/accounting.ts';
  * while the process lives. `close` writes out what is queued.
  */
 
+/** Where batches go: the accounting store (a test may wrap it). */
+export type UsageWriter = Pick<AccountingStore, 'writeUsage'>;
+
 export interface UsageRecorderOptions {
   readonly flushIntervalMs: number;
   readonly batchSize: number;
@@ -32,7 +35,7 @@ const MAX_BACKOFF_MS = 5_000;
 const CLOSE_TIMEOUT_MS = 10_000;
 
 export class UsageRecorder {
-  readonly #store: AccountingStore;
+  readonly #store: UsageWriter;
   readonly #logger: Logger;
   readonly #options: UsageRecorderOptions;
   #queue: Pending[] = [];
@@ -43,7 +46,7 @@ export class UsageRecorder {
   #immediate = false;
   #closed = false;
 
-  constructor(store: AccountingStore, logger: Logger, options: UsageRecorderOptions) {
+  constructor(store: UsageWriter, logger: Logger, options: UsageRecorderOptions) {
     this.#store = store;
     this.#logger = logger;
     this.#options = options;

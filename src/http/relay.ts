@@ -82,6 +82,10 @@ export interface AnswerEnd {
 
 const MESSAGE_STOP = 'event: message_stop';
 
+function ignore(): void {
+  // deliberately empty: see relay()
+}
+
 /** Thrown when an SSE upstream fails before anything was written: the caller may still fall back. */
 export class PreCommitFailure extends Error {
   readonly error: GatewayError;
@@ -169,6 +173,9 @@ function pump(
 
 export async function relay(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream } = options;
+  // An abort after the body ended (the client leaving while the usage record commits) makes
+  // undici destroy the body with an error nobody listens for any more: that must not crash.
+  upstream.body.on('error', ignore);
   const ok = upstream.status >= 200 && upstream.status < 300;
   if (ok && isEventStream(upstream.headers) && !isCompressed(upstream.headers)) return relayEvents(options);
   return relayBytes(options);
