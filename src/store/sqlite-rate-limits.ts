@@ -35,6 +35,11 @@ export interface SqliteRateLimiterOptions {
 }
 
 interface Statements {
+  readonly dropKeyRequests: StatementSync;
+  readonly requestCount: StatementSync;
+  readonly setRequestCount: StatementSync;
+  readonly recount: StatementSync;
+  readonly dropEmptyCounts: StatementSync;
   readonly dropKey: StatementSync;
   readonly dropAll: StatementSync;
   readonly countRequests: StatementSync;
@@ -66,9 +71,14 @@ export class SqliteRateLimiter implements RateLimiter {
     this.#ownsDatabase = options.ownsDatabase ?? false;
     this.#pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
     this.#statements = {
-      dropKey: database.prepare("DELETE FROM rate_limit_events WHERE key = ? AND kind IN ('request', 'tokens') AND at <= ?"),
+      dropKeyRequests: database.prepare("DELETE FROM rate_limit_events WHERE key = ? AND kind = 'request' AND at <= ?"),
+      dropKey: database.prepare("DELETE FROM rate_limit_events WHERE key = ? AND kind = 'tokens' AND at <= ?"),
       dropAll: database.prepare('DELETE FROM rate_limit_events WHERE at <= ?'),
       countRequests: database.prepare("SELECT count(*) AS count FROM rate_limit_events WHERE key = ? AND kind = 'request'"),
+      requestCount: database.prepare('SELECT requests FROM rate_limit_counts WHERE key = ?'),
+      setRequestCount: database.prepare('INSERT INTO rate_limit_counts (key, requests) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET requests = excluded.requests'),
+      recount: database.prepare("UPDATE rate_limit_counts SET requests = (SELECT count(*) FROM rate_limit_events e WHERE e.key = rate_limit_counts.key AND e.kind = 'request')"),
+      dropEmptyCounts: database.prepare('DELETE FROM rate_limit_counts WHERE requests = 0'),
       requestAt: database.prepare("SELECT at FROM rate_limit_events WHERE key = ? AND kind = 'request' ORDER BY at LIMIT 1 OFFSET ?"),
       tokenBuckets: database.prepare("SELECT at, amount FROM rate_limit_events WHERE key = ? AND kind = 'tokens' ORDER BY at"),
       insertRequest: database.prepare("INSERT INTO rate_limit_events (key, kind, at, amount) VALUES (?, 'request', ?, 1)"),
@@ -83,11 +93,18 @@ export class SqliteRateLimiter implements RateLimiter {
     if (limits.rpm === undefined && limits.tpm === undefined) return { allowed: true };
     this.#pruneOccasionally(statements, now);
     return this.#transaction(() => {
+      // The key's request count is kept beside its events, so a decision costs the same
+      // whatever the limit (counting a 10,000-request window each time would not).
+      const stored = statements.requestCount.get(key)?.['requests'];
+      const dropped = Number(statements.dropKeyRequests.run(key, now - rateWindowMs).changes);
+      const count = stored === undefined ? toInteger(statements.countRequests.get(key)?.['count']) : Math.max(0, toInteger(stored) - dropped);
       statements.dropKey.run(key, now - rateWindowMs);
-      const requestWait = limits.rpm === undefined ? undefined : this.#requestWait(statements, key, limits.rpm, now);
+      const requestWait = limits.rpm === undefined ? undefined : this.#requestWait(statements, key, limits.rpm, count, now);
       const tokenWait = limits.tpm === undefined ? undefined : tokenWaitMs(readBuckets(statements, key), limits.tpm, now, rateWindowMs);
       const decision = toDecision(requestWait, tokenWait);
-      if (decision.allowed && limits.rpm !== undefined) statements.insertRequest.run(key, now);
+      const admitted = decision.allowed && limits.rpm !== undefined;
+      if (admitted) statements.insertRequest.run(key, now);
+      if (stored === undefined || dropped > 0 || admitted) statements.setRequestCount.run(key, count + (admitted ? 1 : 0));
       return decision;
     });
   }
@@ -114,8 +131,7 @@ export class SqliteRateLimiter implements RateLimiter {
   }
 
   /** With `rpm` or more requests in the window, how long until enough have left it. */
-  #requestWait(statements: Statements, key: string, rpm: number, now: number): number | undefined {
-    const count = toInteger(statements.countRequests.get(key)?.['count']);
+  #requestWait(statements: Statements, key: string, rpm: number, count: number, now: number): number | undefined {
     if (count < rpm) return undefined;
     return leavesInMs(toInteger(statements.requestAt.get(key, count - rpm)?.['at']), now, rateWindowMs);
   }
@@ -123,7 +139,11 @@ export class SqliteRateLimiter implements RateLimiter {
   #pruneOccasionally(statements: Statements, now: number): void {
     if (now - this.#lastPrune < this.#pruneIntervalMs) return;
     this.#lastPrune = now;
-    statements.dropAll.run(now - rateWindowMs);
+    this.#transaction(() => {
+      statements.dropAll.run(now - rateWindowMs);
+      statements.recount.run();
+      statements.dropEmptyCounts.run();
+    });
   }
 
   /** Runs `body` in one write transaction: other connections wait for it (up to the busy timeout). */

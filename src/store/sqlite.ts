@@ -106,6 +106,11 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX rate_limit_events_key ON rate_limit_events (key, kind, at);
       CREATE INDEX rate_limit_events_at ON rate_limit_events (at);
+      -- How many request events each key has: counting them per decision would cost O(rpm).
+      CREATE TABLE rate_limit_counts (
+        key TEXT PRIMARY KEY,
+        requests INTEGER NOT NULL
+      ) STRICT;
     `,
   },
 ];
