@@ -178,6 +178,10 @@ describe('gateway keys (AUTH_MODE=keys)', () => {
     // Another key is not affected.
     const other = await createKey(gateway.accounting, { userId: 'erin', rpmLimit: 3 });
     expect((await post(gateway, { 'x-api-key': other.key })).status).toBe(200);
+    const metrics = await (await request(`${gateway.url}/metrics`)).body.text();
+    expect(metrics).toMatch(/^gateway_rate_limit_rejections_total\{limit="rpm"\} 2$/m);
+    expect(metrics).toMatch(/^gateway_usage_write_lag_seconds_count [1-9][0-9]*$/m);
+    expect(metrics).toMatch(/^gateway_usage_queue_depth 0$/m);
   });
 
   it('enforces tokens per minute from what answers used', async () => {
