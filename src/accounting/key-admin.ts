@@ -41,7 +41,7 @@ export const createKeyInputSchema = z
   })
   .strict();
 
-/** `PATCH /admin/keys/{id}` / `keys update`: any of these; `null` clears a limit, tier or budget. */
+/** `PATCH /admin/keys/{id}` / `keys update`: one or more of these; `null` clears a limit, tier or budget. */
 export const updateKeyInputSchema = z
   .object({
     name: name.optional(),

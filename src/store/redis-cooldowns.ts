@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import { closeRedis, connectRedis, withinDeadline, type RedisClient, type RedisConnectionOptions } from './redis-connection.ts';
 import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from './cooldowns.ts';
 
 /**
@@ -7,42 +7,11 @@ import { closedStoreError, compareEntries, validateEntry, validateTime, type Coo
  * with a `PX` expiry of `until - now`, so Redis drops it when it ends. The keep-later rule is
  * one Lua script (atomic on the server), so concurrent writers never shorten a cooldown.
  *
- * A store that cannot reach Redis must not hold requests up; the caller treats a rejection as
- * "not cooling". While the client is disconnected, commands reject at once (no offline queue)
- * and it reconnects in the background. A server that accepts commands but does not answer
- * (hung, paused) is covered by our own deadline on each command: node-redis's command timeout
- * only covers commands not yet written. The late reply is still read and matched, and at most
- * `maxPendingCommands` wait for one; beyond that, commands reject at once.
+ * A store that cannot reach Redis must not hold requests up (redis-connection.ts); the caller
+ * treats a rejection as "not cooling".
  */
 
-export interface RedisCooldownStoreOptions {
-  /** Namespace of every key, so gateways can share a Redis with other users. Default `claude-gateway:`. */
-  readonly prefix?: string;
-  /** A command without a reply by then rejects. Default 500 ms. */
-  readonly commandTimeoutMs?: number;
-  /** Commands waiting to be written or answered; more reject at once. Default 1,000. */
-  readonly maxPendingCommands?: number;
-  /** The first connection must succeed within this, or `connect` rejects. Default 5 s. */
-  readonly connectTimeoutMs?: number;
-  /** Connection errors (each reconnect attempt too), for logging; they never throw. */
-  readonly onError?: (error: Error) => void;
-}
-
-type RedisClient = ReturnType<typeof createCooldownClient>;
-
-/** Never queues commands while disconnected; gives up at once if the first connection fails. */
-function createCooldownClient(url: string, options: RedisCooldownStoreOptions, isConnected: () => boolean) {
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    commandsQueueMaxLength: options.maxPendingCommands ?? 1_000,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 500 },
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? 5_000,
-      reconnectStrategy: (retries, cause) => (isConnected() ? Math.min(50 * 2 ** retries, 2_000) : cause),
-    },
-  });
-}
+export type RedisCooldownStoreOptions = RedisConnectionOptions;
 
 // KEYS[1] the Redis key; ARGV: until, now, value JSON, expiry in ms. (`until` is a Lua keyword.)
 const keepLaterScript = `
@@ -73,18 +42,7 @@ export class RedisCooldownStore implements CooldownStore {
    * with backoff (at most 2 s apart) while commands reject.
    */
   static async connect(url: string, options: RedisCooldownStoreOptions = {}): Promise<RedisCooldownStore> {
-    let connected = false;
-    const client = createCooldownClient(url, options, () => connected);
-    const onError = options.onError ?? ((): void => {});
-    // Without a listener an 'error' event would crash the process.
-    client.on('error', (error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
-    try {
-      await client.connect();
-    } catch (error) {
-      client.destroy();
-      throw new Error(`cannot connect to Redis at ${redactUrl(url)}`, { cause: error });
-    }
-    connected = true;
+    const client = await connectRedis(url, options);
     return new RedisCooldownStore(client, options.prefix ?? 'claude-gateway:', options.commandTimeoutMs ?? 500);
   }
 
@@ -141,11 +99,7 @@ export class RedisCooldownStore implements CooldownStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      await this.#client.close();
-    } catch {
-      this.#client.destroy();
-    }
+    await closeRedis(this.#client);
   }
 
   #assertOpen(): void {
@@ -153,18 +107,8 @@ export class RedisCooldownStore implements CooldownStore {
   }
 
   /** Runs one command, rejecting when no reply came within the command timeout. */
-  async #command<T>(run: () => Promise<T>): Promise<T> {
-    const reply = run();
-    reply.catch(() => {}); // the caller already has the deadline error when a late reply fails
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`)), this.#commandTimeoutMs);
-    });
-    try {
-      return await Promise.race([reply, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #command<T>(run: () => Promise<T>): Promise<T> {
+    return withinDeadline(run, this.#commandTimeoutMs);
   }
 }
 
@@ -186,15 +130,4 @@ function parseValue(key: string, value: string | null): CooldownEntry | undefine
 /** SCAN MATCH treats `*?[]\` as a glob; the prefix is matched literally. */
 export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, (character) => `\\${character}`);
-}
-
-/** The URL without its password, for error messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an invalid URL)';
-  }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createClient } from 'redis';
 import { randomBase62 } from '../ids.ts';
+import { closeRedis, connectRedis, withinDeadline, type RedisClient, type RedisConnectionOptions } from './redis-connection.ts';
 import { closedLimiterError, rateWindowMs, toDecision, tokenBucketMs, validateRequest, validateTokens, type RateDecision, type RateLimiter, type RateLimits } from './rate-limits.ts';
 
 /**
@@ -18,39 +18,12 @@ import { closedLimiterError, rateWindowMs, toDecision, tokenBucketMs, validateRe
  *
  * A limiter that cannot reach Redis must not hold requests up: every call rejects within
  * `commandTimeoutMs` (while disconnected at once, since there is no offline queue), and the
- * caller decides whether to fail open or closed. The connection handling follows
- * `redis-cooldowns.ts`.
+ * caller decides whether to fail open or closed (redis-connection.ts).
  */
 
-export interface RedisRateLimiterOptions {
-  /** Namespace of every key, so gateways can share a Redis with other users. Default `claude-gateway:`. */
-  readonly prefix?: string;
+export interface RedisRateLimiterOptions extends RedisConnectionOptions {
   /** The window length; 60 s in production, shorter in tests (Redis time cannot be faked). */
   readonly windowMs?: number;
-  /** A call without a reply by then rejects. Default 500 ms. */
-  readonly commandTimeoutMs?: number;
-  /** Commands waiting to be written or answered; more reject at once. Default 1,000. */
-  readonly maxPendingCommands?: number;
-  /** The first connection must succeed within this, or `connect` rejects. Default 5 s. */
-  readonly connectTimeoutMs?: number;
-  /** Connection errors (each reconnect attempt too), for logging; they never throw. */
-  readonly onError?: (error: Error) => void;
-}
-
-type RedisClient = ReturnType<typeof createLimiterClient>;
-
-/** Never queues commands while disconnected; gives up at once if the first connection fails. */
-function createLimiterClient(url: string, options: RedisRateLimiterOptions, isConnected: () => boolean) {
-  return createClient({
-    url,
-    disableOfflineQueue: true,
-    commandsQueueMaxLength: options.maxPendingCommands ?? 1_000,
-    commandOptions: { timeout: options.commandTimeoutMs ?? 500 },
-    socket: {
-      connectTimeout: options.connectTimeoutMs ?? 5_000,
-      reconnectStrategy: (retries, cause) => (isConnected() ? Math.min(50 * 2 ** retries, 2_000) : cause),
-    },
-  });
 }
 
 const clock = `
@@ -138,18 +111,7 @@ export class RedisRateLimiter implements RateLimiter {
   static async connect(url: string, options: RedisRateLimiterOptions = {}): Promise<RedisRateLimiter> {
     const windowMs = options.windowMs ?? rateWindowMs;
     if (!Number.isSafeInteger(windowMs) || windowMs < 60) throw new RangeError('windowMs must be an integer of at least 60');
-    let connected = false;
-    const client = createLimiterClient(url, options, () => connected);
-    const onError = options.onError ?? ((): void => {});
-    // Without a listener an 'error' event would crash the process.
-    client.on('error', (error: unknown) => onError(error instanceof Error ? error : new Error(String(error))));
-    try {
-      await client.connect();
-    } catch (error) {
-      client.destroy();
-      throw new Error(`cannot connect to Redis at ${redactUrl(url)}`, { cause: error });
-    }
-    connected = true;
+    const client = await connectRedis(url, options);
     return new RedisRateLimiter(client, options.prefix ?? 'claude-gateway:', windowMs, options.commandTimeoutMs ?? 500);
   }
 
@@ -187,11 +149,7 @@ export class RedisRateLimiter implements RateLimiter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      await this.#client.close();
-    } catch {
-      this.#client.destroy();
-    }
+    await closeRedis(this.#client);
   }
 
   #assertOpen(): void {
@@ -201,29 +159,14 @@ export class RedisRateLimiter implements RateLimiter {
   /** `EVALSHA`, or `EVAL` when the server does not have the script cached, within one deadline. */
   #run(script: Script, keys: string[], values: string[]): Promise<unknown> {
     const options = { keys, arguments: values };
-    return this.#withinDeadline(async () => {
+    return withinDeadline(async () => {
       try {
         return await this.#client.evalSha(script.sha1, options);
       } catch (error) {
         if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
         return await this.#client.eval(script.source, options);
       }
-    });
-  }
-
-  /** Rejects when no reply came within the command timeout; a late reply is read and dropped. */
-  async #withinDeadline<T>(run: () => Promise<T>): Promise<T> {
-    const reply = run();
-    reply.catch(() => {}); // the caller already has the deadline error when a late reply fails
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis did not answer within ${this.#commandTimeoutMs} ms`)), this.#commandTimeoutMs);
-    });
-    try {
-      return await Promise.race([reply, deadline]);
-    } finally {
-      clearTimeout(timer);
-    }
+    }, this.#commandTimeoutMs);
   }
 }
 
@@ -233,15 +176,4 @@ function parseAdmitReply(reply: unknown): [admitted: boolean, requestWait: numbe
     return [admitted === 1, requestWait, tokenWait];
   }
   throw new Error(`unexpected reply from the Redis rate-limit script: ${JSON.stringify(reply)}`);
-}
-
-/** The URL without its password, for error messages. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an invalid URL)';
-  }
 }
