@@ -23,7 +23,7 @@ import {
   compareText,
 } from './accounting-validation.ts';
 import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './sqlite-accounting-rows.ts';
-import { openSqlite, type OpenSqliteOptions } from './sqlite.ts';
+import { inTransaction, openSqlite, type OpenSqliteOptions } from './sqlite.ts';
 
 /**
  * Keys, budgets and usage in the gateway's SQLite file (tables `api_keys`, `budgets`, `usage`,
@@ -270,17 +270,9 @@ export class SqliteAccountingStore implements AccountingStore {
     return row === undefined ? { spentMicros: 0, reservedMicros: 0 } : toBudgetState(row);
   }
 
-  /** Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`: the write lock is held from the first read. */
+  /** One write transaction (see `inTransaction`). */
   #transaction<T>(body: () => T): T {
-    this.#database.exec('BEGIN IMMEDIATE');
-    try {
-      const result = body();
-      this.#database.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.#database.isTransaction) this.#database.exec('ROLLBACK');
-      throw error;
-    }
+    return inTransaction(this.#database, body);
   }
 
   #open(): Statements {

@@ -13,7 +13,7 @@ import {
   type RateLimits,
   type TokenBucket,
 } from './rate-limits.ts';
-import { openSqlite, type OpenSqliteOptions } from './sqlite.ts';
+import { inTransaction, openSqlite, type OpenSqliteOptions } from './sqlite.ts';
 
 /**
  * Rate-limit windows in the gateway's SQLite file (table `rate_limit_events`, migration 3):
@@ -146,17 +146,9 @@ export class SqliteRateLimiter implements RateLimiter {
     });
   }
 
-  /** Runs `body` in one write transaction: other connections wait for it (up to the busy timeout). */
+  /** One write transaction (see `inTransaction`). */
   #transaction<T>(body: () => T): T {
-    this.#database.exec('BEGIN IMMEDIATE');
-    try {
-      const result = body();
-      this.#database.exec('COMMIT');
-      return result;
-    } catch (error) {
-      if (this.#database.isTransaction) this.#database.exec('ROLLBACK');
-      throw error;
-    }
+    return inTransaction(this.#database, body);
   }
 }
 

@@ -148,6 +148,23 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
   }
 }
 
+/**
+ * Runs `body` inside `BEGIN IMMEDIATE` … `COMMIT`: the file's write lock is taken first, so
+ * other connections (other processes) wait for it, up to the busy timeout, instead of
+ * interleaving a check and its write. Rolls back when `body` throws.
+ */
+export function inTransaction<T>(database: DatabaseSync, body: () => T): T {
+  database.exec('BEGIN IMMEDIATE');
+  try {
+    const result = body();
+    database.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (database.isTransaction) database.exec('ROLLBACK');
+    throw error;
+  }
+}
+
 /** The highest migration applied to `database` (0 for a new file). */
 export function schemaVersion(database: DatabaseSync): number {
   const row = database.prepare('SELECT max(version) AS version FROM schema_migrations').get();
