@@ -24,7 +24,9 @@ import { inTransaction, openSqlite, type OpenSqliteOptions } from './sqlite.ts';
  * Rows: one per admitted request (`kind = 'request'`, `amount = 1`), only when the key has an
  * `rpm` (a key without one keeps no log), and one per key and second of tokens
  * (`kind = 'tokens'`, `at` = the start of the second, `amount` summed), like the memory
- * limiter. Rows of keys no longer used are deleted every `pruneIntervalMs`.
+ * limiter. Each key's number of request rows is kept in `rate_limit_counts` (migration 4), so a
+ * decision does not count its window. Rows of keys no longer used are deleted (and the counts
+ * recomputed) every `pruneIntervalMs`.
  */
 
 export interface SqliteRateLimiterOptions {

@@ -106,7 +106,12 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
       CREATE INDEX rate_limit_events_key ON rate_limit_events (key, kind, at);
       CREATE INDEX rate_limit_events_at ON rate_limit_events (at);
-      -- How many request events each key has: counting them per decision would cost O(rpm).
+    `,
+  },
+  {
+    version: 4,
+    description: 'request count per rate-limit key (counting the window per decision cost O(rpm))',
+    sql: `
       CREATE TABLE rate_limit_counts (
         key TEXT PRIMARY KEY,
         requests INTEGER NOT NULL
