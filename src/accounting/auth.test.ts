@@ -108,6 +108,19 @@ describe('Authenticator', () => {
     expect(misplaced.upstreamHeaders).toEqual({});
   });
 
+  it('never forwards a gateway key or the master key however it is spaced or framed', async () => {
+    const { key: secret } = await key();
+    // Passthrough: a blank x-api-key does not hide a gateway key sent as Bearer.
+    expect((await refusal(auth().api({ 'x-api-key': '  ', authorization: `Bearer ${secret}` }, undefined))).code).toBe('GW_KEY_INVALID');
+    const both = auth({ mode: 'both', master_key: 'the-master' });
+    const spaced = await both.api({ 'x-api-key': ` ${secret} `, 'x-gateway-key': secret }, undefined);
+    expect(spaced.upstreamHeaders['x-api-key']).toBeUndefined();
+    const raw = await both.api({ authorization: 'the-master', 'x-gateway-key': secret }, undefined);
+    expect(raw.upstreamHeaders.authorization).toBeUndefined();
+    const rawKey = await both.api({ authorization: secret, 'x-gateway-key': secret }, undefined);
+    expect(rawKey.upstreamHeaders.authorization).toBeUndefined();
+  });
+
   it('a pepper changes the digest: keys stored without it no longer verify', async () => {
     const { key: secret } = await key({}, 'pepper-1');
     expect((await auth({ mode: 'keys', key_pepper: 'pepper-1' }).api({ 'x-api-key': secret }, undefined)).principal.kind).toBe('key');

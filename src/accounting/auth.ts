@@ -31,8 +31,9 @@ export interface Authenticated {
 const USER_ID = /^[A-Za-z0-9._@+-]{1,128}$/;
 const ADMIN_USER = 'admin';
 
+/** The header's value, trimmed, as the upstream credential rules read it (providers/anthropic/headers.ts). */
 function single(value: string | string[] | undefined): string | undefined {
-  const first = Array.isArray(value) ? value[0] : value;
+  const first = (Array.isArray(value) ? value[0] : value)?.trim();
   return first === undefined || first === '' ? undefined : first;
 }
 
@@ -184,7 +185,8 @@ export class Authenticator {
     delete out[this.#config.key_header];
     const apiKey = single(out['x-api-key']);
     if (clientCredential || (apiKey !== undefined && (looksLikeGatewayKey(apiKey) || this.#isMaster(apiKey)))) delete out['x-api-key'];
-    const token = bearer(out);
+    // A raw Authorization value (no `Bearer `) is forwarded as it is, so it is checked whole too.
+    const token = bearer(out) ?? single(out.authorization);
     if (clientCredential || (token !== undefined && (looksLikeGatewayKey(token) || this.#isMaster(token)))) delete out.authorization;
     return out;
   }

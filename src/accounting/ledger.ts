@@ -81,6 +81,13 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** Client-chosen strings are bounded in records (a 32 MB `model` must not make an unwritable row). */
+const MAX_RECORDED_CHARS = 256;
+
+function capped(text: string): string {
+  return text.length <= MAX_RECORDED_CHARS ? text : text.slice(0, MAX_RECORDED_CHARS);
+}
+
 const tiers = new Set<ServiceTier>(['default', 'flex', 'priority', 'reserved']);
 
 function tierOf(value: string | undefined): ServiceTier {
@@ -119,7 +126,9 @@ export class Accounting {
     const rpm = key?.rpmLimit ?? limits.default_rpm;
     const tpm = key?.tpmLimit ?? limits.default_tpm;
     if (rpm === undefined && tpm === undefined) return undefined;
-    const id = key !== undefined ? `key:${key.id}` : principal.kind === 'anonymous' && principal.userId === 'default' && principal.credentialId !== undefined ? `cred:${principal.credentialId}` : `user:${principal.userId}`;
+    // Passthrough: the user is the client's own claim, so the credential (when there is one)
+    // decides: renaming oneself gives no new window, and nobody spends another's.
+    const id = key !== undefined ? `key:${key.id}` : principal.kind === 'anonymous' && principal.credentialId !== undefined ? `cred:${principal.credentialId}` : `user:${principal.userId}`;
     return { id, limits: { ...(rpm === undefined ? {} : { rpm }), ...(tpm === undefined ? {} : { tpm }) } };
   }
 
@@ -301,8 +310,8 @@ export class RequestLedger {
       ...(principal.kind === 'key' ? { keyId: principal.key.id } : {}),
       ...(principal.kind === 'anonymous' && principal.credentialId !== undefined ? { credentialId: principal.credentialId } : {}),
       route: input.route,
-      modelRequested: input.model,
-      ...(served === undefined ? {} : { modelServed: served.model, provider: served.provider, ...(served.provider === 'bedrock' ? { region: served.region } : {}) }),
+      modelRequested: capped(input.model),
+      ...(served === undefined ? {} : { modelServed: capped(served.model), provider: served.provider, ...(served.provider === 'bedrock' ? { region: served.region } : {}) }),
       ...(tier === undefined ? {} : { serviceTier: tier }),
       stream: input.stream,
       ...(state === 'in_progress' ? {} : { status: end.status }),

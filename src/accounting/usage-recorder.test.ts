@@ -31,6 +31,8 @@ class ControlledStore {
   batches: number[] = [];
   failures = 0;
   hold: Promise<void> | undefined;
+  /** Request ids the store always refuses (an item too large, say). */
+  poison = new Set<string>();
 
   get store(): AccountingStore {
     return new Proxy(this.inner, {
@@ -42,6 +44,7 @@ class ControlledStore {
               this.failures--;
               throw new Error('disk on fire');
             }
+            if (records.some((record) => this.poison.has(record.requestId))) throw new Error('item too large');
             this.batches.push(records.length);
             return target.writeUsage(records);
           };
@@ -90,6 +93,26 @@ describe('UsageRecorder', () => {
     expect(await controlled.inner.getUsage('req_b')).toMatchObject({ state: 'complete' });
     await recorder.close();
   });
+
+  it('one record the store always refuses is dropped once others are accepted; an outage drops nothing', async () => {
+    controlled = new ControlledStore();
+    controlled.poison.add('req_bad');
+    const recorder = new UsageRecorder(controlled.store, logger, options());
+    const bad = recorder.write(record('req_bad'));
+    const good = [recorder.write(record('req_1')), recorder.write(record('req_2'))];
+    await expect(bad).rejects.toThrow('refused');
+    await Promise.all(good);
+    expect(await controlled.inner.getUsage('req_2')).toBeDefined();
+    expect(await controlled.inner.getUsage('req_bad')).toBeUndefined();
+
+    // Every write failing for a while (the store is down): records wait, none is dropped.
+    controlled.failures = 7;
+    const waiting = [recorder.write(record('req_3')), recorder.write(record('req_4'))];
+    await Promise.all(waiting);
+    expect(await controlled.inner.getUsage('req_3')).toBeDefined();
+    expect(await controlled.inner.getUsage('req_4')).toBeDefined();
+    await recorder.close();
+  }, 20_000);
 
   it('a full queue makes writers wait (backpressure) instead of growing', async () => {
     controlled = new ControlledStore();

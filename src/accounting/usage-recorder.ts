@@ -33,6 +33,8 @@ interface Pending {
 
 const MAX_BACKOFF_MS = 5_000;
 const CLOSE_TIMEOUT_MS = 10_000;
+const SPLIT_AFTER_FAILURES = 3;
+const PROBE_AFTER_FAILURES = 5;
 
 export class UsageRecorder {
   readonly #store: UsageWriter;
@@ -124,7 +126,9 @@ export class UsageRecorder {
 
   #flushOnce(): Promise<void> {
     if (this.#flushing !== undefined) return this.#flushing;
-    const batch = this.#queue.slice(0, this.#options.batchSize);
+    // After repeated failures, records go one at a time, so one record the store refuses (too
+    // large, invalid) is found and cannot hold up the others (#probePast).
+    const batch = this.#queue.slice(0, this.#failures >= SPLIT_AFTER_FAILURES ? 1 : this.#options.batchSize);
     if (batch.length === 0) return Promise.resolve();
     this.#flushing = (async () => {
       try {
@@ -140,13 +144,47 @@ export class UsageRecorder {
       } catch (error) {
         this.#failures++;
         this.#options.onWriteError?.();
+        if (batch.length === 1 && this.#failures >= PROBE_AFTER_FAILURES && (await this.#probePast(batch[0] as Pending, error))) return;
         this.#logger.error({ err: error, records: batch.length, attempt: this.#failures }, 'usage write failed; retrying');
         await new Promise((resolve) => setTimeout(resolve, Math.min(MAX_BACKOFF_MS, 50 * 2 ** Math.min(this.#failures, 7))));
       } finally {
         this.#flushing = undefined;
+        if (this.#queue.length > 0 && !this.#closed) this.#reschedule();
       }
-      if (this.#queue.length > 0 && !this.#closed) this.#schedule(this.#queue.length >= this.#options.batchSize || this.#failures > 0 ? 0 : this.#options.flushIntervalMs);
     })();
     return this.#flushing;
+  }
+
+  #reschedule(): void {
+    this.#schedule(this.#queue.length >= this.#options.batchSize || this.#failures > 0 ? 0 : this.#options.flushIntervalMs);
+  }
+
+  /**
+   * The head record keeps failing on its own. If the record after it can be written, the store
+   * is up and refuses this one record (too large, invalid): it is dropped, with an error log,
+   * rather than hold every later record back (after one more try of its own). If that one
+   * fails too, the store is down: both stay queued. True when both were dealt with.
+   */
+  async #probePast(head: Pending, headError: unknown): Promise<boolean> {
+    const next = this.#queue[1];
+    if (next === undefined) return false;
+    try {
+      await this.#store.writeUsage([next.record]);
+    } catch {
+      return false;
+    }
+    this.#queue.splice(0, 2);
+    this.#failures = 0;
+    next.settle();
+    for (const wake of this.#waitingForRoom.splice(0, 2)) wake();
+    // The store is up now: one more try tells an outage that just ended from a refused record.
+    try {
+      await this.#store.writeUsage([head.record]);
+      head.settle();
+    } catch (error) {
+      this.#logger.error({ err: error ?? headError, request_id: head.record.requestId }, 'the store refuses this usage record while it accepts others; dropped');
+      head.settle(new Error('the store refused the usage record'));
+    }
+    return true;
   }
 }

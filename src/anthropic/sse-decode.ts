@@ -86,3 +86,20 @@ export function decodeSse(body: Uint8Array | string): SseEvent[] {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
   return [...decoder.push(bytes), ...decoder.end()];
 }
+
+/**
+ * Whether whole SSE events carry an `event: <name>` field line. The line must be the whole
+ * line: a `data:` line can hold the same words inside its JSON (a model asked to write
+ * `event: message_stop` does), and JSON text never holds a raw line break.
+ */
+export function hasEventField(events: Buffer | string, name: string): boolean {
+  const needle = `event: ${name}`;
+  const codeAt = (index: number): number => (typeof events === 'string' ? events.charCodeAt(index) : (events[index] as number));
+  for (let at = events.indexOf(needle); at !== -1; at = events.indexOf(needle, at + 1)) {
+    const before = at === 0 ? 10 : codeAt(at - 1);
+    const end = at + needle.length;
+    const after = end >= events.length ? 10 : codeAt(end);
+    if ((before === 10 || before === 13) && (after === 10 || after === 13)) return true;
+  }
+  return false;
+}

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeSse, SseDecoder, type SseEvent } from './sse-decode.ts';
+import { decodeSse, hasEventField, SseDecoder, type SseEvent } from './sse-decode.ts';
 import { encodeSseEvent } from './sse-encode.ts';
 import { firstEventName, SseEventFramer } from './sse-framer.ts';
 
@@ -118,5 +118,19 @@ describe('SseEventFramer', () => {
     expect(firstEventName(Buffer.from('event: error\ndata: {}\n\nevent: ping\ndata: {}\n\n'))).toBe('error');
     expect(firstEventName(Buffer.from(': comment\r\nevent: message_start\r\ndata: {}\r\n\r\n'))).toBe('message_start');
     expect(firstEventName(Buffer.from('data: {}\n\n'))).toBeUndefined();
+  });
+});
+
+describe('hasEventField', () => {
+  it('finds an event field line, not the same words inside a data line', () => {
+    const stop = 'event: message_stop\ndata: {"type":"message_stop"}\n\n';
+    const decoy = 'event: content_block_delta\ndata: {"type":"content_block_delta","delta":{"type":"text_delta","text":"say event: message_stop now"}}\n\n';
+    expect(hasEventField(stop, 'message_stop')).toBe(true);
+    expect(hasEventField(Buffer.from(decoy + stop), 'message_stop')).toBe(true);
+    expect(hasEventField(decoy, 'message_stop')).toBe(false);
+    expect(hasEventField(Buffer.from(decoy), 'message_stop')).toBe(false);
+    expect(hasEventField('event: message_stop_extra\n\n', 'message_stop')).toBe(false);
+    expect(hasEventField('event: message_stop\r\ndata: {}\r\n\r\n', 'message_stop')).toBe(true);
+    expect(hasEventField('data: {}\n\nevent: message_stop', 'message_stop')).toBe(true);
   });
 });

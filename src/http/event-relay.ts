@@ -4,6 +4,7 @@ import { IdlePinger } from '../anthropic/keepalive.ts';
 import { GatewayError, isGatewayError } from '../errors.ts';
 import { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './relay.ts';
 import { SseUsageMeter } from '../usage/usage.ts';
+import { hasEventField } from '../anthropic/sse-decode.ts';
 
 /**
  * Writes a translated stream (Bedrock, later OpenAI-compatible) to the client as Anthropic SSE.
@@ -49,7 +50,7 @@ export async function relayEvents(options: EventRelayOptions): Promise<RelayOutc
       }
       pinger?.activity();
       meter.push(next.value);
-      if (options.beforeEnd !== undefined && next.value.includes('event: message_stop')) {
+      if (options.beforeEnd !== undefined && hasEventField(next.value, 'message_stop')) {
         const usage = meter.usage;
         await options.beforeEnd({ status: 200, firstByteAt, ...(usage === undefined ? {} : { usage }) });
         if (stoppedByUs(options)) return withUsage(await stop(options, iterator, firstByteAt), meter);

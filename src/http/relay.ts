@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
+import { hasEventField } from '../anthropic/sse-decode.ts';
 import { earlyEvents, FirstEventError, MAX_HELD_BYTES, retryableErrorTypes } from './early-events.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
@@ -80,7 +81,6 @@ export interface AnswerEnd {
   readonly serviceTier?: string;
 }
 
-const MESSAGE_STOP = 'event: message_stop';
 
 function ignore(): void {
   // deliberately empty: see relay()
@@ -294,7 +294,7 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   let final: Buffer | undefined;
   const holdFinal = (out: Buffer): Buffer | undefined => {
     if (options.beforeEnd === undefined) return out;
-    if (final !== undefined || out.includes(MESSAGE_STOP)) {
+    if (final !== undefined || hasEventField(out, 'message_stop')) {
       final = final === undefined ? out : Buffer.concat([final, out]);
       return undefined;
     }
@@ -336,13 +336,18 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   };
   try {
     const result = await pump(upstream.body, response, options.signal, toClient);
-    if (result === 'stopped') return withUsage(stopped(options, true, firstByteAt), meter);
+    if (result === 'stopped') {
+      // Shutdown ends the stream with an error event: what was held goes out before it.
+      if (final !== undefined && options.termination?.() !== undefined && !response.destroyed) response.write(final);
+      return withUsage(stopped(options, true, firstByteAt), meter);
+    }
   } catch (error) {
     const failure = error instanceof FirstEventError ? error.toGatewayError(options.provider) : brokenStream(options, error);
     upstream.body.destroy();
     if (firstByteAt === undefined) throw new PreCommitFailure(failure);
     // The message was complete: a reset after message_stop loses nothing and is no error.
     if (framer.lastEventName() === 'message_stop') return endComplete();
+    if (final !== undefined && !response.destroyed) response.write(final);
     return withUsage(endWithError(options, firstByteAt, failure, 'upstream_error'), meter);
   }
   if (firstByteAt === undefined) {

@@ -86,6 +86,17 @@ describe('usage records', () => {
     }
   });
 
+  it('a model writing "event: message_stop" in its text does not end the record early', async () => {
+    const events = loadScenario('text', 'claude-sonnet-5-5');
+    const decoy = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'say\nevent: message_stop\nnow' } };
+    const withDecoy = [...events.slice(0, 3), decoy, { delayMs: 50 }, ...events.slice(3)] as const;
+    fake.enqueue({ kind: 'sse', items: withDecoy.map((item) => ('delayMs' in item ? item : { event: item })) });
+    const answer = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY }, body({ stream: true }));
+    expect(answer.text).toContain('event: message_stop');
+    expect(answer.text.indexOf('say\\nevent: message_stop')).toBeGreaterThan(0);
+    expect(await gateway.accounting.getUsage(answer.requestId as string)).toMatchObject({ state: 'complete', outputTokens: 12, inputTokens: 25 });
+  });
+
   it('records the /user/{id} user, errors, count_tokens, and keeps the input tokens of a stream the client left', async () => {
     const user = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY }, body(), '/user/alice/v1/messages');
     fake.enqueue({ kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } } });

@@ -144,6 +144,24 @@ describe('any model through Converse', () => {
     },
   );
 
+  it('a model writing "event: message_stop" in its text does not end the usage record early', async () => {
+    const scripted = converseScenario('text', true);
+    if (scripted.kind !== 'event-stream') throw new Error('expected an event stream');
+    const deltaAt = scripted.items.findIndex((item) => 'converse' in item && item.converse === 'contentBlockDelta');
+    const delta = scripted.items[deltaAt] as { converse: string; payload: Record<string, unknown> };
+    const decoy = { ...delta, payload: { ...delta.payload, delta: { text: 'say\nevent: message_stop\nnow' } } };
+    context.bedrock.enqueue({ ...scripted, items: [...scripted.items.slice(0, deltaAt + 1), decoy, { delayMs: 30 }, ...scripted.items.slice(deltaAt + 1)] });
+    const response = await fetch(`${context.gateway.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-client' },
+      body: JSON.stringify({ model: qwen, max_tokens: 256, stream: true, messages: [{ role: 'user', content: 'Go' }] }),
+    });
+    const text = await response.text();
+    expect(text).toContain('event: message_stop');
+    const record = await context.gateway.accounting.getUsage(response.headers.get('x-gateway-request-id') as string);
+    expect(record).toMatchObject({ state: 'complete', provider: 'bedrock', inputTokens: 25, outputTokens: 9 });
+  });
+
   it('answers a malformed tool use as end_turn and says what Bedrock reported', async () => {
     const scripted = converseScenario('text', false);
     if (scripted.kind !== 'json') throw new Error('expected JSON');
