@@ -79,6 +79,8 @@ export interface AnswerEnd {
   readonly firstByteAt?: number;
   /** The Bedrock service tier used, when Bedrock answered. */
   readonly serviceTier?: string;
+  /** The type of an `error` event the stream ended with (the answer was relayed, but failed). */
+  readonly errorType?: string;
 }
 
 
@@ -292,6 +294,8 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const meter = new SseUsageMeter();
   // With accounting, the events from `message_stop` on wait until the usage record is durable.
   let final: Buffer | undefined;
+  // The type of an `error` event the upstream sent after the commit point (relayed as it is).
+  let streamErrorType: string | undefined;
   const holdFinal = (out: Buffer): Buffer | undefined => {
     if (options.beforeEnd === undefined) return out;
     if (final !== undefined || hasEventField(out, 'message_stop')) {
@@ -305,6 +309,7 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     if (complete === undefined) return undefined;
     if (firstByteAt !== undefined) {
       meter.push(complete);
+      if (hasEventField(complete, 'error')) streamErrorType = errorTypeOf(complete);
       return holdFinal(complete);
     }
     if (options.holdFirstError === true) {
@@ -328,7 +333,7 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
   const endComplete = async (): Promise<RelayOutcome> => {
     const outcome = withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
     if (options.beforeEnd !== undefined) {
-      await options.beforeEnd({ status: outcome.status, firstByteAt, ...(outcome.usage === undefined ? {} : { usage: outcome.usage }) });
+      await options.beforeEnd({ status: outcome.status, firstByteAt, ...(outcome.usage === undefined ? {} : { usage: outcome.usage }), ...(streamErrorType === undefined ? {} : { errorType: streamErrorType }) });
       if (final !== undefined && !response.destroyed) response.write(final);
     }
     response.end();
@@ -360,6 +365,12 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
     return withUsage(endWithError(options, firstByteAt, truncated, 'upstream_error'), meter);
   }
   return endComplete();
+}
+
+/** The Anthropic error type of the `error` event in whole SSE events (`api_error` when unreadable). */
+function errorTypeOf(events: Buffer): string {
+  const error = earlyEvents(events).error;
+  return (error === undefined ? undefined : new FirstEventError(error).errorType()) ?? 'api_error';
 }
 
 /** The outcome with the usage the meter saw, if any. */

@@ -97,6 +97,14 @@ describe('usage records', () => {
     expect(await gateway.accounting.getUsage(answer.requestId as string)).toMatchObject({ state: 'complete', outputTokens: 12, inputTokens: 25 });
   });
 
+  it('a stream that ends with an error event is recorded with its error type', async () => {
+    const events = loadScenario('text', 'claude-sonnet-5-5');
+    fake.enqueue({ kind: 'sse', items: [...events.slice(0, 3).map((event) => ({ event })), { event: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }] });
+    const answer = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY }, body({ stream: true }));
+    expect(answer.text).toContain('event: error');
+    expect(await gateway.accounting.getUsage(answer.requestId as string)).toMatchObject({ state: 'complete', status: 200, errorType: 'overloaded_error', inputTokens: 25 });
+  });
+
   it('records the /user/{id} user, errors, count_tokens, and keeps the input tokens of a stream the client left', async () => {
     const user = await post(gateway, { 'x-api-key': CLIENT_ANTHROPIC_KEY }, body(), '/user/alice/v1/messages');
     fake.enqueue({ kind: 'json', status: 400, body: { type: 'error', error: { type: 'invalid_request_error', message: 'bad' } } });
