@@ -67,7 +67,7 @@ export interface ServiceOptions {
 
 export async function createServices(config: GatewayConfig, logger: Logger, options: ServiceOptions = {}): Promise<GatewayServices> {
   const clock = options.clock ?? systemClock;
-  const cooldowns = await openCooldownStore(config.store);
+  const cooldowns = await openCooldownStore(config);
   const accountingStore = await openAccountingStore(config);
   const limiter = await openRateLimiter(config);
   const retryBudget = new RetryBudget({ ratio: config.routing.retry_budget_ratio, minimum: config.routing.retry_budget_minimum, windowSeconds: 10 }, clock);
@@ -194,9 +194,10 @@ function startMaintenance(store: AccountingStore, config: GatewayConfig, logger:
 
 const MAINTENANCE_INTERVAL_MS = 5 * 60_000;
 
-/** Cooldowns live in Redis when REDIS_URL is set (every instance shares them), else in the SQLite file. */
-async function openCooldownStore(store: GatewayConfig['store']): Promise<CooldownStore> {
-  const kind = store.cooldowns === 'auto' ? (store.redis_url === undefined ? 'sqlite' : 'redis') : store.cooldowns;
+/** Cooldowns live in Redis when REDIS_URL is set (every instance shares them), else in DynamoDB (STORE=dynamodb) or the SQLite file. */
+async function openCooldownStore(config: GatewayConfig): Promise<CooldownStore> {
+  const { store } = config;
+  const kind = store.cooldowns === 'auto' ? (store.redis_url !== undefined ? 'redis' : store.kind === 'dynamodb' ? 'dynamodb' : 'sqlite') : store.cooldowns;
   switch (kind) {
     case 'memory':
       return new MemoryCooldownStore();
@@ -204,6 +205,12 @@ async function openCooldownStore(store: GatewayConfig['store']): Promise<Cooldow
       if (store.redis_url === undefined) throw new ConfigError(['store.cooldowns: redis needs store.redis_url (REDIS_URL)']);
       const { RedisCooldownStore } = await import('./store/redis-cooldowns.ts');
       return RedisCooldownStore.connect(store.redis_url);
+    }
+    case 'dynamodb': {
+      const { DynamoCooldownStore } = await import('./store/dynamodb-cooldowns.ts');
+      const { createDynamoClient, tableName } = await import('./store/dynamodb-tables.ts');
+      const connection = dynamoConnection(config);
+      return new DynamoCooldownStore(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'cooldowns'), ownsClient: true });
     }
     case 'sqlite': {
       const { SqliteCooldownStore } = await import('./store/sqlite-cooldowns.ts');

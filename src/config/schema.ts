@@ -228,8 +228,8 @@ export const storeSchema = z
     kind: z.enum(['sqlite', 'dynamodb']).default('sqlite'),
     data_dir: z.string().trim().min(1).default('./data'),
     redis_url: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
-    /** Where cooldowns live: `auto` is Redis when redis_url is set, else the SQLite file. */
-    cooldowns: z.enum(['auto', 'memory', 'sqlite', 'redis']).default('auto'),
+    /** Where cooldowns live: `auto` is Redis when redis_url is set, else DynamoDB when kind is dynamodb, else the SQLite file. */
+    cooldowns: z.enum(['auto', 'memory', 'sqlite', 'redis', 'dynamodb']).default('auto'),
     /** Where rate-limit windows live: `auto` is Redis when redis_url is set, else DynamoDB when kind is dynamodb, else the SQLite file. */
     rate_limits: z.enum(['auto', 'memory', 'sqlite', 'redis', 'dynamodb']).default('auto'),
     dynamodb: dynamodbSchema.default(dynamodbSchema.parse({})),

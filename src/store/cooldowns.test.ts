@@ -8,6 +8,9 @@ import { MemoryCooldownStore, type CooldownEntry, type CooldownStore, type Coold
 import { RedisCooldownStore } from './redis-cooldowns.ts';
 import { migrations, openSqlite } from './sqlite.ts';
 import { SqliteCooldownStore } from './sqlite-cooldowns.ts';
+import { startDynalite, type TestDynamo } from '../../test/helpers/dynalite.ts';
+import { DynamoCooldownStore } from './dynamodb-cooldowns.ts';
+import { createDynamoClient, setupTables, tableName } from './dynamodb-tables.ts';
 
 const now = 1_700_000_000_000;
 
@@ -141,6 +144,24 @@ describeCooldownStore('memory', async () => {
   // One process's memory: there is no second instance on the same state, so `open` returns the one store.
   const store = new MemoryCooldownStore();
   return { open: async () => store, dispose: () => store.close() };
+});
+
+// DynamoDB (dynalite): each test gets its own table prefix; every `open` is another instance.
+let dynamo: TestDynamo | undefined;
+let dynamoTablesMade = 0;
+afterAll(async () => dynamo?.stop());
+describeCooldownStore('dynamodb', async () => {
+  dynamo ??= await startDynalite();
+  const connection = { region: dynamo.region, endpoint: dynamo.endpoint, credentials: dynamo.credentials, tablePrefix: `cd${++dynamoTablesMade}-` };
+  await setupTables(connection);
+  const stores: CooldownStore[] = [];
+  return {
+    open: async () => {
+      stores.push(new DynamoCooldownStore(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'cooldowns'), ownsClient: true }));
+      return stores.at(-1) as CooldownStore;
+    },
+    dispose: () => closeAll(stores),
+  };
 });
 
 describe('memory cooldown store', () => {

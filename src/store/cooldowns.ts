@@ -25,7 +25,7 @@ export interface CooldownEntry {
   readonly reason: string;
 }
 
-export type CooldownStoreKind = 'memory' | 'sqlite' | 'redis';
+export type CooldownStoreKind = 'memory' | 'sqlite' | 'redis' | 'dynamodb';
 
 export interface CooldownStore {
   readonly kind: CooldownStoreKind;
