@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
-import type { GatewayConfig } from './config/schema.ts';
+import type { GatewayConfig, ModelConfig } from './config/schema.ts';
 import { InflightRequests, shutdownError } from './http/inflight.ts';
 import { randomIds, systemClock, type Clock, type IdSource } from './ids.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
@@ -74,7 +74,8 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
   const anthropic = new AnthropicProvider(config.anthropic);
   const bedrock = new BedrockProvider(config.bedrock);
   const mapped = Object.entries(config.model_mapping).map(([id, bedrockId]) => ({ id, bedrock: { id: bedrockId } }));
-  const catalog = createCatalog(undefined, [...config.models, ...mapped]);
+  const stored = config.store.kind === 'dynamodb' ? await dynamoCatalogOverrides(config, logger) : [];
+  const catalog = createCatalog(undefined, [...config.models, ...mapped, ...stored]);
   let available = false;
   const resolver = createResolver(config, catalog, { bedrockAvailable: () => available });
   const urlFetcher = createUrlFetcher(config.url_fetch);
@@ -144,6 +145,19 @@ export function dynamoConnection(config: GatewayConfig): DynamoConnectionOptions
     tablePrefix: dynamodb.table_prefix,
     ...(accessKeyId !== undefined && secretAccessKey !== undefined ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) } } : {}),
   };
+}
+
+/** Prices and model mappings from the DynamoDB tables (seeds 002/004 keep them there); they win over the configuration's. */
+async function dynamoCatalogOverrides(config: GatewayConfig, logger: Logger): Promise<ModelConfig[]> {
+  try {
+    const { loadDynamoCatalog } = await import('./store/dynamodb-catalog.ts');
+    const { overrides, skipped } = await loadDynamoCatalog(dynamoConnection(config));
+    if (overrides.length > 0 || skipped > 0) logger.info({ overrides: overrides.length, skipped }, 'model prices and mappings read from DynamoDB');
+    return overrides;
+  } catch (error) {
+    logger.warn({ err: error }, 'could not read model prices and mappings from DynamoDB; using the catalog and configuration');
+    return [];
+  }
 }
 
 /** Rate-limit windows: Redis when configured (every instance shares them), else DynamoDB or the SQLite file. */
