@@ -190,6 +190,16 @@ export class Accounting {
     return best;
   }
 
+  /**
+   * The price of an answer in micro-dollars: the served model's catalog prices (else the
+   * requested model's), with the multiplier of the service tier used; undefined when neither
+   * has prices. The one pricing rule for records, budgets, the log line and metrics.
+   */
+  costMicros(usage: TokenUsage, servedModel: string | undefined, requestedModel: string | undefined, tier: string | undefined): number | undefined {
+    const pricing = this.priceOf(servedModel ?? requestedModel) ?? this.priceOf(requestedModel);
+    return pricing === undefined ? undefined : toMicros(costUsd(usage, pricing, tierOf(tier)));
+  }
+
   priceOf(model: string | undefined): Pricing | undefined {
     if (model === undefined) return undefined;
     const { catalog } = this.#options;
@@ -296,8 +306,7 @@ export class RequestLedger {
     const usage = end.usage;
     const served = end.served;
     const tier = end.serviceTier;
-    const pricing = this.#accounting.priceOf(served?.model ?? input.model) ?? this.#accounting.priceOf(input.model);
-    const costMicros = usage === undefined || pricing === undefined ? 0 : toMicros(costUsd(usage, pricing, tierOf(tier)));
+    const costMicros = usage === undefined ? 0 : (this.#accounting.costMicros(usage, served?.model, input.model, tier) ?? 0);
     const now = options.monotonic();
     // A relayed upstream error carries no gateway error: its status names the type.
     const errorType = end.errorType ?? (state !== 'in_progress' && end.status >= 400 ? errorTypeForStatus(end.status) : undefined);

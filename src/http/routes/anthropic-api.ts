@@ -8,9 +8,7 @@ import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
-import type { Target } from '../../routing/resolve.ts';
-import { costUsd } from '../../usage/cost.ts';
-import type { TokenUsage } from '../../usage/usage.ts';
+import { fromMicros } from '../../store/accounting.ts';
 import { readJsonObject } from '../../request/json-body.ts';
 import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 
@@ -112,7 +110,8 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   // The gateway's own upstream credentials failed: an operator must act, whatever the client saw.
   if (failure?.code === 'GW_UPSTREAM_CREDENTIALS') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
   const round = (ms: number) => Math.round(ms * 10) / 10;
-  const cost = outcome?.usage === undefined ? undefined : priceOf(outcome.usage, served, routing?.model, result.serviceTier, deps);
+  const micros = outcome?.usage === undefined ? undefined : deps.accounting.costMicros(outcome.usage, served?.model, routing?.model, result.serviceTier);
+  const cost = micros === undefined ? undefined : fromMicros(micros);
   if (ledger !== undefined && !ledger.completed) {
     // Failures, aborts and answers without a complete end: recorded now (the client has its answer).
     await ledger.complete({
@@ -174,16 +173,6 @@ async function worstCaseOf(request: FastifyRequest, deps: AppDependencies): Prom
 
 /** Reserved for when a request names no max_tokens (Anthropic requires it; the upstream will refuse it anyway). */
 const DEFAULT_MAX_TOKENS = 4_096;
-
-/** The answer's price from the catalog (the served model, else the requested one), in USD, rounded to 1e-6. */
-function priceOf(usage: TokenUsage, served: Target | undefined, requested: string | undefined, tier: string | undefined, deps: AppDependencies): number | undefined {
-  const model = served?.model ?? requested;
-  if (model === undefined) return undefined;
-  const entry = deps.catalog.find(model) ?? deps.catalog.fromBedrockId(model) ?? (requested === undefined ? undefined : deps.catalog.find(requested));
-  if (entry?.pricing === undefined) return undefined;
-  const serviceTier = tier === 'flex' || tier === 'priority' || tier === 'reserved' ? tier : 'default';
-  return Math.round(costUsd(usage, entry.pricing, serviceTier) * 1e6) / 1e6;
-}
 
 /** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */
 async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies): Promise<boolean> {
