@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import { credentialFingerprint } from '../routing/cooldown-keys.ts';
+import { bearerToken, single } from '../providers/anthropic/headers.ts';
 import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../store/accounting.ts';
 import { digestKey, digestsEqual, looksLikeGatewayKey, parseKey, secretsEqual } from './keys.ts';
 
@@ -28,20 +29,15 @@ export interface Authenticated {
   readonly upstreamHeaders: IncomingHttpHeaders;
 }
 
-const USER_ID = /^[A-Za-z0-9._@+-]{1,128}$/;
+/** A user id, wherever one is named (`/user/{id}`, the user header, keys, usage queries). */
+export const USER_ID_PATTERN = /^[A-Za-z0-9._@+-]{1,128}$/;
 const ADMIN_USER = 'admin';
 
-/** The header's value, trimmed, as the upstream credential rules read it (providers/anthropic/headers.ts). */
-function single(value: string | string[] | undefined): string | undefined {
-  const first = (Array.isArray(value) ? value[0] : value)?.trim();
-  return first === undefined || first === '' ? undefined : first;
-}
-
+// Headers are read by the same rules that pick the upstream credential, so what is checked
+// here is exactly what would be forwarded.
 function bearer(headers: IncomingHttpHeaders): string | undefined {
   const authorization = single(headers.authorization);
-  if (authorization === undefined) return undefined;
-  const match = /^bearer\s+(.+)$/i.exec(authorization);
-  return match?.[1]?.trim();
+  return authorization === undefined ? undefined : bearerToken(authorization);
 }
 
 /** The credential a client presents the way Anthropic clients do: `x-api-key`, then Bearer. */
@@ -82,8 +78,7 @@ export class Authenticator {
         if ((presented !== undefined && looksLikeGatewayKey(presented)) || keyHeader !== undefined) {
           throw new GatewayError('GW_KEY_INVALID', 'Gateway API keys are not enabled on this gateway (auth mode passthrough); send your Anthropic credential.');
         }
-        const headerUser = single(headers[this.#config.user_header]);
-        const userId = pathUserId ?? (headerUser !== undefined && USER_ID.test(headerUser) ? headerUser : 'default');
+        const userId = this.#passthroughUser(headers, pathUserId);
         const principal: Principal = { kind: 'anonymous', userId, ...(presented === undefined ? {} : { credentialId: credentialFingerprint(presented) }) };
         return { principal, upstreamHeaders: headers };
       }
@@ -122,9 +117,7 @@ export class Authenticator {
     }
     if (this.#config.mode !== 'passthrough') return undefined;
     if (presented === undefined || looksLikeGatewayKey(presented)) return undefined;
-    const headerUser = single(headers[this.#config.user_header]);
-    const userId = pathUserId ?? (headerUser !== undefined && USER_ID.test(headerUser) ? headerUser : 'default');
-    return { kind: 'anonymous', userId, credentialId: credentialFingerprint(presented) };
+    return { kind: 'anonymous', userId: this.#passthroughUser(headers, pathUserId), credentialId: credentialFingerprint(presented) };
   }
 
   /** The master key, or an error (admin routes). */
@@ -169,6 +162,12 @@ export class Authenticator {
   /** Forgets a cached key (after it was revoked, disabled or changed through this instance). */
   invalidate(id: string): void {
     this.#cache.delete(id);
+  }
+
+  /** Passthrough: `/user/{id}`, else a valid user header, else `default`. */
+  #passthroughUser(headers: IncomingHttpHeaders, pathUserId: string | undefined): string {
+    const headerUser = single(headers[this.#config.user_header]);
+    return pathUserId ?? (headerUser !== undefined && USER_ID_PATTERN.test(headerUser) ? headerUser : 'default');
   }
 
   #isMaster(value: string | undefined): boolean {

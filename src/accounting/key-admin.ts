@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import { DuplicateKeyError, fromMicros, toMicros, type AccountingStore, type ApiKeyPatch, type ApiKeyRecord, type KeyStatus, type ServiceTierName } from '../store/accounting.ts';
+import { USER_ID_PATTERN } from './auth.ts';
 import { generateKey } from './keys.ts';
 
 /**
@@ -10,8 +11,6 @@ import { generateKey } from './keys.ts';
  * once and never stored (only its digest) nor logged. Callers that keep an `Authenticator`
  * must `invalidate(id)` after an update or a revocation.
  */
-
-export const USER_ID_PATTERN = /^[A-Za-z0-9._@+-]{1,128}$/;
 
 /** Largest monthly budget accepted, USD (keeps micro-dollars a safe integer with room to spare). */
 export const MAX_BUDGET_USD = 1_000_000_000;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
-import { createApiKey, keyView, parseCreateKeyInput, parseUpdateKeyInput, revokeApiKey, updateApiKey, USER_ID_PATTERN } from '../../accounting/key-admin.ts';
+import { createApiKey, keyView, parseCreateKeyInput, parseUpdateKeyInput, revokeApiKey, updateApiKey } from '../../accounting/key-admin.ts';
+import { USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { GatewayError } from '../../errors.ts';
 import { readJsonObject } from '../../request/json-body.ts';
 import { budgetMonth, fromMicros, type ApiKeyRecord } from '../../store/accounting.ts';

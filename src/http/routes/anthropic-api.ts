@@ -10,6 +10,7 @@ import { routeMessages, type RouteInput, type RouteResult } from '../route-messa
 import { bedrockModel, listModels } from './models.ts';
 import { fromMicros } from '../../store/accounting.ts';
 import { readJsonObject } from '../../request/json-body.ts';
+import { USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 
 /**
@@ -18,8 +19,6 @@ import { estimateInputTokens } from '../../request/estimate-tokens.ts';
  * base URL). The model picks the target: Anthropic requests are relayed byte for byte; Bedrock
  * ones are translated (serve-bedrock.ts). The routing issue turns the first target into a chain.
  */
-
-const USER_ID = /^[A-Za-z0-9._@+-]{1,128}$/;
 
 interface Endpoint {
   readonly method: 'GET' | 'POST';
@@ -64,7 +63,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   // Draining: requests still arriving on kept-alive connections are turned away (retryable).
   if (deps.state.draining) throw shutdownError();
   const userId = (request.params as { userId?: string }).userId;
-  if (userId !== undefined && !USER_ID.test(userId)) {
+  if (userId !== undefined && !USER_ID_PATTERN.test(userId)) {
     throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
   }
   const { principal, upstreamHeaders } = await deps.accounting.authenticator.api(request.headers, userId);

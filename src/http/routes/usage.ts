@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 import type { Principal } from '../../accounting/auth.ts';
-import { USER_ID_PATTERN } from '../../accounting/key-admin.ts';
+import { USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { GatewayError } from '../../errors.ts';
 import { fromMicros, utcDay, type UsageDay, type UsageQuery } from '../../store/accounting.ts';
 

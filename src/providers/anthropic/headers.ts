@@ -49,13 +49,15 @@ export interface UpstreamCredential {
   readonly source: 'client' | 'gateway';
 }
 
-function single(value: string | string[] | undefined): string | undefined {
+/** A header's first value, trimmed; undefined when absent or blank. */
+export function single(value: string | string[] | undefined): string | undefined {
   const text = Array.isArray(value) ? value[0] : value;
   const trimmed = text?.trim();
   return trimmed === undefined || trimmed === '' ? undefined : trimmed;
 }
 
-function bearerToken(authorization: string): string | undefined {
+/** The token of an `Authorization: Bearer …` value, trimmed. */
+export function bearerToken(authorization: string): string | undefined {
   const match = /^bearer\s+(.+)$/i.exec(authorization);
   return match?.[1]?.trim();
 }
