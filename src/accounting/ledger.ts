@@ -121,8 +121,9 @@ export class Accounting {
   }
 
   /** The limiter key and limits of a principal, if any apply. */
-  limitsOf(principal: Principal, key: ApiKeyRecord | undefined): { readonly id: string; readonly limits: RateLimits } | undefined {
+  limitsOf(principal: Principal): { readonly id: string; readonly limits: RateLimits } | undefined {
     const { limits } = this.#options.config;
+    const key = principal.kind === 'key' ? principal.key : undefined;
     const rpm = key?.rpmLimit ?? limits.default_rpm;
     const tpm = key?.tpmLimit ?? limits.default_tpm;
     if (rpm === undefined && tpm === undefined) return undefined;
@@ -133,7 +134,7 @@ export class Accounting {
   }
 
   async #checkRate(principal: Principal, key: ApiKeyRecord | undefined, now: number): Promise<void> {
-    const applied = this.limitsOf(principal, key);
+    const applied = this.limitsOf(principal);
     if (applied === undefined) return;
     let decision;
     try {
@@ -288,7 +289,7 @@ export class RequestLedger {
     const key = principal.kind === 'key' ? principal.key : undefined;
     try {
       const tokens = record.inputTokens + record.outputTokens + record.cacheReadTokens + record.cacheWrite5mTokens + record.cacheWrite1hTokens;
-      const applied = this.#accounting.limitsOf(principal, key);
+      const applied = this.#accounting.limitsOf(principal);
       if (applied?.limits.tpm !== undefined && tokens > 0 && principal.kind !== 'admin') await options.limiter.recordTokens(applied.id, tokens, options.now());
       if (key !== undefined && this.#reservation !== undefined) {
         const state = await options.store.getBudget(key.id, this.#reservation.month);
