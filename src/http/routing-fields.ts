@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.ts';
-import { scanRoutingFields } from '../request/body-scan.ts';
+import { scanError, scanRoutingFields } from '../request/body-scan.ts';
 import { decodeRequestBody, isIdentityEncoding } from '../request/decode-body.ts';
 
 export interface MessageRouting {
@@ -17,7 +17,7 @@ export async function readMessageRouting(body: unknown, contentEncoding: string 
   }
   const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
   const scan = scanRoutingFields(plain);
-  if (!scan.ok) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${scan.reason}.`);
+  if (!scan.ok) throw scanError(scan);
   const { model, modelIsInvalid, stream } = scan.fields;
   if (model === undefined) {
     throw new GatewayError('GW_MODEL_MISSING', modelIsInvalid ? 'model: Input should be a valid string' : 'model: Field required');

@@ -13,7 +13,9 @@ describe('scanRoutingFields', () => {
     ['  {\n "model" : "a\\"b\\u00e9" ,\t"stream" : true }  ', { model: 'a"bé', modelIsInvalid: false, stream: true }],
     ['{"messages":[{"role":"user","content":"{\\"model\\":\\"fake\\"}"}],"model":"real"}', { model: 'real', modelIsInvalid: false, stream: undefined }],
     ['{"metadata":{"model":"nested","stream":true},"model":"top"}', { model: 'top', modelIsInvalid: false, stream: undefined }],
-    ['{"model":"first","model":"last"}', { model: 'last', modelIsInvalid: false, stream: undefined }],
+    ['{"mod\\u0065l":"escaped key","stream":true}', { model: 'escaped key', modelIsInvalid: false, stream: true }],
+    ['{"\\u006d\\u006f\\u0064\\u0065\\u006c":"m","str\\u0065am":false}', { model: 'm', modelIsInvalid: false, stream: false }],
+    ['{"model\\u0000":"not the model","model":"m"}', { model: 'm', modelIsInvalid: false, stream: undefined }],
     ['{"model":42,"stream":"yes"}', { model: undefined, modelIsInvalid: true, stream: undefined }],
     ['{"text":"ends with backslash\\\\","model":"m"}', { model: 'm', modelIsInvalid: false, stream: undefined }],
     ['{}', { model: undefined, modelIsInvalid: false, stream: undefined }],
@@ -34,8 +36,19 @@ describe('scanRoutingFields', () => {
     ['{"model":"m"} trailing', 'unexpected data after the JSON object'],
     ['{"model":}', 'missing value'],
     ['{"model":"\\x"}', 'invalid string escape'],
+    ['{"mod\\x":"m"}', 'invalid string escape'],
   ])('rejects %j', (text, reason) => {
     expect(scan(text)).toEqual({ ok: false, reason });
+  });
+
+  it.each([
+    ['{"model":"first","model":"last"}', 'model'],
+    ['{"model":"claude-haiku-4-5","mod\\u0065l":"claude-opus-4-8"}', 'model'],
+    ['{"stream":false,"messages":[],"\\u0073tream":true}', 'stream'],
+    ['{"max_tokens":1,"model":"m","max_tokens":100000}', 'max_tokens'],
+    ['{"messages":[{"model":"a","model":"b"}],"a\\/b":1,"a/b":2}', 'a/b'],
+  ])('refuses %s, which names a top-level field twice', (text, duplicate) => {
+    expect(scan(text)).toMatchObject({ ok: false, duplicate });
   });
 
   it('agrees with JSON.parse on any JSON object', () => {
@@ -60,6 +73,44 @@ describe('scanRoutingFields', () => {
         expect(result.fields.stream).toBe(typeof parsed.stream === 'boolean' ? parsed.stream : undefined);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('agrees with JSON.parse on objects with escaped keys, and refuses the ones with a key twice', () => {
+    // Keys near the ones the gateway reads, each character written literally or as an escape.
+    const keyName = fc.oneof(fc.constantFrom('model', 'stream', 'max_tokens', 'messages', 'mode', 'models', 'Model', 'model '), fc.string({ maxLength: 6 }));
+    const encodedKey = keyName.chain((name) =>
+      fc.array(fc.constantFrom('literal', 'unicode', 'upper'), { minLength: name.length, maxLength: name.length }).map((styles) => {
+        let text = '';
+        [...name].forEach((character, index) => {
+          const code = character.charCodeAt(0);
+          const style = styles[index];
+          if (style === 'literal' || character.length > 1) text += JSON.stringify(character).slice(1, -1);
+          else text += `\\u${code.toString(16).padStart(4, '0')}`[style === 'upper' ? 'toUpperCase' : 'toLowerCase']().replace('\\U', '\\u');
+        });
+        return text;
+      }),
+    );
+    const value = fc.oneof(fc.string().map((text) => JSON.stringify(text)), fc.boolean().map(String), fc.jsonValue().map((json) => JSON.stringify(json)));
+    const members = fc.array(fc.tuple(encodedKey, value), { maxLength: 6 });
+    fc.assert(
+      fc.property(members, (pairs) => {
+        const text = `{${pairs.map(([key, json]) => `"${key}":${json}`).join(',')}}`;
+        const keys = pairs.map(([key]) => JSON.parse(`"${key}"`) as string);
+        const result = scan(text);
+        if (new Set(keys).size !== keys.length) {
+          expect(result).toMatchObject({ ok: false });
+          if (!result.ok) expect(keys).toContain(result.duplicate);
+          return;
+        }
+        const parsed = JSON.parse(text) as Record<string, unknown>;
+        expect(result.ok).toBe(true);
+        if (!result.ok) return;
+        expect(result.fields.model).toBe(typeof parsed.model === 'string' ? parsed.model : undefined);
+        expect(result.fields.modelIsInvalid).toBe(Object.hasOwn(parsed, 'model') && typeof parsed.model !== 'string');
+        expect(result.fields.stream).toBe(typeof parsed.stream === 'boolean' ? parsed.stream : undefined);
+      }),
+      { numRuns: 1000 },
     );
   });
 

@@ -1,11 +1,18 @@
+import { GatewayError } from '../errors.ts';
+
 /**
  * Reads the few top-level fields routing needs (`model`, `stream`) from a JSON request body
  * without parsing it into objects. The forwarded bytes are never touched; this only looks.
  *
  * Strings are skipped with `indexOf` (native memchr), so the cost is dominated by the number of
  * string tokens, not by their length: a 30 MB body of base64 images scans in a few milliseconds
- * where `JSON.parse` takes ~80 ms. Duplicate keys resolve last-wins, as `JSON.parse` does.
- * Nested values are skipped structurally; numbers and literals elsewhere are not validated.
+ * where `JSON.parse` takes ~80 ms. Nested values are skipped structurally; numbers and literals
+ * elsewhere are not validated.
+ *
+ * Top-level keys are compared after their escapes are decoded (`"mod\u0065l"` is `model`, as
+ * every JSON parser reads it), and a top-level key named twice refuses the body (ADR 0002):
+ * parsers disagree on which duplicate counts (JSON.parse and Python keep the last, others the
+ * first or refuse), so the gateway could account for one value while the upstream runs another.
  */
 
 export interface RoutingFields {
@@ -19,7 +26,10 @@ export interface RoutingFields {
 
 export type ScanResult =
   | { readonly ok: true; readonly fields: RoutingFields }
-  | { readonly ok: false; readonly reason: string };
+  /** Not a JSON object, or malformed where the scanner looked. */
+  | { readonly ok: false; readonly reason: string; readonly duplicate?: undefined }
+  /** A top-level key appears more than once (after escapes are decoded): `duplicate` names it. */
+  | { readonly ok: false; readonly reason: string; readonly duplicate: string };
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -30,12 +40,19 @@ const CLOSE_BRACKET = 0x5d;
 const COLON = 0x3a;
 const COMMA = 0x2c;
 
-const MODEL_KEY = Buffer.from('model');
-const STREAM_KEY = Buffer.from('stream');
 const TRUE_LITERAL = Buffer.from('true');
 const FALSE_LITERAL = Buffer.from('false');
 
 class MalformedJson extends Error {}
+
+class DuplicateKey extends Error {
+  readonly key: string;
+
+  constructor(key: string) {
+    super(`the top-level field ${JSON.stringify(key.length > 64 ? `${key.slice(0, 64)}…` : key)} appears more than once`);
+    this.key = key;
+  }
+}
 
 function isWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -103,7 +120,7 @@ function keyEquals(body: Buffer, start: number, end: number, key: Buffer): boole
 }
 
 function decodeString(body: Buffer, start: number, end: number): string {
-  // `start` and `end` include the quotes. Escapes are rare in model ids: only then pay for JSON.parse.
+  // `start` and `end` include the quotes. Escapes are rare in keys and model ids: only then pay for JSON.parse.
   const raw = body.subarray(start + 1, end - 1);
   if (raw.indexOf(BACKSLASH) === -1) return raw.toString('utf8');
   const decoded: unknown = JSON.parse(body.subarray(start, end).toString('utf8'));
@@ -121,34 +138,47 @@ export function scanRoutingFields(body: Buffer): ScanResult {
     return { ok: true, fields: scanObject(body) };
   } catch (error) {
     if (error instanceof MalformedJson) return { ok: false, reason: error.message };
+    if (error instanceof DuplicateKey) return { ok: false, reason: error.message, duplicate: error.key };
     if (error instanceof SyntaxError) return { ok: false, reason: 'invalid string escape' };
     throw error;
   }
+}
+
+/** The client's error for a failed scan: a duplicated field, or JSON the gateway cannot read. */
+export function scanError(failure: Extract<ScanResult, { ok: false }>): GatewayError {
+  if (failure.duplicate !== undefined) {
+    return new GatewayError('GW_DUPLICATE_FIELD', `The request body is ambiguous: ${failure.reason}. Send each top-level field once.`);
+  }
+  return new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${failure.reason}.`);
 }
 
 function scanObject(body: Buffer): RoutingFields {
   let model: string | undefined;
   let modelIsInvalid = false;
   let stream: boolean | undefined;
+  // Top-level keys are few (a Messages body has about ten): a Set of their decoded names is cheap.
+  const seen = new Set<string>();
   let index = skipWhitespace(body, 0);
   if (body[index] !== OPEN_BRACE) throw new MalformedJson('the body is not a JSON object');
   index = skipWhitespace(body, index + 1);
   if (body[index] === CLOSE_BRACE) return { model, modelIsInvalid, stream };
   for (;;) {
     if (body[index] !== QUOTE) throw new MalformedJson('expected a property name');
-    const keyStart = index + 1;
+    const keyStart = index;
     index = skipString(body, index);
-    const keyEnd = index - 1;
+    const key = decodeString(body, keyStart, index);
+    if (seen.has(key)) throw new DuplicateKey(key);
+    seen.add(key);
     index = skipWhitespace(body, index);
     if (body[index] !== COLON) throw new MalformedJson('expected a colon after a property name');
     const valueStart = skipWhitespace(body, index + 1);
     if (valueStart >= body.length) throw new MalformedJson('missing value');
     const valueEnd = skipValue(body, valueStart);
-    if (keyEquals(body, keyStart, keyEnd, MODEL_KEY)) {
+    if (key === 'model') {
       const isString = body[valueStart] === QUOTE;
       model = isString ? decodeString(body, valueStart, valueEnd) : undefined;
       modelIsInvalid = !isString;
-    } else if (keyEquals(body, keyStart, keyEnd, STREAM_KEY)) {
+    } else if (key === 'stream') {
       stream = readBoolean(body, valueStart, valueEnd);
     }
     index = skipWhitespace(body, valueEnd);

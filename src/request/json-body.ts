@@ -1,9 +1,16 @@
 import { GatewayError } from '../errors.ts';
+import { scanError, scanRoutingFields } from './body-scan.ts';
 import { decodeRequestBody, isIdentityEncoding } from './decode-body.ts';
 
-/** The request body decoded (if compressed, capped at `maxBytes`) and parsed as a JSON object. */
+/**
+ * The request body decoded (if compressed, capped at `maxBytes`) and parsed as a JSON object.
+ * A top-level field named twice is refused first, as the routing scan does, so every reader of
+ * a body sees the same top-level fields (JSON.parse alone would silently keep the last).
+ */
 export async function readJsonObject(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<{ object: Record<string, unknown>; bytes: number }> {
   const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
+  const scan = scanRoutingFields(plain);
+  if (!scan.ok && scan.duplicate !== undefined) throw scanError(scan);
   let parsed: unknown;
   try {
     parsed = JSON.parse(plain.toString('utf8'));

@@ -56,6 +56,25 @@ describe('gateway-made errors', () => {
     expect(JSON.parse(response.text).error.message).toBe(message);
   });
 
+  it('a top-level field named twice, escaped or not, is a 400 and nothing goes upstream (A4)', async () => {
+    for (const body of [
+      '{"model":"claude-haiku-4-5","mod\\u0065l":"claude-opus-4-8","max_tokens":1,"messages":[]}',
+      '{"model":"claude-haiku-4-5","max_tokens":1,"messages":[],"model":"claude-opus-4-8"}',
+      '{"model":"m","max_tokens":1,"m\\u0061x_tokens":64000,"messages":[]}',
+    ]) {
+      const response = await send('/v1/messages', body);
+      expectAnthropicError(response, 400, 'invalid_request_error');
+      expect(JSON.parse(response.text).error.message).toMatch(/appears more than once/);
+    }
+    expect(context.fake.requests).toHaveLength(0);
+  });
+
+  it('an escaped top-level key is read as the upstream reads it (A4)', async () => {
+    const response = await send('/v1/messages', '{"mod\\u0065l":"claude-opus-4-8","max_tokens":1,"messages":[]}');
+    expect(response.status).toBe(200);
+    expect(response.headers['x-gateway-model']).toBe('claude-opus-4-8');
+  });
+
   it('an invalid user id is a 400', async () => {
     expectAnthropicError(await send(`/user/${'x'.repeat(200)}/v1/messages`, '{"model":"m"}'), 400, 'invalid_request_error');
     expectAnthropicError(await send('/user/a%20b/v1/messages', '{"model":"m"}'), 400, 'invalid_request_error');
