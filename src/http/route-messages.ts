@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { AppDependencies } from '../app.ts';
 import { GatewayError, isGatewayError } from '../errors.ts';
+import { clientRetriesItself, maySameTargetRetry } from '../routing/client-retries.ts';
 import { identityOf, keysToCheck, keyToCool } from '../routing/cooldown-keys.ts';
 import type { Target } from '../routing/resolve.ts';
 import type { Trigger } from '../routing/triggers.ts';
@@ -15,7 +16,8 @@ import type { RequestLedger } from '../accounting/ledger.ts';
 
 /**
  * The fallback loop (issue 4): tries the targets in order, skipping those cooling down, waiting
- * and retrying on a short `retry-after`, moving on at a trigger, within the retry budget and the
+ * and retrying on a short `retry-after` (unless the client retries by itself: client-retries.ts),
+ * moving on at a trigger, within the retry budget and the
  * deadline. Nothing is written to the client until one attempt answers (the first-byte commit
  * rule lives in the relays), so two upstreams are never spliced into one response.
  */
@@ -72,6 +74,9 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   let lastTrigger: Trigger | undefined;
   let previous: AttemptFailure | undefined;
   let retried = false;
+  // A client that retries by itself (the SDKs, Claude Code) does its own waiting: the gateway
+  // does not retry the same target for it, so the two retry loops never multiply.
+  const clientRetries = clientRetriesItself(request.headers);
   for (let index = 0; index < usable.length; ) {
     const target = (usable[index] as Candidate).target;
     const moreTargets = index < usable.length - 1;
@@ -80,8 +85,8 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
     const decide = (trigger: Trigger, retryAfter: number | undefined): Decision => {
       const pastDeadline = deps.clock.monotonic() - startedAt >= deps.config.routing.deadline_ms;
       if (pastDeadline || input.inflight.signal.aborted) return 'answer';
-      const shortWait = trigger === 'rate_limited' && retryAfter !== undefined && retryAfter <= deps.config.routing.retry_threshold_ms;
-      if (shortWait && !retried && deps.retryBudget.tryExtra()) return 'retry';
+      const sameTarget = maySameTargetRetry({ trigger, retryAfterMs: retryAfter, thresholdMs: deps.config.routing.retry_threshold_ms, retried, clientRetries });
+      if (sameTarget && deps.retryBudget.tryExtra()) return 'retry';
       if (moreTargets && deps.retryBudget.tryExtra()) return 'next';
       return 'answer';
     };
