@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { toErrorEnvelope } from '../anthropic/error-envelope.ts';
 import type { GatewayError } from '../errors.ts';
 
@@ -18,6 +18,7 @@ export function errorResponseParts(error: GatewayError, requestId: string): { st
 export function writeErrorResponse(response: ServerResponse, error: GatewayError, requestId: string): void {
   if (response.headersSent || response.destroyed) return;
   const parts = errorResponseParts(error, requestId);
-  response.writeHead(parts.status, { ...parts.headers, 'content-length': String(Buffer.byteLength(parts.body)) });
+  // The reason phrase is named: a status line must never keep one from an earlier attempt ("500 OK").
+  response.writeHead(parts.status, STATUS_CODES[parts.status] ?? '', { ...parts.headers, 'content-length': String(Buffer.byteLength(parts.body)) });
   response.end(parts.body);
 }

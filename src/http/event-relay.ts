@@ -5,6 +5,7 @@ import { GatewayError, isGatewayError } from '../errors.ts';
 import { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './relay.ts';
 import { SseUsageMeter } from '../usage/usage.ts';
 import { hasEventField } from '../anthropic/sse-decode.ts';
+import { safeHeaders } from './header-value.ts';
 
 /**
  * Writes a translated stream (Bedrock, later OpenAI-compatible) to the client as Anthropic SSE.
@@ -44,7 +45,7 @@ export async function relayEvents(options: EventRelayOptions): Promise<RelayOutc
       if (next.done === true) break;
       if (stoppedByUs(options)) return withUsage(await stop(options, iterator, firstByteAt), meter);
       if (firstByteAt === undefined) {
-        response.writeHead(200, { ...sseHeaders, 'request-id': options.requestId, 'x-gateway-request-id': options.requestId, ...options.headers });
+        response.writeHead(200, safeHeaders({ ...sseHeaders, 'request-id': options.requestId, 'x-gateway-request-id': options.requestId, ...options.headers }));
         firstByteAt = options.now();
         pinger = new IdlePinger(options.pingIntervalMs, (text) => response.write(text));
       }

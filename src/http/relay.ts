@@ -8,6 +8,7 @@ import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
 import { SseUsageMeter, usageFromMessage, type TokenUsage } from '../usage/usage.ts';
+import { safeHeaders } from './header-value.ts';
 
 /**
  * Relays a raw upstream response to the client byte for byte.
@@ -113,7 +114,7 @@ function clientHeaders(options: RelayOptions, sse: boolean): Record<string, stri
   if (headers['request-id'] === undefined) headers['request-id'] = options.requestId;
   headers['x-gateway-request-id'] = options.requestId;
   if (options.extraHeaders !== undefined) Object.assign(headers, options.extraHeaders);
-  return headers;
+  return safeHeaders(headers);
 }
 
 /** Subscribes `listener` and returns the matching unsubscribe. */

@@ -9,6 +9,7 @@ import type { Trigger } from '../routing/triggers.ts';
 import type { CooldownEntry } from '../store/cooldowns.ts';
 import { AttemptFailure, attemptAnthropic, attemptBedrock, type AttemptResult, type Decision } from './attempts.ts';
 import { writeErrorResponse } from './error-response.ts';
+import { headerText } from './header-value.ts';
 import type { InflightRequest } from './inflight.ts';
 import type { MessageRouting } from './routing-fields.ts';
 import type { AnswerEnd } from './relay.ts';
@@ -177,7 +178,8 @@ async function cool(target: Target, trigger: Trigger, retryAfter: number | undef
 }
 
 function gatewayHeaders(target: Target, trigger: Trigger | undefined): Record<string, string> {
-  return { 'x-gateway-provider': target.provider, 'x-gateway-model': target.model, ...(trigger === undefined ? {} : { 'x-gateway-fallback': trigger }) };
+  // The model may be the client's own string: encoded and bounded, so writing it cannot fail.
+  return { 'x-gateway-provider': target.provider, 'x-gateway-model': headerText(target.model), ...(trigger === undefined ? {} : { 'x-gateway-fallback': trigger }) };
 }
 
 interface AttemptLog {

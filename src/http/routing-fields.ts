@@ -2,6 +2,13 @@ import { GatewayError } from '../errors.ts';
 import { scanError, scanRoutingFields } from '../request/body-scan.ts';
 import { decodeRequestBody, isIdentityEncoding } from '../request/decode-body.ts';
 
+/**
+ * Longest model id accepted (the longest real ones, Bedrock ARNs, are about 120). The model is
+ * echoed into headers, log lines, error messages, usage records and cooldown keys: a 5 MB
+ * "model" must be refused before any of them, and before the upstream is called.
+ */
+export const MAX_MODEL_CHARS = 256;
+
 export interface MessageRouting {
   readonly model: string;
   readonly stream: boolean;
@@ -22,5 +29,6 @@ export async function readMessageRouting(body: unknown, contentEncoding: string 
   if (model === undefined) {
     throw new GatewayError('GW_MODEL_MISSING', modelIsInvalid ? 'model: Input should be a valid string' : 'model: Field required');
   }
+  if (model.length > MAX_MODEL_CHARS) throw new GatewayError('GW_MODEL_MISSING', `model: String should have at most ${MAX_MODEL_CHARS} characters (got ${model.length}).`);
   return { model, stream: stream === true };
 }

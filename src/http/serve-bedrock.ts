@@ -8,6 +8,7 @@ import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { relayEvents } from './event-relay.ts';
 import { relay, type AnswerEnd, type RelayOutcome } from './relay.ts';
+import { headerText, safeHeaders } from './header-value.ts';
 
 /**
  * Serves a Messages or count_tokens request from Bedrock: the client's body is parsed (the
@@ -121,7 +122,7 @@ export async function serveBedrockCountTokens(options: Omit<ServeOptions, 'strea
   const headers: Record<string, string> = {
     ...options.headers,
     'x-gateway-provider': 'bedrock',
-    'x-gateway-model': options.target.model,
+    'x-gateway-model': headerText(options.target.model),
     ...(estimated ? { 'x-gateway-token-count': 'estimate' } : {}),
   };
   const inputTokens = counted ?? estimateInputTokens(options.body);
@@ -140,13 +141,16 @@ async function writeJson(
   let usage = known;
   if (usage === undefined && beforeEnd !== undefined) usage = usageOfBody(body);
   await beforeEnd?.({ status: 200, ...(usage === undefined ? {} : { usage }) });
-  response.writeHead(200, {
-    'content-type': 'application/json',
-    'content-length': String(Buffer.byteLength(body)),
-    'request-id': requestId,
-    'x-gateway-request-id': requestId,
-    ...headers,
-  });
+  response.writeHead(
+    200,
+    safeHeaders({
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(body)),
+      'request-id': requestId,
+      'x-gateway-request-id': requestId,
+      ...headers,
+    }),
+  );
   const firstByteAt = now();
   response.end(body);
   usage ??= usageOfBody(body);

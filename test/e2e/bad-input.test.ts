@@ -75,6 +75,31 @@ describe('gateway-made errors', () => {
     expect(response.headers['x-gateway-model']).toBe('claude-opus-4-8');
   });
 
+  it.each([
+    ['CR LF', 'claude-x\r\nset-cookie: a=b', 'claude-x%0D%0Aset-cookie:%20a=b'],
+    ['NUL', 'claude-x\u0000', 'claude-x%00'],
+    ['a snowman', 'claude-☃', 'claude-%E2%98%83'],
+  ])('a model with %s is answered with the upstream answer and an encoded x-gateway-model (B10)', async (_name, model, header) => {
+    for (const stream of [false, true]) {
+      const response = await send('/v1/messages', JSON.stringify({ model, max_tokens: 1, stream, messages: [] }));
+      expect(response.status).toBe(200);
+      expect(response.headers['x-gateway-model']).toBe(header);
+      expect(response.headers['set-cookie']).toBeUndefined();
+    }
+    expect(context.fake.requests).toHaveLength(2);
+  });
+
+  it('a model over 256 characters is a 400 before the upstream, and no log line echoes it (B10)', async () => {
+    const logged = context.gateway.logs.length;
+    for (const size of [257, 100_000, 5_000_000]) {
+      const response = await send('/v1/messages', JSON.stringify({ model: 'm'.repeat(size), max_tokens: 1, messages: [] }));
+      expectAnthropicError(response, 400, 'invalid_request_error');
+      expect(response.text.length).toBeLessThan(1_000);
+    }
+    expect(context.fake.requests).toHaveLength(0);
+    expect(Math.max(...context.gateway.logs.slice(logged).map((line) => line.length))).toBeLessThan(2_000);
+  });
+
   it('an invalid user id is a 400', async () => {
     expectAnthropicError(await send(`/user/${'x'.repeat(200)}/v1/messages`, '{"model":"m"}'), 400, 'invalid_request_error');
     expectAnthropicError(await send('/user/a%20b/v1/messages', '{"model":"m"}'), 400, 'invalid_request_error');
