@@ -101,7 +101,7 @@ async function anthropicOnce(model: string, context: AttemptContext, signal: Abo
   const headers = renamed === undefined ? context.upstreamHeaders : withoutEncoding(context.upstreamHeaders);
   let upstream;
   try {
-    upstream = await deps.anthropic.send({ method: 'POST', ...context.upstreamPath, headers, body: renamed ?? (request.body as Buffer), stream: context.routing.stream, signal });
+    upstream = await deps.anthropic.send({ method: 'POST', ...context.upstreamPath, headers, body: renamed ?? (request.body as Buffer), uncompressed: true, signal });
   } catch (error) {
     escalate(watch?.fired === true ? timedOut() : error, context);
   }

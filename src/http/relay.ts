@@ -7,6 +7,7 @@ import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
+import { CompressedUsageMeter } from './compressed-usage.ts';
 import { SseUsageMeter, usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { safeHeaders } from './header-value.ts';
 
@@ -191,28 +192,36 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   response.writeHead(upstream.status, clientHeaders(options, false));
   options.onCommit?.();
   const firstByteAt = options.now();
+  const ok = upstream.status >= 200 && upstream.status < 300;
   // A copy of a successful uncompressed JSON answer, for its usage (a Message is a few KB).
-  const copy = upstream.status >= 200 && upstream.status < 300 && !sse && !isCompressed(upstream.headers) ? new BoundedCopy(MAX_USAGE_COPY_BYTES) : undefined;
+  const copy = ok && !sse && !isCompressed(upstream.headers) ? new BoundedCopy(MAX_USAGE_COPY_BYTES) : undefined;
+  // An upstream that compressed although asked for identity is metered from a decoded copy.
+  const compressed = ok && isCompressed(upstream.headers) ? compressedMeter(options, sse) : undefined;
   // With accounting, each chunk goes out when the next arrives, so the last one can wait for
   // the usage record (a body is useless to the client until it is whole anyway).
   let last: Buffer | undefined;
   try {
     const result = await pump(upstream.body, response, options.signal, (chunk) => {
       copy?.add(chunk);
+      compressed?.add(chunk);
       if (options.beforeEnd === undefined) return chunk;
       const previous = last;
       last = chunk;
       return previous;
     });
     // A byte relay never gets an event injected (its body may be compressed or not SSE at all).
-    if (result === 'stopped') return { ...stopped(options, false, firstByteAt), sse };
+    if (result === 'stopped') {
+      const seen = compressed?.abort();
+      return { ...stopped(options, false, firstByteAt), sse, ...(seen === undefined ? {} : { usage: seen }) };
+    }
   } catch (error) {
     // Headers are out and the body is not SSE: the only honest signal left is a cut connection.
+    const seen = compressed?.abort();
     upstream.body.destroy();
     response.destroy();
-    return { status: upstream.status, end: 'upstream_error', sse, firstByteAt, error: fromTransportError(error, options.provider) };
+    return { status: upstream.status, end: 'upstream_error', sse, firstByteAt, error: fromTransportError(error, options.provider), ...(seen === undefined ? {} : { usage: seen }) };
   }
-  const usage = copy === undefined ? undefined : usageOfJson(copy.text());
+  const usage = copy !== undefined ? usageOfJson(copy.text()) : compressed !== undefined ? await compressed.finish() : undefined;
   if (options.beforeEnd !== undefined) {
     await options.beforeEnd({ status: upstream.status, firstByteAt, ...(usage === undefined ? {} : { usage }) });
     if (last !== undefined && !response.destroyed) response.write(last);
@@ -222,6 +231,13 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
 }
 
 const MAX_USAGE_COPY_BYTES = 4 * 1024 * 1024;
+/** Decoded bytes of a compressed stream read for its usage (a long answer is a few MB of SSE). */
+const MAX_DECODED_STREAM_BYTES = 256 * 1024 * 1024;
+
+function compressedMeter(options: RelayOptions, sse: boolean): CompressedUsageMeter | undefined {
+  const encoding = options.upstream.headers['content-encoding'] as string;
+  return CompressedUsageMeter.create(encoding, sse ? 'sse' : 'json', { maxJsonBytes: MAX_USAGE_COPY_BYTES, maxDecodedBytes: MAX_DECODED_STREAM_BYTES, maxEventBytes: options.maxEventBytes });
+}
 
 /** Keeps the first `limit` bytes passing through; past it, nothing (the usage is then unknown). */
 class BoundedCopy {

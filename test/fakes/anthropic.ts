@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import zlib from 'node:zlib';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { accumulate } from '../../src/anthropic/accumulate.ts';
 import { encodeSseEvent } from '../../src/anthropic/sse-encode.ts';
@@ -247,4 +248,64 @@ export function toolUseEvents(model: string, toolId: string, name: string, input
 export function answer(request: RecordedRequest, events: MessageStreamEvent[]): FakeStep {
   if (wantsStream(request.body)) return { kind: 'sse', headers: { 'request-id': 'req_fake_generated' }, items: events.map((event) => ({ event })) };
   return { kind: 'json', headers: { 'request-id': 'req_fake_generated' }, body: accumulate(events) };
+}
+
+export type FakeEncoding = 'gzip' | 'deflate' | 'br';
+
+/** Whether `accept-encoding` allows `encoding` (a q=0 refuses it; `*` allows it). */
+function accepts(header: string | string[] | undefined, encoding: FakeEncoding): boolean {
+  const value = Array.isArray(header) ? header.join(',') : (header ?? '');
+  for (const part of value.split(',')) {
+    const [name, ...parameters] = part.trim().toLowerCase().split(';');
+    if (name !== encoding && name !== '*') continue;
+    return !parameters.some((parameter) => /^\s*q\s*=\s*0(\.0*)?\s*$/.test(parameter));
+  }
+  return false;
+}
+
+function compressor(encoding: FakeEncoding): zlib.Gzip | zlib.Deflate | zlib.BrotliCompress {
+  return encoding === 'gzip' ? zlib.createGzip() : encoding === 'deflate' ? zlib.createDeflate() : zlib.createBrotliCompress();
+}
+
+/**
+ * Wraps a responder so its successful answers come compressed with `encoding`: whenever the
+ * client's accept-encoding allows it (`when-allowed`, what real servers do), or always, even when
+ * the client asked for identity (`always`, a misbehaving upstream). Streams are compressed event
+ * by event (flushed), as a compressing proxy in front of a streaming server would.
+ */
+export function compressingResponder(encoding: FakeEncoding, mode: 'when-allowed' | 'always', inner: Responder = defaultResponder): Responder {
+  return (request) => {
+    const step = inner(request);
+    const compress = mode === 'always' || accepts(request.headers['accept-encoding'], encoding);
+    if (!compress || (step.kind !== 'json' && step.kind !== 'sse') || (step.status ?? 200) >= 300) return step;
+    return {
+      kind: 'custom',
+      handle: (_request, response) => {
+        const sse = step.kind === 'sse';
+        response.writeHead(step.status ?? 200, {
+          'content-type': sse ? 'text/event-stream; charset=utf-8' : 'application/json',
+          'content-encoding': encoding,
+          vary: 'accept-encoding',
+          ...step.headers,
+        });
+        const stream = compressor(encoding);
+        stream.pipe(response);
+        if (step.kind === 'json') {
+          stream.end(typeof step.body === 'string' ? step.body : JSON.stringify(step.body));
+          return;
+        }
+        void (async () => {
+          for (const item of step.items) {
+            if ('delayMs' in item) {
+              await sleep(item.delayMs);
+              continue;
+            }
+            stream.write('raw' in item ? item.raw : sseOf(item.event as { type: string }));
+            await new Promise<void>((resolve) => stream.flush(() => resolve()));
+          }
+          stream.end();
+        })();
+      },
+    };
+  };
 }

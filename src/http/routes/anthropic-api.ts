@@ -252,7 +252,8 @@ async function proxy(
       search: target.search,
       headers,
       body: endpoint.readsBody ? (request.body as Buffer) : undefined,
-      stream: routing?.stream ?? false,
+      // Only GET routes come here (every Messages request is routed); what they answer is relayed as it is.
+      uncompressed: routing !== undefined,
       signal: inflight.signal,
     });
     const requestIdHeader = upstream.headers['request-id'];

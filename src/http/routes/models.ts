@@ -59,7 +59,7 @@ async function anthropicModels(request: FastifyRequest, deps: AppDependencies, s
     // The gateway reads this body itself, so it must come uncompressed (`stream: true` asks for
     // identity encoding); Claude Code gives up on model discovery after 3 s, so Anthropic gets 2.
     const bounded = AbortSignal.any([signal, AbortSignal.timeout(ANTHROPIC_LIST_TIMEOUT_MS)]);
-    const upstream = await deps.anthropic.send({ method: 'GET', path: '/v1/models', search: '?limit=1000', headers: request.headers, body: undefined, stream: true, signal: bounded });
+    const upstream = await deps.anthropic.send({ method: 'GET', path: '/v1/models', search: '?limit=1000', headers: request.headers, body: undefined, uncompressed: true, signal: bounded });
     const text = await upstream.body.text();
     if (upstream.status !== 200) {
       request.log.info({ request_id: request.id, status: upstream.status }, 'anthropic model list unavailable; listing Bedrock models only');

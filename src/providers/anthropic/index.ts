@@ -18,8 +18,11 @@ export interface AnthropicRequest {
   readonly search: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer | undefined;
-  /** The client asked for a stream: the upstream response must come uncompressed. */
-  readonly stream: boolean;
+  /**
+   * The gateway reads the answer (a stream's events, a Message's usage for accounting): ask for
+   * `accept-encoding: identity` whatever the client accepts (issue 10 A1).
+   */
+  readonly uncompressed: boolean;
   readonly signal: AbortSignal;
 }
 
@@ -59,7 +62,7 @@ export class AnthropicProvider {
         { provider: this.name },
       );
     }
-    const headers = toAnthropicHeaders(request.headers, { credential, identityEncoding: request.stream });
+    const headers = toAnthropicHeaders(request.headers, { credential, identityEncoding: request.uncompressed });
     return sendUpstream(this.dispatcher, { origin: this.origin, path: `${this.basePath}${request.path}${request.search}`, method: request.method, headers, body: request.body, signal: request.signal }, this.name);
   }
 

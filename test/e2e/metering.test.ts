@@ -1,0 +1,120 @@
+import zlib from 'node:zlib';
+import { request } from 'undici';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { generateKey } from '../../src/accounting/keys.ts';
+import { decodeSse } from '../../src/anthropic/sse-decode.ts';
+import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../../src/store/accounting.ts';
+import { compressingResponder, FakeAnthropic, type FakeEncoding } from '../fakes/anthropic.ts';
+import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+
+/**
+ * Issue 10 A1: every answer is metered whatever its encoding. The gateway asks upstream for
+ * identity on every request it meters, and an upstream that compresses anyway is metered from a
+ * decoded copy while its bytes reach the client unchanged. Budgets and token limits then hold.
+ */
+
+const GATEWAY_ANTHROPIC_KEY = 'sk-ant-api03-GATEWAY-metering-test';
+
+// text.jsonl: 25 input, 1,200 cache-read and 12 output tokens on Sonnet ($3 / $15 / $0.30 per million).
+const TEXT_COST_MICROS = 25 * 3 + 12 * 15 + Math.round(1_200 * 0.3);
+
+const encodings: readonly FakeEncoding[] = ['gzip', 'deflate', 'br'];
+
+async function createKey(store: AccountingStore, fields: Partial<ApiKeyRecord> & { userId: string }): Promise<string> {
+  const made = generateKey(undefined);
+  const now = Date.now();
+  await store.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, ...fields });
+  return made.key;
+}
+
+const body = (extra: Record<string, unknown> = {}) => ({ model: 'claude-sonnet-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hello there' }], ...extra });
+
+async function post(gateway: TestGateway, key: string, payload: Record<string, unknown>) {
+  const response = await request(`${gateway.url}/v1/messages`, {
+    method: 'POST',
+    // What Node's fetch (and so the SDKs) send by default.
+    headers: { 'content-type': 'application/json', 'anthropic-version': '2023-06-01', 'accept-encoding': 'gzip, deflate, br', 'x-api-key': key },
+    body: JSON.stringify(payload),
+  });
+  const bytes = Buffer.from(await response.body.arrayBuffer());
+  return { status: response.statusCode, headers: response.headers, bytes, requestId: response.headers['x-gateway-request-id'] as string };
+}
+
+function decode(bytes: Buffer, encoding: string | string[] | undefined): string {
+  if (encoding === 'gzip') return zlib.gunzipSync(bytes).toString('utf8');
+  if (encoding === 'deflate') return zlib.inflateSync(bytes).toString('utf8');
+  if (encoding === 'br') return zlib.brotliDecompressSync(bytes).toString('utf8');
+  return bytes.toString('utf8');
+}
+
+let fake: FakeAnthropic;
+let gateway: TestGateway;
+beforeAll(async () => {
+  fake = await FakeAnthropic.start();
+  gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, BEDROCK_ENABLED: 'false', AUTH_MODE: 'keys', ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY });
+});
+afterAll(async () => {
+  await gateway.close();
+  await fake.close();
+});
+beforeEach(() => fake.reset());
+
+describe('compressed answers are metered (A1)', () => {
+  for (const encoding of encodings) {
+    for (const stream of [false, true]) {
+      it(`asks for identity, so an upstream that compresses when allowed answers plainly (${encoding}, ${stream ? 'SSE' : 'JSON'})`, async () => {
+        fake.respondWith(compressingResponder(encoding, 'when-allowed'));
+        const key = await createKey(gateway.accounting, { userId: 'ann' });
+        const answer = await post(gateway, key, body({ stream }));
+        expect(answer.status).toBe(200);
+        expect(fake.last().headers['accept-encoding']).toBe('identity');
+        expect(answer.headers['content-encoding']).toBeUndefined();
+        expect(await gateway.accounting.getUsage(answer.requestId)).toMatchObject({ state: 'complete', inputTokens: 25, outputTokens: 12, cacheReadTokens: 1_200, costMicros: TEXT_COST_MICROS });
+      });
+
+      it(`meters an upstream that compresses anyway, relaying its bytes unchanged (${encoding}, ${stream ? 'SSE' : 'JSON'})`, async () => {
+        fake.respondWith(compressingResponder(encoding, 'always'));
+        const key = await createKey(gateway.accounting, { userId: 'ben' });
+        const answer = await post(gateway, key, body({ stream }));
+        expect(answer.status).toBe(200);
+        expect(answer.headers['content-encoding']).toBe(encoding);
+        const text = decode(answer.bytes, answer.headers['content-encoding']);
+        if (stream) expect([...decodeSse(text)].map((event) => event.event).at(-1)).toBe('message_stop');
+        else expect(JSON.parse(text)).toMatchObject({ type: 'message', usage: { input_tokens: 25, output_tokens: 12 } });
+        expect(await gateway.accounting.getUsage(answer.requestId)).toMatchObject({ state: 'complete', inputTokens: 25, outputTokens: 12, cacheReadTokens: 1_200, costMicros: TEXT_COST_MICROS });
+      });
+    }
+  }
+
+  it('a budget holds against an upstream that always compresses', async () => {
+    for (const [index, encoding] of encodings.entries()) {
+      const stream = index % 2 === 1;
+      fake.respondWith(compressingResponder(encoding, 'always'));
+      const key = await createKey(gateway.accounting, { userId: `cara-${encoding}`, monthlyBudgetMicros: 1_800 });
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 6; attempt++) statuses.push((await post(gateway, key, body({ stream }))).status);
+      // Each answer costs 615 micro-dollars: three fit in 1,800, then the key is spent.
+      expect(statuses.filter((status) => status === 200)).toHaveLength(3);
+      expect(statuses.slice(3)).toEqual([402, 402, 402]);
+    }
+    expect(fake.requests).toHaveLength(9);
+  });
+
+  it('a tokens-per-minute limit holds against an upstream that always compresses', async () => {
+    fake.respondWith(compressingResponder('br', 'always'));
+    const key = await createKey(gateway.accounting, { userId: 'dora', tpmLimit: 1_300 });
+    // Each answer uses 25 + 12 + 1,200 tokens: the first passes, the window is then full.
+    expect((await post(gateway, key, body())).status).toBe(200);
+    await expect.poll(async () => (await post(gateway, key, body())).status, { timeout: 3_000 }).toBe(429);
+  });
+
+  it('settles the budget to the decoded usage', async () => {
+    fake.respondWith(compressingResponder('gzip', 'always'));
+    const keyRecord = generateKey(undefined);
+    const now = Date.now();
+    await gateway.accounting.createKey({ id: keyRecord.id, digest: keyRecord.digest, prefix: keyRecord.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, userId: 'eve', monthlyBudgetMicros: 1_000_000 });
+    for (const stream of [false, true]) expect((await post(gateway, keyRecord.key, body({ stream }))).status).toBe(200);
+    await gateway.flushUsage();
+    expect(await gateway.accounting.getBudget(keyRecord.id, budgetMonth(Date.now()))).toEqual({ spentMicros: 2 * TEXT_COST_MICROS, reservedMicros: 0 });
+  });
+});
