@@ -1,8 +1,10 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import type { Duplex } from 'node:stream';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { redactConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { GatewayError, isGatewayError } from './errors.ts';
 import { errorResponseParts } from './http/error-response.ts';
+import { badRequestTarget, fromClientError, rawErrorResponse, requestTargetForm } from './http/raw-error.ts';
 import { InflightRequests } from './http/inflight.ts';
 import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
 import { registerServiceRoutes } from './http/routes/service.ts';
@@ -70,6 +72,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
     childLoggerFactory: (logger) => logger,
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // What the router and Node's parser refuse is answered in Anthropic's envelope too.
+    frameworkErrors: (error, request, reply) => {
+      const gatewayError = fromFrameworkError(error, request.raw.url ?? '');
+      const parts = errorResponseParts(gatewayError, request.id);
+      request.log.info({ request_id: request.id, method: request.method, status: parts.status, error_code: gatewayError.code }, 'request');
+      const raw = reply as unknown as FastifyReply;
+      void raw.code(parts.status).headers(parts.headers).send(parts.body);
+    },
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => answerOnSocket(socket, fromClientError(error), deps),
+  });
+  // CONNECT (authority-form) never reaches a route: Node hands the socket over as it is.
+  app.server.on('connect', (_request: unknown, socket: Duplex) => answerOnSocket(socket, badRequestTarget('the authority-form (CONNECT host:port)'), deps));
+  // Only origin-form targets (`/path?query`): an absolute-form `POST http://elsewhere/v1/messages`
+  // is routed by its path but must never be forwarded as it was written. First hook of all.
+  app.addHook('onRequest', async (request) => {
+    const form = requestTargetForm(request.raw.url);
+    if (form !== undefined) throw badRequestTarget(form);
   });
   // Bodies stay raw bytes: the passthrough forwards them unchanged and reads only a copy.
   app.removeAllContentTypeParsers();
@@ -104,6 +123,35 @@ export function buildApp(options: AppOptions): FastifyInstance {
   registerAdminRoutes(app, deps);
   registerUsageRoutes(app, deps);
   return app;
+}
+
+/** Writes a whole error response on a socket no request object owns, then closes it. */
+function answerOnSocket(socket: Duplex, error: GatewayError, deps: AppDependencies): void {
+  // A reset connection, or one whose answer already started: nothing can be written.
+  const current = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.destroyed || !socket.writable || current?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const requestId = deps.ids.requestId();
+  deps.logger.info({ request_id: requestId, status: error.status, error_code: error.code }, 'request');
+  socket.end(rawErrorResponse(error, requestId));
+  // A peer that never reads must not hold the socket.
+  setTimeout(() => socket.destroy(), 5_000).unref();
+}
+
+/** The router's refusals: a path with invalid percent-encoding, a path parameter over the length limit. */
+function fromFrameworkError(error: FastifyError, url: string): GatewayError {
+  switch (error.code) {
+    case 'FST_ERR_BAD_URL':
+      return badRequestTarget('a path with invalid percent-encoding');
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return url.startsWith('/user/')
+        ? new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.')
+        : new GatewayError('GW_ROUTE_NOT_FOUND', 'Not found: a path segment is longer than 256 characters.');
+    default:
+      return new GatewayError('GW_INTERNAL', 'The gateway failed to route the request.', { cause: error });
+  }
 }
 
 function toGatewayError(error: FastifyError | GatewayError): GatewayError {

@@ -62,6 +62,10 @@ export class AnthropicProvider {
         { provider: this.name },
       );
     }
+    // Only a path on the configured base: never an absolute URI or `//host` a client wrote.
+    if (!request.path.startsWith('/') || request.path.startsWith('//')) {
+      throw new GatewayError('GW_BAD_REQUEST_TARGET', 'The request target must be a path (origin-form, such as /v1/messages).', { provider: this.name });
+    }
     const headers = toAnthropicHeaders(request.headers, { credential, identityEncoding: request.uncompressed });
     return sendUpstream(this.dispatcher, { origin: this.origin, path: `${this.basePath}${request.path}${request.search}`, method: request.method, headers, body: request.body, signal: request.signal }, this.name);
   }

@@ -1,0 +1,50 @@
+import { STATUS_CODES } from 'node:http';
+import { toErrorEnvelope } from '../anthropic/error-envelope.ts';
+import { GatewayError } from '../errors.ts';
+
+/**
+ * Answers written on a bare socket, where there is no request object to answer through: Node's
+ * HTTP parser refused the bytes (`clientError`), or the method was CONNECT (authority-form). They
+ * are whole HTTP/1.1 responses in Anthropic's envelope with a request id, like every other
+ * answer the gateway makes, and close the connection (the rest of the bytes cannot be trusted).
+ */
+
+/** The gateway error for a `clientError` from Node's HTTP parser or server timeouts. */
+export function fromClientError(error: { readonly code?: string | undefined }): GatewayError {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return new GatewayError('GW_HEADERS_TOO_LARGE', 'The request headers are larger than the gateway accepts.');
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return new GatewayError('GW_CLIENT_TIMEOUT', 'The request was not received in time.');
+    default:
+      return new GatewayError('GW_BAD_HTTP', `The request is not valid HTTP/1.1${error.code === undefined ? '' : ` (${error.code})`}.`);
+  }
+}
+
+/** The error for a request target that is not origin-form (`/path?query`). */
+export function badRequestTarget(form: string): GatewayError {
+  return new GatewayError('GW_BAD_REQUEST_TARGET', `The request target must be a path (origin-form, such as /v1/messages); ${form} is not accepted.`);
+}
+
+/** Which non-origin form a request target has, or undefined for an origin-form path. */
+export function requestTargetForm(target: string | undefined): string | undefined {
+  if (target === undefined || target === '') return 'an empty target';
+  if (target.startsWith('/')) return target.startsWith('//') ? 'a path starting with //' : undefined;
+  if (target === '*') return 'the asterisk-form (*)';
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) return 'the absolute-form (scheme://host/path)';
+  return 'the authority-form (host:port)';
+}
+
+/** A complete HTTP/1.1 response carrying `error`, closing the connection. */
+export function rawErrorResponse(error: GatewayError, requestId: string): string {
+  const body = JSON.stringify(toErrorEnvelope(error, requestId));
+  const head = [
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}`,
+    'content-type: application/json',
+    `content-length: ${Buffer.byteLength(body)}`,
+    `request-id: ${requestId}`,
+    `x-gateway-request-id: ${requestId}`,
+    'connection: close',
+  ];
+  return `${head.join('\r\n')}\r\n\r\n${body}`;
+}
