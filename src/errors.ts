@@ -32,6 +32,7 @@ export const errorRegistry = {
   GW_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false, description: 'The request body is larger than the limit (32 MB by default).' },
   GW_BODY_NOT_JSON_OBJECT: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body is not a JSON object, or not valid JSON where the gateway must read it.' },
   GW_DUPLICATE_FIELD: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body names a top-level field twice (escapes decoded: `"mod\\u0065l"` is `model`); parsers disagree on which one counts, so the gateway refuses rather than account for one and forward another.' },
+  GW_BODY_TOO_DEEP: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body nests arrays and objects more than 1,000 levels deep where the gateway must read it (budgets, Bedrock, model rewrites).' },
   GW_MODEL_MISSING: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body has no string `model`, which the gateway needs to route, or one longer than 256 characters.' },
   GW_ENCODING_UNSUPPORTED: { status: 400, type: 'invalid_request_error', retryable: false, detailsCode: 'request_body_encoding_unsupported', description: 'The request Content-Encoding is not one of gzip, deflate, br, zstd.' },
   GW_ENCODING_INVALID: { status: 400, type: 'invalid_request_error', retryable: false, detailsCode: 'request_body_encoding_invalid', description: 'The compressed request body could not be decoded.' },

@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors.ts';
 import { scanError, scanRoutingFields } from './body-scan.ts';
 import { decodeRequestBody, isIdentityEncoding } from './decode-body.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 
 /**
  * The request body decoded (if compressed, capped at `maxBytes`) and parsed as a JSON object.
@@ -11,6 +12,10 @@ export async function readJsonObject(body: Buffer, contentEncoding: string | und
   const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
   const scan = scanRoutingFields(plain);
   if (!scan.ok && scan.duplicate !== undefined) throw scanError(scan);
+  // Before any reader walks it: nothing the gateway does with a body may overflow the stack.
+  if (nestsDeeperThan(plain, MAX_JSON_DEPTH)) {
+    throw new GatewayError('GW_BODY_TOO_DEEP', `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; the gateway does not read such bodies.`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(plain.toString('utf8'));
