@@ -56,6 +56,7 @@ export const errorRegistry = {
   GW_FORBIDDEN: { status: 403, type: 'permission_error', retryable: false, description: 'The caller is authenticated but may not use this route (an admin route with a user key).' },
   GW_RESOURCE_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'No such resource for this caller (another tenant\'s resources answer the same, so ids cannot be probed).' },
   GW_BUDGET_EXHAUSTED: { status: 402, type: 'billing_error', retryable: false, description: 'The key\'s monthly budget is spent; the key is disabled until the next month (UTC) or until an administrator raises the budget.' },
+  GW_MODEL_UNPRICED: { status: 403, type: 'permission_error', retryable: false, description: 'A key with a monthly budget asked for a model that has no price (catalog, `models:` pricing, DynamoDB pricing table) and no default price is configured; the message names the model.' },
   GW_BUDGET_HELD: { status: 429, type: 'rate_limit_error', retryable: true, description: 'The rest of the key\'s monthly budget is held by requests in flight; `retry-after` says when to try again.' },
   GW_KEY_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, description: 'The key (or user) is over its requests-per-minute or tokens-per-minute limit; `retry-after` is in whole seconds.' },
   GW_LIMITS_UNAVAILABLE: { status: 529, type: 'overloaded_error', retryable: true, description: 'The store that enforces rate limits or budgets cannot be reached and the gateway is configured to fail closed.' },

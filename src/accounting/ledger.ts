@@ -94,6 +94,16 @@ function tierOf(value: string | undefined): ServiceTier {
   return value !== undefined && tiers.has(value as ServiceTier) ? (value as ServiceTier) : 'default';
 }
 
+/** A budgeted request for a model nothing prices: refused before the upstream call (issue 10 A2). */
+function unpricedError(key: ApiKeyRecord, requested: string, served: string): GatewayError {
+  const model = served === requested ? JSON.stringify(capped(requested)) : `${JSON.stringify(capped(requested))} (served as ${JSON.stringify(capped(served))})`;
+  return new GatewayError(
+    'GW_MODEL_UNPRICED',
+    `The gateway API key ${key.prefix}… has a monthly budget, and the model ${model} has no price on this gateway, so what it costs cannot be counted. ` +
+      'Use a priced model, or ask the gateway operator to price it: a `models:` entry with `pricing` in the configuration, an item in the DynamoDB pricing table, or a default price (`pricing.default`, PRICING_DEFAULT).',
+  );
+}
+
 export class Accounting {
   readonly #options: AccountingOptions;
 
@@ -154,6 +164,8 @@ export class Accounting {
   async #reserve(key: ApiKeyRecord, input: AdmitInput): Promise<Reservation | undefined> {
     const limitMicros = key.monthlyBudgetMicros as number;
     const month = budgetMonth(input.startedAt);
+    const unpriced = input.targets.find((target) => this.#priceServed(target.model, input.model) === undefined);
+    if (unpriced !== undefined) throw unpricedError(key, input.model, unpriced.model);
     const pricing = this.#dearest(input.targets, input.model);
     const worst = await input.worstCase();
     const tier = tierOf(key.serviceTier);
@@ -186,18 +198,23 @@ export class Accounting {
     const consider = (pricing: Pricing | undefined) => {
       if (pricing !== undefined && (best === undefined || pricing.input + pricing.output > best.input + best.output)) best = pricing;
     };
-    for (const target of targets) consider(this.priceOf(target.model));
-    consider(this.priceOf(model));
+    for (const target of targets) consider(this.#priceServed(target.model, model));
     return best;
+  }
+
+  /** What an answer served by `served` for a request naming `requested` is priced at (costMicros' rule). */
+  #priceServed(served: string | undefined, requested: string | undefined): Pricing | undefined {
+    return this.priceOf(served ?? requested) ?? this.priceOf(requested) ?? this.#options.config.pricing.default;
   }
 
   /**
    * The price of an answer in micro-dollars: the served model's catalog prices (else the
-   * requested model's), with the multiplier of the service tier used; undefined when neither
-   * has prices. The one pricing rule for records, budgets, the log line and metrics.
+   * requested model's, else the configured default price), with the multiplier of the service
+   * tier used; undefined when none applies (only keys without a budget get there: see #reserve).
+   * The one pricing rule for records, budgets, the log line and metrics.
    */
   costMicros(usage: TokenUsage, servedModel: string | undefined, requestedModel: string | undefined, tier: string | undefined): number | undefined {
-    const pricing = this.priceOf(servedModel ?? requestedModel) ?? this.priceOf(requestedModel);
+    const pricing = this.#priceServed(servedModel, requestedModel);
     return pricing === undefined ? undefined : toMicros(costUsd(usage, pricing, tierOf(tier)));
   }
 

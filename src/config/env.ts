@@ -75,6 +75,12 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   },
   { name: 'DEFAULT_MODEL_MAPPING', paths: [['model_mapping']], convert: toJson, description: 'JSON object: Anthropic model id -> Bedrock model id.', seeds: '002, 004' },
   { name: 'PROXY_BEDROCK_MODEL_MAPPING', paths: [['model_mapping']], convert: toJson, description: 'Alias of DEFAULT_MODEL_MAPPING.', seeds: '002' },
+  {
+    name: 'PRICING_DEFAULT',
+    paths: [['pricing', 'default']],
+    convert: toJson,
+    description: 'JSON {"input":3,"output":15} (USD per million tokens; cache_read, cache_write_5m, cache_write_1h optional): the price of models the catalog does not price. Without it, keys with a budget cannot use them.',
+  },
   { name: 'URL_FETCH_ENABLED', paths: [['url_fetch', 'enabled']], convert: toBoolean, description: 'Fetch image/document URLs for upstreams that need the bytes (off; SSRF-guarded).' },
   { name: 'BEDROCK_FALLBACK_ENABLED', paths: [['routing', 'bedrock_fallback']], convert: toBoolean, description: 'Fall back to Bedrock when Anthropic fails (default true).', seeds: '000' },
   { name: 'RETRY_THRESHOLD_SECONDS', paths: [['routing', 'retry_threshold_ms']], convert: secondsToMs, description: 'A 429 asking to wait at most this long is retried on the same target (default 30).', seeds: '000' },

@@ -4,7 +4,7 @@ import type { BedrockApi, ServiceTier } from './schema.ts';
  * The model catalog as data (shared/spec/protocols.md §5 and §4.7, November 2026): Anthropic
  * model ids and aliases, their status on the Anthropic API, where Bedrock serves them (base id,
  * the cross-region inference-profile prefixes seen, which API, what the model accepts), and
- * pricing placeholders for accounting. `verified: false` marks Bedrock ids that follow the
+ * list prices for accounting (each dated, with its source). `verified: false` marks Bedrock ids that follow the
  * naming pattern but were not confirmed by a model card. Configuration (`models:`) overrides or
  * extends any entry by id.
  */
@@ -40,13 +40,19 @@ export interface BedrockModel {
   readonly serviceTiers?: readonly ServiceTier[];
 }
 
-/** USD per million tokens. Placeholders from public list prices; accounting reads them. */
+/**
+ * USD per million tokens, from public list prices; accounting reads them. `priced_at` (YYYY-MM)
+ * and `source` say where a built-in price was read, so an operator can check it is current and
+ * override it (`models:` in the configuration, or the DynamoDB pricing table).
+ */
 export interface Pricing {
   readonly input: number;
   readonly output: number;
   readonly cache_read?: number;
   readonly cache_write_5m?: number;
   readonly cache_write_1h?: number;
+  readonly priced_at?: string;
+  readonly source?: string;
 }
 
 export interface CatalogEntry {
@@ -63,9 +69,21 @@ export interface CatalogEntry {
 
 export const claudeCapabilities: ModelCapabilities = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
 
+const ANTHROPIC_PRICES = 'https://www.anthropic.com/pricing (API list prices)';
+const BEDROCK_PRICES = 'https://aws.amazon.com/bedrock/pricing/ (on-demand, us-east-1)';
+/** Not on the Bedrock page when the catalog was written: the model maker's own list price. Check it. */
+const VENDOR_PRICES = "the model maker's API list price (not confirmed on the Bedrock pricing page)";
+/** When the catalog's Claude prices were read (protocols.md §5). */
+const CATALOG_PRICED_AT = '2026-11';
+
 /** Claude list prices with Anthropic's cache multipliers (read 0.1×, write 1.25× for 5 min, 2× for 1 h). */
-function claudePrice(input: number, output: number): Pricing {
-  return { input, output, cache_read: input / 10, cache_write_5m: input * 1.25, cache_write_1h: input * 2 };
+function claudePrice(input: number, output: number, pricedAt = CATALOG_PRICED_AT): Pricing {
+  return { input, output, cache_read: input / 10, cache_write_5m: input * 1.25, cache_write_1h: input * 2, priced_at: pricedAt, source: ANTHROPIC_PRICES };
+}
+
+/** A Bedrock on-demand price; models without prompt caching have no cache prices (their cache counters stay 0). */
+function bedrockPrice(input: number, output: number, cache: Pick<Pricing, 'cache_read' | 'cache_write_5m'> = {}, source = BEDROCK_PRICES): Pricing {
+  return { input, output, ...cache, priced_at: '2025-12', source };
 }
 
 function claude(
@@ -86,8 +104,13 @@ function claude(
   };
 }
 
-function converseModel(baseId: string, displayName: string, profiles: readonly ProfilePrefix[], capabilities: Omit<ModelCapabilities, 'family'>): CatalogEntry {
-  return { id: baseId, aliases: [], displayName, status: 'absent', bedrock: { baseId, profiles, verified: true, api: 'converse', capabilities: { family: 'other', ...capabilities } } };
+function converseModel(baseId: string, displayName: string, profiles: readonly ProfilePrefix[], capabilities: Omit<ModelCapabilities, 'family'>, pricing: Pricing): CatalogEntry {
+  return { id: baseId, aliases: [], displayName, status: 'absent', pricing, bedrock: { baseId, profiles, verified: true, api: 'converse', capabilities: { family: 'other', ...capabilities } } };
+}
+
+/** Amazon Nova: cache reads at a 75% discount, cache writes at the input price. */
+function novaPrice(input: number, output: number): Pricing {
+  return bedrockPrice(input, output, { cache_read: input / 4, cache_write_5m: input });
 }
 
 const opus = claudePrice(5, 25);
@@ -123,28 +146,36 @@ export const modelCatalog: readonly CatalogEntry[] = [
   claude('claude-opus-4-20250514', 'Claude Opus 4', 'retired', legacyOpus, { baseId: 'anthropic.claude-opus-4-20250514-v1:0', profiles: ['us'] }, ['claude-opus-4-0']),
   claude('claude-3-7-sonnet-20250219', 'Claude Sonnet 3.7', 'retired', sonnet, { baseId: 'anthropic.claude-3-7-sonnet-20250219-v1:0', profiles: ['us', 'eu', 'apac'] }, ['claude-3-7-sonnet-latest']),
   claude('claude-3-5-haiku-20241022', 'Claude Haiku 3.5', 'retired', claudePrice(0.8, 4), { baseId: 'anthropic.claude-3-5-haiku-20241022-v1:0', profiles: ['us'] }, ['claude-3-5-haiku-latest']),
-  claude('claude-3-haiku-20240307', 'Claude Haiku 3', 'retired', claudePrice(0.25, 1.25), { baseId: 'anthropic.claude-3-haiku-20240307-v1:0', profiles: ['us', 'eu', 'apac'] }),
+  claude('claude-3-haiku-20240307', 'Claude Haiku 3', 'retired', { ...claudePrice(0.25, 1.25, '2025-10'), cache_read: 0.03, cache_write_5m: 0.3, cache_write_1h: 0.5 }, { baseId: 'anthropic.claude-3-haiku-20240307-v1:0', profiles: ['us', 'eu', 'apac'] }),
+  // Retired ids clients still send (old scripts, pinned SDK examples): priced so a budget never serves them free.
+  claude('claude-3-5-sonnet-20241022', 'Claude Sonnet 3.5 (new)', 'retired', claudePrice(3, 15, '2025-10'), { baseId: 'anthropic.claude-3-5-sonnet-20241022-v2:0', profiles: ['us', 'apac'] }, ['claude-3-5-sonnet-latest']),
+  claude('claude-3-5-sonnet-20240620', 'Claude Sonnet 3.5', 'retired', claudePrice(3, 15, '2025-10'), { baseId: 'anthropic.claude-3-5-sonnet-20240620-v1:0', profiles: ['us', 'eu', 'apac'] }),
+  claude('claude-3-opus-20240229', 'Claude Opus 3', 'retired', claudePrice(15, 75, '2025-10'), { baseId: 'anthropic.claude-3-opus-20240229-v1:0', profiles: ['us'] }, ['claude-3-opus-latest']),
+  claude('claude-3-sonnet-20240229', 'Claude Sonnet 3', 'retired', claudePrice(3, 15, '2024-06'), { baseId: 'anthropic.claude-3-sonnet-20240229-v1:0', profiles: ['us', 'eu', 'apac'] }),
+  claude('claude-2.1', 'Claude 2.1', 'retired', claudePrice(8, 24, '2024-06')),
+  claude('claude-2.0', 'Claude 2.0', 'retired', claudePrice(8, 24, '2024-06')),
+  claude('claude-instant-1.2', 'Claude Instant 1.2', 'retired', claudePrice(0.8, 2.4, '2024-06')),
 
   // Models only Bedrock serves, through Converse (protocols.md §4.7). Clients name them by their Bedrock id.
-  converseModel('qwen.qwen3-coder-480b-a35b-v1:0', 'Qwen3 Coder 480B', [], textOnly),
-  converseModel('qwen.qwen3-235b-a22b-2507-v1:0', 'Qwen3 235B', [], textOnly),
-  converseModel('qwen.qwen3-32b-v1:0', 'Qwen3 32B', [], textOnly),
-  converseModel('qwen.qwen3-next-80b-a3b', 'Qwen3 Next 80B', [], textOnly),
-  converseModel('deepseek.r1-v1:0', 'DeepSeek R1', ['us'], textReasoning),
-  converseModel('deepseek.v3-v1:0', 'DeepSeek V3', [], textOnly),
-  converseModel('amazon.nova-premier-v1:0', 'Amazon Nova Premier', ['us'], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }),
-  converseModel('amazon.nova-pro-v1:0', 'Amazon Nova Pro', [], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }),
-  converseModel('amazon.nova-lite-v1:0', 'Amazon Nova Lite', [], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }),
-  converseModel('amazon.nova-micro-v1:0', 'Amazon Nova Micro', [], { ...textOnly, cachePoints: true, topK: 'nova' }),
-  converseModel('amazon.nova-2-lite-v1:0', 'Amazon Nova 2 Lite', ['us', 'global'], { images: true, documents: true, reasoning: true, cachePoints: true, topK: 'nova' }),
-  converseModel('minimax.minimax-m2', 'MiniMax M2', [], textReasoning),
-  converseModel('minimax.minimax-m2.5', 'MiniMax M2.5', [], textReasoning),
-  converseModel('moonshot.kimi-k2-thinking', 'Kimi K2 Thinking', [], textReasoning),
-  converseModel('moonshotai.kimi-k2.5', 'Kimi K2.5', [], textReasoning),
-  converseModel('zai.glm-4.7', 'GLM 4.7', [], textReasoning),
-  converseModel('zai.glm-5', 'GLM 5', [], textReasoning),
-  converseModel('openai.gpt-oss-120b-1:0', 'gpt-oss 120B', [], textReasoning),
-  converseModel('openai.gpt-oss-20b-1:0', 'gpt-oss 20B', [], textReasoning),
-  converseModel('mistral.mistral-large-3-675b-instruct', 'Mistral Large 3', [], { images: true, documents: true, reasoning: false, cachePoints: false }),
-  converseModel('meta.llama4-maverick-17b-instruct-v1:0', 'Llama 4 Maverick', ['us'], { images: true, documents: true, reasoning: false, cachePoints: false }),
+  converseModel('qwen.qwen3-coder-480b-a35b-v1:0', 'Qwen3 Coder 480B', [], textOnly, bedrockPrice(0.22, 1.8)),
+  converseModel('qwen.qwen3-235b-a22b-2507-v1:0', 'Qwen3 235B', [], textOnly, bedrockPrice(0.22, 0.88)),
+  converseModel('qwen.qwen3-32b-v1:0', 'Qwen3 32B', [], textOnly, bedrockPrice(0.15, 0.6)),
+  converseModel('qwen.qwen3-next-80b-a3b', 'Qwen3 Next 80B', [], textOnly, bedrockPrice(0.15, 1.2, {}, VENDOR_PRICES)),
+  converseModel('deepseek.r1-v1:0', 'DeepSeek R1', ['us'], textReasoning, bedrockPrice(1.35, 5.4)),
+  converseModel('deepseek.v3-v1:0', 'DeepSeek V3', [], textOnly, bedrockPrice(0.58, 1.68)),
+  converseModel('amazon.nova-premier-v1:0', 'Amazon Nova Premier', ['us'], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }, novaPrice(2.5, 12.5)),
+  converseModel('amazon.nova-pro-v1:0', 'Amazon Nova Pro', [], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }, novaPrice(0.8, 3.2)),
+  converseModel('amazon.nova-lite-v1:0', 'Amazon Nova Lite', [], { images: true, documents: true, reasoning: false, cachePoints: true, topK: 'nova' }, novaPrice(0.06, 0.24)),
+  converseModel('amazon.nova-micro-v1:0', 'Amazon Nova Micro', [], { ...textOnly, cachePoints: true, topK: 'nova' }, novaPrice(0.035, 0.14)),
+  converseModel('amazon.nova-2-lite-v1:0', 'Amazon Nova 2 Lite', ['us', 'global'], { images: true, documents: true, reasoning: true, cachePoints: true, topK: 'nova' }, novaPrice(0.3, 2.5)),
+  converseModel('minimax.minimax-m2', 'MiniMax M2', [], textReasoning, bedrockPrice(0.3, 1.2)),
+  converseModel('minimax.minimax-m2.5', 'MiniMax M2.5', [], textReasoning, bedrockPrice(0.3, 1.2, {}, VENDOR_PRICES)),
+  converseModel('moonshot.kimi-k2-thinking', 'Kimi K2 Thinking', [], textReasoning, bedrockPrice(0.6, 2.5)),
+  converseModel('moonshotai.kimi-k2.5', 'Kimi K2.5', [], textReasoning, bedrockPrice(0.6, 3, {}, VENDOR_PRICES)),
+  converseModel('zai.glm-4.7', 'GLM 4.7', [], textReasoning, bedrockPrice(0.6, 2.2, {}, VENDOR_PRICES)),
+  converseModel('zai.glm-5', 'GLM 5', [], textReasoning, bedrockPrice(1, 3.2, {}, VENDOR_PRICES)),
+  converseModel('openai.gpt-oss-120b-1:0', 'gpt-oss 120B', [], textReasoning, bedrockPrice(0.15, 0.6)),
+  converseModel('openai.gpt-oss-20b-1:0', 'gpt-oss 20B', [], textReasoning, bedrockPrice(0.07, 0.3)),
+  converseModel('mistral.mistral-large-3-675b-instruct', 'Mistral Large 3', [], { images: true, documents: true, reasoning: false, cachePoints: false }, bedrockPrice(0.5, 1.5)),
+  converseModel('meta.llama4-maverick-17b-instruct-v1:0', 'Llama 4 Maverick', ['us'], { images: true, documents: true, reasoning: false, cachePoints: false }, bedrockPrice(0.24, 0.97)),
 ];

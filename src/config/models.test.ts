@@ -132,10 +132,33 @@ describe('model catalog', () => {
     expect(entry === undefined ? undefined : bedrockModelId(entry, 'us-east-1')).toBe('global.anthropic.claude-sonnet-4-5-20250929-v1:0');
   });
 
-  it('prices every Claude model it maps, with Anthropic cache multipliers', () => {
-    for (const entry of modelCatalog.filter((candidate) => candidate.bedrock?.capabilities.family === 'claude')) {
-      expect(entry.pricing).toBeDefined();
-      if (entry.pricing !== undefined) expect(entry.pricing.cache_read).toBeCloseTo(entry.pricing.input / 10);
+  it('prices every catalog model, with the date and the source of the price (issue 10 A2)', () => {
+    for (const entry of modelCatalog) {
+      expect(entry.pricing, entry.id).toMatchObject({ input: expect.any(Number), output: expect.any(Number), source: expect.any(String) });
+      expect(entry.pricing?.priced_at, entry.id).toMatch(/^20\d\d-(0[1-9]|1[0-2])$/);
+      expect(entry.pricing?.output, entry.id).toBeGreaterThanOrEqual(entry.pricing?.input ?? Infinity);
     }
+  });
+
+  it('gives Claude models Anthropic cache prices (reads a tenth of the input, writes 1.25× and 2×)', () => {
+    for (const entry of modelCatalog.filter((candidate) => candidate.id.startsWith('claude-'))) {
+      const pricing = entry.pricing;
+      expect(pricing?.cache_read, entry.id).toBeCloseTo((pricing?.input ?? 0) / 10, 1);
+      expect(pricing?.cache_write_5m, entry.id).toBeCloseTo((pricing?.input ?? 0) * 1.25, 1);
+      expect(pricing?.cache_write_1h, entry.id).toBeCloseTo((pricing?.input ?? 0) * 2, 1);
+    }
+  });
+
+  it.each([
+    ['claude-3-5-sonnet-20241022', 3, 15],
+    ['claude-3-5-sonnet-latest', 3, 15],
+    ['claude-3-opus-latest', 15, 75],
+    ['qwen.qwen3-coder-480b-a35b-v1:0', 0.22, 1.8],
+    ['deepseek.r1-v1:0', 1.35, 5.4],
+    ['openai.gpt-oss-120b-1:0', 0.15, 0.6],
+    ['amazon.nova-pro-v1:0', 0.8, 3.2],
+    ['meta.llama4-maverick-17b-instruct-v1:0', 0.24, 0.97],
+  ])('prices %s at $%d / $%d per million tokens', (id, input, output) => {
+    expect(catalog.find(id)?.pricing).toMatchObject({ input, output });
   });
 });

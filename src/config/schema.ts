@@ -128,6 +128,20 @@ const pricingSchema = z
     cache_read: z.number().nonnegative().optional(),
     cache_write_5m: z.number().nonnegative().optional(),
     cache_write_1h: z.number().nonnegative().optional(),
+    /** When the price was read (YYYY-MM) and where: shown to operators, not used in sums. */
+    priced_at: z.string().trim().min(1).optional(),
+    source: z.string().trim().min(1).optional(),
+  })
+  .strict();
+
+/** Prices that are not a model's own (issue 10 A2). */
+export const pricingConfigSchema = z
+  .object({
+    /**
+     * The price of any model the catalog (and the `models:` entries, and the DynamoDB pricing
+     * table) does not price. Without it a key with a budget cannot use an unpriced model.
+     */
+    default: pricingSchema.optional(),
   })
   .strict();
 
@@ -304,6 +318,7 @@ export const configSchema = z
     bedrock: bedrockSchema.default(bedrockSchema.parse({})),
     url_fetch: urlFetchSchema.default(urlFetchSchema.parse({})),
     models: z.array(modelSchema).default([]),
+    pricing: pricingConfigSchema.default(pricingConfigSchema.parse({})),
     /** Anthropic model id -> Bedrock model id (seeds 002/004's DEFAULT_MODEL_MAPPING); a shorthand for `models`. */
     model_mapping: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
     routes: z.array(routeSchema).default([]),

@@ -118,3 +118,69 @@ describe('compressed answers are metered (A1)', () => {
     expect(await gateway.accounting.getBudget(keyRecord.id, budgetMonth(Date.now()))).toEqual({ spentMicros: 2 * TEXT_COST_MICROS, reservedMicros: 0 });
   });
 });
+
+describe('models without a price (A2)', () => {
+  it('prices the retired ids clients still send', async () => {
+    const key = await createKey(gateway.accounting, { userId: 'fay', monthlyBudgetMicros: 100_000 });
+    const answer = await post(gateway, key, body({ model: 'claude-3-5-sonnet-20241022' }));
+    expect(answer.status).toBe(200);
+    // Sonnet 3.5 has Sonnet's prices.
+    expect(await gateway.accounting.getUsage(answer.requestId)).toMatchObject({ modelRequested: 'claude-3-5-sonnet-20241022', costMicros: TEXT_COST_MICROS });
+  });
+
+  it('refuses a budgeted request for an unpriced model before the upstream call, naming the model and how to price it', async () => {
+    const key = await createKey(gateway.accounting, { userId: 'gus', monthlyBudgetMicros: 100_000 });
+    for (const stream of [false, true]) {
+      const answer = await post(gateway, key, body({ model: 'claude-unpriced-7', stream }));
+      expect(answer.status).toBe(403);
+      const error = (JSON.parse(answer.bytes.toString('utf8')) as { error: { type: string; message: string } }).error;
+      expect(error.type).toBe('permission_error');
+      expect(error.message).toContain('"claude-unpriced-7"');
+      expect(error.message).toContain('`models:`');
+      expect(error.message).toContain('pricing.default');
+    }
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('still serves an unpriced model to a key without a budget, recorded at cost 0', async () => {
+    const key = await createKey(gateway.accounting, { userId: 'hal' });
+    const answer = await post(gateway, key, body({ model: 'claude-unpriced-7' }));
+    expect(answer.status).toBe(200);
+    expect(await gateway.accounting.getUsage(answer.requestId)).toMatchObject({ inputTokens: 25, costMicros: 0 });
+  });
+
+  it('a default price lets budgeted keys use unpriced models, and prices them', async () => {
+    const priced = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, BEDROCK_ENABLED: 'false', AUTH_MODE: 'keys', ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY, PRICING_DEFAULT: '{"input":2,"output":10}' });
+    try {
+      const key = await createKey(priced.accounting, { userId: 'ida', monthlyBudgetMicros: 100_000 });
+      const answer = await post(priced, key, body({ model: 'claude-unpriced-7' }));
+      expect(answer.status).toBe(200);
+      // 25 × $2 + 12 × $10 + 1,200 cache reads × $0.20 (a tenth of the input price) per million.
+      expect(await priced.accounting.getUsage(answer.requestId)).toMatchObject({ costMicros: 25 * 2 + 12 * 10 + 1_200 * 0.2 });
+    } finally {
+      await priced.close();
+    }
+  });
+
+  it('refuses when any target of the chain has no price', async () => {
+    const routed = await startTestGateway(
+      { ANTHROPIC_API_BASE: fake.url, AUTH_MODE: 'keys', ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY, BEDROCK_ENDPOINT: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret-example' },
+      {
+        routes: [
+          { match: 'team-model', targets: [{ provider: 'anthropic', model: 'claude-sonnet-5-5' }, { provider: 'bedrock', model: 'qwen.qwen9-unpriced-v1:0' }] },
+          { match: 'team-priced', targets: [{ provider: 'anthropic', model: 'claude-sonnet-5-5' }, { provider: 'bedrock', model: 'qwen.qwen3-32b-v1:0' }] },
+        ],
+      },
+    );
+    try {
+      const key = await createKey(routed.accounting, { userId: 'jon', monthlyBudgetMicros: 100_000 });
+      const refused = await post(routed, key, body({ model: 'team-model' }));
+      expect(refused.status).toBe(403);
+      expect(refused.bytes.toString('utf8')).toContain('\\"team-model\\" (served as \\"qwen.qwen9-unpriced-v1:0\\")');
+      expect(fake.requests).toHaveLength(0);
+      expect((await post(routed, key, body({ model: 'team-priced' }))).status).toBe(200);
+    } finally {
+      await routed.close();
+    }
+  });
+});
