@@ -1,10 +1,13 @@
 import type { Duplex } from 'node:stream';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { redactConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { GatewayError, isGatewayError } from './errors.ts';
-import { errorResponseParts } from './http/error-response.ts';
+import { errorResponseParts, writeErrorResponse } from './http/error-response.ts';
 import { badRequestTarget, fromClientError, rawErrorResponse, requestTargetForm } from './http/raw-error.ts';
+import { BodyBudget, BodyLease, declaredLength, readBody } from './http/body-budget.ts';
+import { ConnectionGuard, defaultMaxConnections, OVERFLOW_RESERVE, readProcessLimits } from './http/connections.ts';
 import { InflightRequests } from './http/inflight.ts';
 import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
 import { registerServiceRoutes } from './http/routes/service.ts';
@@ -57,13 +60,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
     inflight: options.inflight ?? new InflightRequests(),
     state: options.state ?? { draining: false, startedAt: options.clock.now() },
   };
+  const { server } = deps.config;
+  const bodyBudget = new BodyBudget(server.max_inflight_body_bytes);
+  const connections = new ConnectionGuard({ maxConnections: server.max_connections ?? defaultMaxConnections(readProcessLimits()), reserve: OVERFLOW_RESERVE, onShed: (reason) => deps.metrics.observeConnectionShed(reason) });
+  deps.metrics.serverLoad = () => ({ connections: connections.open, bodyBytes: bodyBudget.used });
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
-    bodyLimit: deps.config.server.body_limit_bytes,
-    keepAliveTimeout: deps.config.server.keep_alive_timeout_ms,
-    // Time to receive a whole request (headers and body), not to answer it: bounds slow uploads.
-    requestTimeout: 300_000,
+    bodyLimit: server.body_limit_bytes,
+    serverFactory: (handler) => createGuardedServer(handler, connections, deps),
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     genReqId: () => deps.ids.requestId(),
@@ -90,9 +95,31 @@ export function buildApp(options: AppOptions): FastifyInstance {
     const form = requestTargetForm(request.raw.url);
     if (form !== undefined) throw badRequestTarget(form);
   });
-  // Bodies stay raw bytes: the passthrough forwards them unchanged and reads only a copy.
+  // Bodies stay raw bytes: the passthrough forwards them unchanged and reads only a copy. They
+  // are read after the route's onRequest hooks (authentication, rate limits), within the body
+  // limit and the budget of bytes all bodies may hold at once.
+  app.decorateRequest('bodyLease', null);
+  app.addHook('preParsing', (request, reply, payload, done) => {
+    const lease = new BodyLease(bodyBudget);
+    request.bodyLease = lease;
+    reply.raw.once('close', () => lease.release());
+    done(null, payload);
+  });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+  app.addContentTypeParser('*', (request, payload, done) => {
+    // An unknown route is answered without its body.
+    if (request.is404 || request.bodyLease === null) return done(notFound(request), undefined);
+    let length: number | undefined;
+    try {
+      length = declaredLength(request.headers['content-length']);
+    } catch (error) {
+      return done(error as Error, undefined);
+    }
+    readBody(payload, { limit: server.body_limit_bytes, length, lease: request.bodyLease }).then(
+      (body) => done(null, body),
+      (error: Error) => done(error, undefined),
+    );
+  });
 
   // Every answer the gateway makes itself carries its request id. (Relayed answers are written
   // after `reply.hijack()`, so this hook never runs on the passthrough path.)
@@ -102,13 +129,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
   });
 
   app.setNotFoundHandler((request) => {
-    throw new GatewayError('GW_ROUTE_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0]}`);
+    throw notFound(request);
   });
 
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: error }, 'unhandled error');
     const parts = errorResponseParts(gatewayError, request.id);
+    // A request refused before its body was read (authentication, limits, the body budget): the
+    // answer closes the connection, so the rest of the body is never read.
+    if (!request.raw.complete) parts.headers.connection = 'close';
     const path = request.url.split('?')[0] ?? '';
     request.log.info({ request_id: request.id, method: request.method, path, status: parts.status, error_code: gatewayError.code }, 'request');
     const route = path.endsWith('/v1/messages') ? 'messages' : path.endsWith('/v1/messages/count_tokens') ? 'count_tokens' : path.includes('/v1/models') ? 'models' : undefined;
@@ -152,6 +182,56 @@ function fromFrameworkError(error: FastifyError, url: string): GatewayError {
     default:
       return new GatewayError('GW_INTERNAL', 'The gateway failed to route the request.', { cause: error });
   }
+}
+
+function notFound(request: FastifyRequest): GatewayError {
+  return new GatewayError('GW_ROUTE_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0]}`);
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** What this request holds of the in-flight body budget (set before its body is read). */
+    bodyLease: BodyLease | null;
+  }
+}
+
+/**
+ * The HTTP server: timeouts for receiving requests (headers, whole request; answers are not
+ * bounded here, streams may run for many minutes), idle keep-alive, and the connection cap with
+ * its overflow connections that only reach the health routes.
+ */
+function createGuardedServer(handler: (request: IncomingMessage, response: ServerResponse) => void, connections: ConnectionGuard, deps: AppDependencies): Server {
+  const { server: config } = deps.config;
+  const created = createServer(
+    {
+      headersTimeout: config.headers_timeout_ms,
+      requestTimeout: config.request_timeout_ms,
+      keepAliveTimeout: config.keep_alive_timeout_ms,
+      // Node checks the two timeouts above only this often (30 s by default).
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(Math.min(config.headers_timeout_ms, config.request_timeout_ms) / 4))),
+    },
+    (request, response) => {
+      connections.requestStarted(request, response);
+      if (connections.isOverflow(request.socket)) {
+        response.setHeader('connection', 'close');
+        if (!isHealthPath(request.url)) {
+          const error = new GatewayError('GW_OVERLOADED', 'The gateway has as many connections open as it may; retry shortly.', { retryAfterMs: 1_000 });
+          writeErrorResponse(response, error, deps.ids.requestId());
+          return;
+        }
+      }
+      handler(request, response);
+    },
+  );
+  connections.attach(created);
+  return created;
+}
+
+const healthPaths = new Set(['/health', '/health/ready', '/ready', '/health/live', '/liveness']);
+
+function isHealthPath(url: string | undefined): boolean {
+  const path = url?.split('?')[0] ?? '';
+  return healthPaths.has(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
 }
 
 function toGatewayError(error: FastifyError | GatewayError): GatewayError {

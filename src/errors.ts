@@ -73,6 +73,7 @@ export const errorRegistry = {
   GW_UPSTREAM_ERROR: { status: 500, type: 'api_error', retryable: true, description: 'A translated upstream failed internally, or a model error it reported.' },
   GW_UPSTREAM_CREDENTIALS: { status: 500, type: 'api_error', retryable: false, description: "The gateway's own upstream credentials were rejected (not the client's fault; an operator must act)." },
   GW_ALL_TARGETS_COOLING: { status: 429, type: 'rate_limit_error', retryable: true, description: 'Every upstream for the model is cooling down after rate limits; `retry-after` is the shortest remaining wait.' },
+  GW_OVERLOADED: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway holds as many request bodies (`server.max_inflight_body_bytes`) or connections (`server.max_connections`) as it may; retry shortly.' },
   GW_SHUTTING_DOWN: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway is draining for shutdown; retry against another instance.' },
   GW_INTERNAL: { status: 500, type: 'api_error', retryable: true, description: 'An unexpected gateway fault. The log line with the same request id has the details.' },
 } as const satisfies Record<string, ErrorDefinition>;

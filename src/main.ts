@@ -251,7 +251,6 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     // reach this address can spend them.
     logger.warn({ host: config.server.host }, 'Bedrock is enabled and the gateway listens beyond loopback: every client that reaches it can use the gateway’s AWS credentials. Restrict access (network, gateway keys) or set BEDROCK_ENABLED=false.');
   }
-  app.server.headersTimeout = Math.max(60_000, config.server.keep_alive_timeout_ms + 1_000);
   const address = app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port;
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host;

@@ -14,9 +14,10 @@ import type { UsageRecorder } from './usage-recorder.ts';
 
 /**
  * Admission and settlement of one request (issue 5):
- * - before the upstream call: the key's (or user's) requests-per-minute and tokens-per-minute
- *   limits, then a reservation of the request's worst-case cost against the key's monthly
- *   budget, then an `in_progress` usage record;
+ * - from the headers, before the body is read (`admitCaller`): the key's (or user's)
+ *   requests-per-minute and tokens-per-minute limits;
+ * - with the body, before the upstream call (`admit`): a reservation of the request's
+ *   worst-case cost against the key's monthly budget, then an `in_progress` usage record;
  * - at the end, before the last bytes reach the client (`complete`): the final record, written
  *   durably; the store settles the reservation to the actual cost in the same write;
  * - after it: the tokens go to the TPM window and a key whose budget is spent is disabled.
@@ -119,11 +120,22 @@ export class Accounting {
     return this.#options.store;
   }
 
-  /** Checks limits and reserves budget; throws the Anthropic-shaped refusal. */
+  /**
+   * The part of admission the headers decide, run before the body is read: the key's (or
+   * user's) requests- and tokens-per-minute limits. Throws the Anthropic-shaped refusal.
+   */
+  async admitCaller(principal: Principal, route: AdmitInput['route'], now: number): Promise<void> {
+    if (route !== 'messages' || principal.kind === 'admin') return;
+    await this.#checkRate(principal, principal.kind === 'key' ? principal.key : undefined, now);
+  }
+
+  /**
+   * The part that needs the body, after `admitCaller`: the budget reservation and the
+   * `in_progress` record. Throws the Anthropic-shaped refusal.
+   */
   async admit(input: AdmitInput): Promise<RequestLedger> {
     const { principal } = input;
     const key = principal.kind === 'key' ? principal.key : undefined;
-    if (input.route === 'messages' && principal.kind !== 'admin') await this.#checkRate(principal, key, input.startedAt);
     const reservation = input.route === 'messages' && key?.monthlyBudgetMicros !== undefined ? await this.#reserve(key, input) : undefined;
     const ledger = new RequestLedger(this, input, reservation);
     await ledger.begin();

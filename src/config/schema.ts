@@ -34,12 +34,25 @@ export const serverSchema = z
     body_limit_bytes: z.coerce.number().int().positive().default(32 * MIB),
     /** On SIGTERM: how long in-flight requests may run before they are ended with an error. */
     drain_timeout_ms: z.coerce.number().int().min(0).default(25_000),
-    /** Must exceed a load balancer's idle timeout (ALB: 60 s) or it sees sporadic 502s. */
+    /** The bytes of all request bodies being read or held at once; past it, 529 at once (at least body_limit_bytes). */
+    max_inflight_body_bytes: z.coerce.number().int().positive().default(256 * MIB),
+    /** Idle kept-alive client connections are closed after this. Must exceed a load balancer's idle timeout (ALB: 60 s) or it sees sporadic 502s. */
     keep_alive_timeout_ms: positiveMs.default(65_000),
+    /** Time from a request's first byte to the end of its headers (slow or silent clients are closed). */
+    headers_timeout_ms: positiveMs.default(20_000),
+    /** Time to receive a whole request, headers and body (not to answer it: streams may run for many minutes). */
+    request_timeout_ms: positiveMs.default(120_000),
+    /** Open client connections at most; default: from the process's file-descriptor limit. At the cap the oldest idle connection is closed for a new one. */
+    max_connections: z.coerce.number().int().positive().optional(),
     /** Largest SSE event the relay holds while waiting for its end. */
     max_sse_event_bytes: z.coerce.number().int().positive().default(32 * MIB),
   })
-  .strict();
+  .strict()
+  .superRefine((value, context) => {
+    if (value.max_inflight_body_bytes < value.body_limit_bytes) {
+      context.addIssue({ code: 'custom', path: ['max_inflight_body_bytes'], message: `must be at least body_limit_bytes (${value.body_limit_bytes}), or no body of the largest size could ever be read` });
+    }
+  });
 
 export const anthropicSchema = z
   .object({

@@ -21,6 +21,11 @@ export interface RequestObservation {
   readonly ttfbMs: number | undefined;
 }
 
+export interface ServerLoad {
+  readonly connections: number;
+  readonly bodyBytes: number;
+}
+
 const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
 export class GatewayMetrics {
@@ -36,8 +41,11 @@ export class GatewayMetrics {
   private readonly rejections: Counter<'limit'>;
   private readonly usageLag: Histogram;
   private readonly usageWriteFailures: Counter;
+  private readonly connectionsShed: Counter<'reason'>;
   /** Reads the usage queue's depth (set once the recorder exists). */
   usageQueueDepth: () => number = () => 0;
+  /** Reads the HTTP server's connections and in-flight body bytes (set by the app). */
+  serverLoad: () => ServerLoad = () => ({ connections: 0, bodyBytes: 0 });
 
   constructor(cooldowns: CooldownStore, now: () => number) {
     const registers = [this.registry];
@@ -61,6 +69,24 @@ export class GatewayMetrics {
         this.set(depth());
       },
     });
+    const load = () => this.serverLoad();
+    new Gauge({
+      name: 'gateway_client_connections',
+      help: 'Client connections open now (capped by server.max_connections).',
+      registers,
+      collect() {
+        this.set(load().connections);
+      },
+    });
+    new Gauge({
+      name: 'gateway_request_body_bytes_in_flight',
+      help: 'Bytes of request bodies being read or held now (capped by server.max_inflight_body_bytes).',
+      registers,
+      collect() {
+        this.set(load().bodyBytes);
+      },
+    });
+    this.connectionsShed = new Counter({ name: 'gateway_client_connections_shed_total', help: 'Client connections closed at the connection cap: an idle one closed for a new one (evicted), a new one closed at once (refused).', labelNames: ['reason'], registers });
     new Gauge({
       name: 'gateway_cooldowns_active',
       help: 'Targets (or target and identity pairs) cooling down now.',
@@ -103,6 +129,10 @@ export class GatewayMetrics {
 
   observeUsageWriteFailure(): void {
     this.usageWriteFailures.inc();
+  }
+
+  observeConnectionShed(reason: 'evicted' | 'refused'): void {
+    this.connectionsShed.inc({ reason });
   }
 
   observeAttempt(provider: string, result: string): void {

@@ -3,14 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, isGatewayError } from '../../errors.ts';
 import type { AppDependencies } from '../../app.ts';
 import { writeErrorResponse } from '../error-response.ts';
-import { shutdownError } from '../inflight.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
 import { fromMicros } from '../../store/accounting.ts';
 import { readJsonObject } from '../../request/json-body.ts';
-import { USER_ID_PATTERN } from '../../accounting/auth.ts';
+import { admissionOf, admitFromHeaders } from '../admission.ts';
 import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 
 /**
@@ -45,12 +44,16 @@ function upstreamTarget(url: string, userId: string | undefined): { path: string
 }
 
 export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies): void {
+  app.decorateRequest('admission', null);
   for (const prefix of ['', '/user/:userId']) {
     for (const endpoint of endpoints) {
+      const route = endpoint.method === 'GET' ? 'models' : endpoint.route === '/v1/messages' ? 'messages' : 'count_tokens';
       app.route({
         method: endpoint.method,
         url: `${prefix}${endpoint.route}`,
         exposeHeadRoute: false,
+        // Authentication and rate limits from the headers, before the body is read.
+        onRequest: (request) => admitFromHeaders(request, route, deps),
         handler: (request, reply) => forward(request, reply, endpoint, deps),
       });
     }
@@ -58,15 +61,7 @@ export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies
 }
 
 async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, deps: AppDependencies): Promise<void> {
-  const startedAt = deps.clock.monotonic();
-  const startedAtEpoch = deps.clock.now();
-  // Draining: requests still arriving on kept-alive connections are turned away (retryable).
-  if (deps.state.draining) throw shutdownError();
-  const userId = (request.params as { userId?: string }).userId;
-  if (userId !== undefined && !USER_ID_PATTERN.test(userId)) {
-    throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
-  }
-  const { principal, upstreamHeaders } = await deps.accounting.authenticator.api(request.headers, userId);
+  const { principal, upstreamHeaders, userId, startedAt, startedAtEpoch } = admissionOf(request);
   const routing: MessageRouting | undefined = endpoint.readsBody
     ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
     : undefined;
