@@ -6,6 +6,7 @@ import { randomIds, systemClock, type Clock, type IdSource } from './ids.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { join } from 'node:path';
 import { ConfigError } from './config/load.ts';
+import type { StartupNotice } from './config/notices.ts';
 import { createCatalog, type ModelCatalog } from './config/models.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { GatewayMetrics } from './metrics/metrics.ts';
@@ -17,7 +18,7 @@ import { Authenticator } from './accounting/auth.ts';
 import { Accounting } from './accounting/ledger.ts';
 import { UsageRecorder } from './accounting/usage-recorder.ts';
 import type { AccountingStore } from './store/accounting.ts';
-import type { DynamoConnectionOptions } from './store/dynamodb-tables.ts';
+import type { DynamoConnectionOptions, TableNames } from './store/dynamodb-tables.ts';
 import { MemoryRateLimiter, type RateLimiter } from './store/rate-limits.ts';
 import { createResolver, type Resolver } from './routing/resolve.ts';
 
@@ -41,6 +42,8 @@ export interface StartOptions {
   readonly ids?: IdSource;
   /** A logger to use instead of the buffered stdout one (tests). */
   readonly logger?: Logger;
+  /** Start-up lines about the environment (seed variables: config/notices.ts), logged first. */
+  readonly notices?: readonly StartupNotice[];
 }
 
 /** Everything the app needs that holds connections or configuration-derived tables. */
@@ -143,8 +146,15 @@ export function dynamoConnection(config: GatewayConfig): DynamoConnectionOptions
     region: dynamodb.region ?? config.bedrock.region,
     ...(dynamodb.endpoint === undefined ? {} : { endpoint: dynamodb.endpoint }),
     tablePrefix: dynamodb.table_prefix,
+    tableNames: tableNamesOf(dynamodb.table_names),
     ...(accessKeyId !== undefined && secretAccessKey !== undefined ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) } } : {}),
   };
+}
+
+/** `store.dynamodb.table_names` (snake_case, as configured) by table id. */
+function tableNamesOf(names: GatewayConfig['store']['dynamodb']['table_names']): TableNames {
+  const { rate_limits: rateLimits, model_mapping: modelMapping, ...same } = names;
+  return { ...same, ...(rateLimits === undefined ? {} : { rateLimits }), ...(modelMapping === undefined ? {} : { modelMapping }) };
 }
 
 /** Prices and model mappings from the DynamoDB tables (seeds 002/004 keep them there); they win over the configuration's. */
@@ -176,7 +186,7 @@ async function openRateLimiter(config: GatewayConfig): Promise<RateLimiter> {
       const { DynamoRateLimiter } = await import('./store/dynamodb-rate-limits.ts');
       const { createDynamoClient, tableName } = await import('./store/dynamodb-tables.ts');
       const connection = dynamoConnection(config);
-      return new DynamoRateLimiter(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'rateLimits'), ownsClient: true });
+      return new DynamoRateLimiter(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'rateLimits', connection.tableNames), ownsClient: true });
     }
     case 'sqlite': {
       const { SqliteRateLimiter } = await import('./store/sqlite-rate-limits.ts');
@@ -224,7 +234,7 @@ async function openCooldownStore(config: GatewayConfig): Promise<CooldownStore> 
       const { DynamoCooldownStore } = await import('./store/dynamodb-cooldowns.ts');
       const { createDynamoClient, tableName } = await import('./store/dynamodb-tables.ts');
       const connection = dynamoConnection(config);
-      return new DynamoCooldownStore(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'cooldowns'), ownsClient: true });
+      return new DynamoCooldownStore(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'cooldowns', connection.tableNames), ownsClient: true });
     }
     case 'sqlite': {
       const { SqliteCooldownStore } = await import('./store/sqlite-cooldowns.ts');
@@ -241,6 +251,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const clock = options.clock ?? systemClock;
   const created = options.logger === undefined ? createLogger(config.log.level) : undefined;
   const logger = options.logger ?? (created as NonNullable<typeof created>).logger;
+  for (const notice of options.notices ?? []) logger[notice.level]({ variable: notice.variable }, notice.message);
   const services = await createServices(config, logger, { probeCredentials: true, clock });
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: clock.now() };

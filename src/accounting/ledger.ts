@@ -145,6 +145,7 @@ export class Accounting {
   /** The limiter key and limits of a principal, if any apply. */
   limitsOf(principal: Principal): { readonly id: string; readonly limits: RateLimits } | undefined {
     const { limits } = this.#options.config;
+    if (!limits.enabled) return undefined; // RATE_LIMIT_ENABLED=false (seeds 002/004): no rate limits at all
     const key = principal.kind === 'key' ? principal.key : undefined;
     const rpm = key?.rpmLimit ?? limits.default_rpm;
     const tpm = key?.tpmLimit ?? limits.default_tpm;

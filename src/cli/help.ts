@@ -1,4 +1,4 @@
-import { configFileVariable, environmentVariables } from '../config/env.ts';
+import { acceptedVariables, configFileVariable, environmentVariables } from '../config/env.ts';
 import { version } from '../version.ts';
 
 /** `claude-gateway --help`: generated from the environment-variable table, so it cannot drift. */
@@ -6,6 +6,7 @@ export function helpText(): string {
   const variables = environmentVariables
     .map((variable) => `  ${variable.name.padEnd(26)} ${variable.description}${variable.seeds === undefined ? '' : ` [seed ${variable.seeds}]`}`)
     .join('\n');
+  const accepted = acceptedVariables.map((variable) => variable.name).join(', ');
   return `claude-gateway ${version}: an Anthropic API gateway.
 
 Usage:
@@ -35,6 +36,9 @@ Options:
 
 Environment variables (they override the file; flags override them):
 ${variables}
+
+Accepted from the seed projects without effect here (a start-up line says what replaces each):
+  ${accepted}
 
 Sources, lowest precedence first: defaults, file, environment, flags. Every invalid value
 is reported with its path and source. GET /debug shows the effective configuration with

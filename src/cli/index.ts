@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, processEnvironment } from '../config/load.ts';
 import { startGateway } from '../main.ts';
+import { environmentNotices } from '../config/notices.ts';
 import { version } from '../version.ts';
 import { helpText } from './help.ts';
 import { isGatewayError } from '../errors.ts';
@@ -36,8 +37,9 @@ async function main(): Promise<void> {
   const overrides: Record<string, unknown> = {};
   if (values.host !== undefined) overrides['server.host'] = values.host;
   if (values.port !== undefined) overrides['server.port'] = values.port;
-  const config = loadConfig({ env: processEnvironment(), configFile: values.config, overrides });
-  const gateway = await startGateway(config);
+  const env = processEnvironment();
+  const config = loadConfig({ env, configFile: values.config, overrides });
+  const gateway = await startGateway(config, { notices: environmentNotices(env, config) });
   console.log(`claude-gateway ${version} listening on ${gateway.url}. Point Claude Code at it: ANTHROPIC_BASE_URL=${gateway.url} claude`);
   const stop = (signal: string) => {
     gateway.logger.info({ signal }, 'signal received');

@@ -4,13 +4,18 @@
  * This table is also the source of `claude-gateway --help`.
  */
 
+/** Environment variables by name (the process environment, or a test's). */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
 export interface EnvironmentVariable {
   readonly name: string;
-  /** Configuration paths this variable sets (usually one). */
+  /** Configuration paths this variable sets (usually one; none for one that modifies another). */
   readonly paths: readonly (readonly string[])[];
   readonly description: string;
-  /** Converts the raw string to the value placed at `path` (the schema validates it after). */
-  readonly convert?: (raw: string) => unknown;
+  /** Converts the raw string to the value placed at `path` (the schema validates it after); `env` for a value another variable modifies. */
+  readonly convert?: (raw: string, env: Environment) => unknown;
+  /** For a variable with no path of its own: the problem with its value, if any. */
+  readonly validate?: (raw: string) => string | undefined;
   /** Seed projects whose users know this name. */
   readonly seeds?: string;
 }
@@ -35,6 +40,26 @@ const toJson = (raw: string): unknown => {
   } catch {
     return raw;
   }
+};
+
+/** A positive number of seconds, or the problem. */
+const positiveSeconds = (raw: string): string | undefined => (Number.isFinite(Number(raw)) && Number(raw) > 0 && raw.trim() !== '' ? undefined : 'must be a positive number of seconds');
+
+/**
+ * Seeds 002/004 count RATE_LIMIT_REQUESTS over RATE_LIMIT_WINDOW seconds; limits here count over
+ * 60 s, so the same rate per minute is applied, rounded up (the window's own burst is not kept).
+ */
+const requestsPerWindow = (raw: string, env: Environment): unknown => {
+  const window = env['RATE_LIMIT_WINDOW'];
+  const requests = Number(raw);
+  if (window === undefined || positiveSeconds(window) !== undefined || raw.trim() === '' || !Number.isFinite(requests) || requests <= 0) return raw;
+  return Math.max(1, Math.ceil((requests * 60) / Number(window)));
+};
+
+/** pino's level names, and the Python logging names seeds 002/004 accept (WARNING, CRITICAL). */
+const toLogLevel = (raw: string): unknown => {
+  const value = raw.trim().toLowerCase();
+  return value === 'warning' ? 'warn' : value === 'critical' ? 'fatal' : value;
 };
 
 export const environmentVariables: readonly EnvironmentVariable[] = [
@@ -106,12 +131,66 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'MASTER_API_KEY', paths: [['auth', 'master_key']], description: 'Key that administers gateway keys and reads all usage.', seeds: '002, 004' },
   { name: 'API_KEY_HEADER', paths: [['auth', 'key_header']], description: 'Header that carries the gateway key (default x-gateway-key; x-api-key and Bearer are read too in keys mode).', seeds: '002, 004' },
   { name: 'GATEWAY_KEY_PEPPER', paths: [['auth', 'key_pepper']], description: 'Secret for HMAC-SHA-256 key digests (optional; changing it invalidates every key).' },
-  { name: 'RATE_LIMIT_REQUESTS', paths: [['limits', 'default_rpm']], description: 'Requests per minute for keys that set none.', seeds: '002, 004' },
+  { name: 'RATE_LIMIT_REQUESTS', paths: [['limits', 'default_rpm']], convert: requestsPerWindow, description: 'Requests per minute (per RATE_LIMIT_WINDOW seconds when set) for keys that set none.', seeds: '002, 004' },
   { name: 'RATE_LIMIT_TOKENS', paths: [['limits', 'default_tpm']], description: 'Tokens per minute for keys that set none.' },
   { name: 'LIMITS_ON_STORE_ERROR', paths: [['limits', 'on_store_error']], convert: (raw) => raw.trim().toLowerCase(), description: 'When the rate-limit or budget store is down: open (admit, default) or closed (refuse with 529).' },
   { name: 'USAGE_TRACKING_ENABLED', paths: [['usage', 'enabled']], convert: toBoolean, description: 'Record the usage of every request (default true).', seeds: '000' },
   { name: 'USAGE_TTL_DAYS', paths: [['usage', 'retention_days']], description: 'Days usage records are kept (default 90).', seeds: '002, 004' },
-  { name: 'LOG_LEVEL', paths: [['log', 'level']], description: 'fatal, error, warn, info (default), debug, trace or silent.', convert: (raw) => raw.trim().toLowerCase() },
+  { name: 'LOG_LEVEL', paths: [['log', 'level']], description: 'fatal, error, warn, info (default), debug, trace or silent; any case; WARNING and CRITICAL too.', convert: toLogLevel, seeds: '002, 004' },
+
+  // Seed variables honoured with the seed's meaning (issue 10 D24; docs/configuration.md, "Coming from a seed").
+  { name: 'ROUTING_ENABLE', paths: [['routing', 'routes_enabled']], convert: toBoolean, description: 'false: the configured routes are not used; every model takes the zero-configuration chain (default true).', seeds: '001' },
+  { name: 'RATE_LIMIT_TRACKING_ENABLED', paths: [['routing', 'rate_limit_cooldowns']], convert: toBoolean, description: 'false: a 429 is not remembered; the next request tries the first target again (default true).', seeds: '000' },
+  { name: 'RATE_LIMIT_TABLE_NAME', paths: [['store', 'dynamodb', 'table_names', 'cooldowns']], description: 'STORE=dynamodb: full name of the cooldown table (the 429s remembered per user).', seeds: '000' },
+  { name: 'USAGE_TABLE_NAME', paths: [['store', 'dynamodb', 'table_names', 'usage']], description: 'STORE=dynamodb: full name of the usage table.', seeds: '000' },
+  { name: 'RATE_LIMIT_ENABLED', paths: [['limits', 'enabled']], convert: toBoolean, description: 'false: no request or token rate limits, per-key ones included; budgets still apply (default true).', seeds: '002, 004' },
+  { name: 'RATE_LIMIT_WINDOW', paths: [], validate: positiveSeconds, description: 'Seconds RATE_LIMIT_REQUESTS counts over (default 60); applied as the same rate per minute, rounded up.', seeds: '002, 004' },
+  { name: 'ENABLE_TOOL_USE', paths: [['features', 'tool_use']], convert: toBoolean, description: 'false: requests with tools are refused (400 GW_FEATURE_DISABLED) (default true).', seeds: '002, 004' },
+  { name: 'ENABLE_EXTENDED_THINKING', paths: [['features', 'extended_thinking']], convert: toBoolean, description: 'false: requests that turn thinking on are refused (400 GW_FEATURE_DISABLED) (default true).', seeds: '002, 004' },
+  { name: 'ENABLE_DOCUMENT_SUPPORT', paths: [['features', 'documents']], convert: toBoolean, description: 'false: requests with document blocks are refused (400 GW_FEATURE_DISABLED) (default true).', seeds: '002, 004' },
+  { name: 'PROMPT_CACHING_ENABLED', paths: [['bedrock', 'prompt_caching']], convert: toBoolean, description: 'false: Converse models get no cache points (cache_control dropped, logged); Anthropic and InvokeModel unchanged.', seeds: '002, 004' },
+  { name: 'BETA_HEADER_MAPPING', paths: [['bedrock', 'beta_mapping']], convert: toJson, description: 'JSON object: anthropic-beta value -> list of Bedrock betas on InvokeModel, over the built-in mapping.', seeds: '004' },
+];
+
+/**
+ * Seed variables that mean nothing here (a feature this gateway does not have, or has always
+ * on): accepted, and each set one gets one start-up log line saying what replaces it
+ * (src/config/notices.ts). Not read otherwise.
+ */
+export interface AcceptedVariable {
+  readonly name: string;
+  readonly seeds: string;
+  /** `warn` when a seed's user may have relied on what it did. */
+  readonly level: 'info' | 'warn';
+  /** What replaces it here, in one line. */
+  readonly notice: string;
+}
+
+const noSandbox = 'not used: the gateway runs no code sandbox (see ENABLE_PROGRAMMATIC_TOOL_CALLING).';
+const noOpenRouter = 'OpenRouter is not a provider of this gateway yet: nothing is sent to OpenRouter; routes name anthropic or bedrock targets.';
+
+export const acceptedVariables: readonly AcceptedVariable[] = [
+  { name: 'OPENROUTER_API_KEY', seeds: '001', level: 'warn', notice: noOpenRouter },
+  { name: 'OPENROUTER_BASE_URL', seeds: '001', level: 'warn', notice: noOpenRouter },
+  { name: 'APP_NAME', seeds: '002, 004', level: 'info', notice: 'not used: the service is named claude-gateway (GET /, the logs).' },
+  { name: 'ENVIRONMENT', seeds: '002, 004', level: 'info', notice: 'not used: there is no development/staging/production mode; each setting has its own variable.' },
+  {
+    name: 'BETA_HEADER_SUPPORTED_MODELS',
+    seeds: '004',
+    level: 'info',
+    notice: 'not needed: which betas each Bedrock model takes is catalog data (models[].bedrock.betas, docs/bedrock.md); BETA_HEADER_MAPPING applies to every Claude model on InvokeModel.',
+  },
+  {
+    name: 'ENABLE_PROGRAMMATIC_TOOL_CALLING',
+    seeds: '004',
+    level: 'warn',
+    notice: 'the gateway runs no code sandbox: a request with a code_execution tool goes to Anthropic as sent (Anthropic runs the code) and is refused toward Bedrock (400 GW_UNSUPPORTED_FEATURE).',
+  },
+  { name: 'PTC_SANDBOX_IMAGE', seeds: '004', level: 'info', notice: noSandbox },
+  { name: 'PTC_SESSION_TIMEOUT', seeds: '004', level: 'info', notice: noSandbox },
+  { name: 'PTC_EXECUTION_TIMEOUT', seeds: '004', level: 'info', notice: noSandbox },
+  { name: 'PTC_MEMORY_LIMIT', seeds: '004', level: 'info', notice: noSandbox },
+  { name: 'PTC_NETWORK_DISABLED', seeds: '004', level: 'info', notice: noSandbox },
 ];
 
 /** The variable that locates the configuration file (the `--config` flag wins over it). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import type { z } from 'zod';
-import { configFileVariable, environmentVariables } from './env.ts';
+import { configFileVariable, environmentVariables, type Environment } from './env.ts';
 import { fromSeed001, isSeed001 } from './seed-001.ts';
 import { configSchema, secretPaths, type GatewayConfig } from './schema.ts';
 
@@ -12,7 +12,7 @@ import { configSchema, secretPaths, type GatewayConfig } from './schema.ts';
  * from. The result is deeply frozen. This folder is the only reader of `process.env`.
  */
 
-export type Environment = Readonly<Record<string, string | undefined>>;
+export type { Environment };
 
 export interface LoadConfigOptions {
   readonly env?: Environment;
@@ -70,16 +70,18 @@ function readYaml(path: string, readFile: (path: string) => string): { tree: Tre
 /** Which source set each path, for error messages. */
 type Origins = Map<string, string>;
 
-function applyEnvironment(tree: Tree, env: Environment, origins: Origins): void {
+function applyEnvironment(tree: Tree, env: Environment, origins: Origins, problems: string[]): void {
   const assigned = new Set<string>();
   for (const variable of environmentVariables) {
     const raw = env[variable.name];
     if (raw === undefined || raw === '') continue;
+    const problem = variable.validate?.(raw);
+    if (problem !== undefined) problems.push(`${variable.name}: ${problem} (from environment variable ${variable.name})`);
     for (const path of variable.paths) {
       const key = path.join('.');
       if (assigned.has(key)) continue; // the first variable listed for a path wins (PORT over PROXY_PORT)
       assigned.add(key);
-      setPath(tree, path, variable.convert === undefined ? raw : variable.convert(raw));
+      setPath(tree, path, variable.convert === undefined ? raw : variable.convert(raw, env));
       origins.set(key, `environment variable ${variable.name}`);
     }
   }
@@ -87,7 +89,9 @@ function applyEnvironment(tree: Tree, env: Environment, origins: Origins): void 
 
 function describeIssue(issue: z.core.$ZodIssue, origins: Origins, file: string | undefined): string {
   const path = issue.path.map(String).join('.');
-  const origin = origins.get(path) ?? (file === undefined ? undefined : `file ${file}`);
+  // A problem inside a value (a JSON object from one variable) comes from where the value came from.
+  const set = issue.path.map((_key, index) => issue.path.slice(0, issue.path.length - index).map(String).join('.')).find((prefix) => origins.has(prefix));
+  const origin = (set === undefined ? undefined : origins.get(set)) ?? (file === undefined ? undefined : `file ${file}`);
   const where = path === '' ? '(top level)' : path;
   return `${where}: ${issue.message}${origin === undefined ? '' : ` (from ${origin})`}`;
 }
@@ -106,7 +110,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
     problems.push(...yaml.problems);
   }
   if (isSeed001(tree)) tree = fromSeed001(tree);
-  applyEnvironment(tree, env, origins);
+  applyEnvironment(tree, env, origins, problems);
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     setPath(tree, key.split('.'), value);
     origins.set(key, 'the command line');

@@ -115,6 +115,10 @@ export const bedrockSchema = z
     ping_interval_ms: positiveMs.default(10_000),
     /** Bedrock's request size limit; larger bodies are refused before the call. */
     max_body_bytes: z.coerce.number().int().positive().default(20 * MIB),
+    /** Converse models get a cache point for each `cache_control` (false: dropped and listed, as seed 002/004's PROMPT_CACHING_ENABLED=false). */
+    prompt_caching: z.boolean().default(true),
+    /** `anthropic-beta` values replaced by Bedrock ones on InvokeModel, over the built-in mapping (seed 004's BETA_HEADER_MAPPING; [] drops a beta). */
+    beta_mapping: z.record(z.string().trim().toLowerCase().min(1), z.array(z.string().trim().toLowerCase().min(1))).default({}),
   })
   .strict()
   .superRefine((value, context) => {
@@ -228,6 +232,10 @@ export const routingSchema = z
     deadline_ms: positiveMs.default(300_000),
     /** An Anthropic 404 for a model retired there but served by Bedrock moves on. */
     fallback_on_retired_model: z.boolean().default(true),
+    /** The `routes:` apply (false: every model takes the zero-configuration chain; seed 001's ROUTING_ENABLE). */
+    routes_enabled: z.boolean().default(true),
+    /** A 429 cools its target for the user (false: it is not remembered, the next request tries the first target again; seed 000's RATE_LIMIT_TRACKING_ENABLED). */
+    rate_limit_cooldowns: z.boolean().default(true),
   })
   .strict();
 
@@ -237,6 +245,9 @@ const headerName = z
   .toLowerCase()
   .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name');
 
+/** A full DynamoDB table name (`store.dynamodb.table_names`). */
+const dynamoTableName = z.string().trim().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name: 3-255 letters, digits, _ . -');
+
 export const dynamodbSchema = z
   .object({
     /** Region of the tables (default: the Bedrock region). */
@@ -245,6 +256,19 @@ export const dynamodbSchema = z
     endpoint: httpUrl.optional(),
     /** Table names are this prefix + keys, budgets, usage, rate-limits, cooldowns, pricing, model-mapping. */
     table_prefix: z.string().trim().regex(/^[A-Za-z0-9_.-]{0,200}$/, 'letters, digits, _ . - only').default('claude-gateway-'),
+    /** Full names of single tables instead of prefix + name (seed 000's USAGE_TABLE_NAME, RATE_LIMIT_TABLE_NAME). */
+    table_names: z
+      .object({
+        keys: dynamoTableName.optional(),
+        budgets: dynamoTableName.optional(),
+        usage: dynamoTableName.optional(),
+        rate_limits: dynamoTableName.optional(),
+        cooldowns: dynamoTableName.optional(),
+        pricing: dynamoTableName.optional(),
+        model_mapping: dynamoTableName.optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -289,6 +313,8 @@ export const authSchema = z
 /** Per-key request and token limits, and what happens when their store is down. */
 export const limitsSchema = z
   .object({
+    /** Request and token rate limits apply at all (false: none, per-key ones included; budgets still do; seeds 002/004's RATE_LIMIT_ENABLED). */
+    enabled: z.boolean().default(true),
     /** Requests per minute for keys (or, in passthrough mode, users) that set none. */
     default_rpm: z.coerce.number().int().positive().optional(),
     /** Tokens per minute for keys (or users) that set none. */
@@ -318,6 +344,19 @@ export const usageSchema = z
   })
   .strict();
 
+/**
+ * Request features an operator can turn off (seeds 002/004's ENABLE_TOOL_USE,
+ * ENABLE_EXTENDED_THINKING, ENABLE_DOCUMENT_SUPPORT): a request that uses one that is off is
+ * refused with 400 GW_FEATURE_DISABLED, never silently stripped.
+ */
+export const featuresSchema = z
+  .object({
+    tool_use: z.boolean().default(true),
+    extended_thinking: z.boolean().default(true),
+    documents: z.boolean().default(true),
+  })
+  .strict();
+
 export const logSchema = z
   .object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -340,6 +379,7 @@ export const configSchema = z
     auth: authSchema.default(authSchema.parse({})),
     limits: limitsSchema.default(limitsSchema.parse({})),
     usage: usageSchema.default(usageSchema.parse({})),
+    features: featuresSchema.default(featuresSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
   })
   .strict();

@@ -51,7 +51,7 @@ describe('seed 001 configuration', () => {
       server: { port: '3001' },
       anthropic: { idle_timeout_ms: 300_000 },
       bedrock: { idle_timeout_ms: 300_000, region: 'us-west-2' },
-      routing: { max_retry_wait_ms: 1000, cooldown_ms: 10_000 },
+      routing: { routes_enabled: true, max_retry_wait_ms: 1000, cooldown_ms: 10_000 },
       routes: [
         { match: '*haiku*', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', region: 'us-west-2' }, { provider: 'bedrock', model: 'us.anthropic.claude-3-5-haiku-20241022-v1:0', region: 'us-east-1' }] },
         { match: 'default', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-opus-4-1-20250805-v1:0', region: 'us-west-2' }, { provider: 'bedrock', model: 'us.anthropic.claude-opus-4-20250514-v1:0', region: 'us-west-2' }] },
@@ -70,6 +70,12 @@ describe('seed 001 configuration', () => {
   it('tries exact keys before keys contained in the model, as seed 001 did', () => {
     const tree = { routing: { models: [{ model: 'claude-sonnet-4', provider_sequence: [{ name: 'bedrock', variants: [{ model: 'a.x' }] }] }, { model: 'claude-sonnet-4-5', provider_sequence: [{ name: 'bedrock', variants: [{ model: 'b.y' }] }] }] } };
     expect((fromSeed001(tree).routes as { match: string }[]).map((route) => route.match)).toEqual(['claude-sonnet-4', 'claude-sonnet-4-5', '*claude-sonnet-4*', '*claude-sonnet-4-5*']);
+  });
+
+  it('routing.enable: false keeps the routes but uses none (as ROUTING_ENABLE=false)', () => {
+    const config = loadConfig({ configFile: 'config.yaml', readFile: () => seedFile.replace('enable: true', 'enable: false') });
+    expect(config.routing.routes_enabled).toBe(false);
+    expect(config.routes).toHaveLength(2);
   });
 
   it('leaves this gateway’s own files alone', () => {

@@ -5,7 +5,7 @@
  *   providers.bedrock.region / profile_name      -> bedrock.region / bedrock.profile
  *   server.read_timeout ("300s")                 -> anthropic and bedrock idle_timeout_ms
  *   server.write_timeout, server.idle_timeout    -> dropped (no equivalent)
- *   routing.enable                               -> dropped (routes apply when present)
+ *   routing.enable                               -> routing.routes_enabled (false: the routes are not used)
  *   routing.retry_timeout_millis                 -> routing.max_retry_wait_ms
  *   routing.rate_limit_seconds                   -> routing.cooldown_ms
  *   routing.models[{model, provider_sequence[{name, variants[{model, region, endpoint}]}]}]
@@ -75,9 +75,10 @@ export function fromSeed001(tree: Tree): Tree {
     };
   }
   if (isTree(routing)) {
-    const { enable: _enable, models, retry_timeout_millis: retryMillis, rate_limit_seconds: rateLimitSeconds, ...routingRest } = routing;
+    const { enable, models, retry_timeout_millis: retryMillis, rate_limit_seconds: rateLimitSeconds, ...routingRest } = routing;
     result.routing = {
       ...routingRest,
+      ...(enable === undefined ? {} : { routes_enabled: enable }),
       ...(retryMillis === undefined ? {} : { max_retry_wait_ms: retryMillis }),
       ...(rateLimitSeconds === undefined ? {} : { cooldown_ms: Number(rateLimitSeconds) * 1000 }),
     };

@@ -166,6 +166,8 @@ async function coolingState(targets: readonly Target[], identity: string, deps: 
 }
 
 async function cool(target: Target, trigger: Trigger, retryAfter: number | undefined, identity: string, deps: AppDependencies, request: FastifyRequest): Promise<void> {
+  // RATE_LIMIT_TRACKING_ENABLED=false (seed 000): a 429 is not remembered.
+  if (trigger === 'rate_limited' && !deps.config.routing.rate_limit_cooldowns) return;
   const duration = retryAfter ?? deps.config.routing.cooldown_ms;
   if (duration <= 0) return;
   const now = deps.clock.now();

@@ -25,7 +25,8 @@ export interface ResolverOptions {
 }
 
 export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'> & Partial<Pick<GatewayConfig, 'routing'>>, catalog: ModelCatalog, options: ResolverOptions = {}): Resolver {
-  const routes = config.routes.map((route) => ({ route, test: matcher(route.match, catalog) }));
+  // ROUTING_ENABLE=false (seed 001): the routes stay in the configuration but none applies.
+  const routes = config.routing?.routes_enabled === false ? [] : config.routes.map((route) => ({ route, test: matcher(route.match, catalog) }));
   const fallback = config.routing?.bedrock_fallback ?? false;
   return {
     resolve(model) {

@@ -72,7 +72,8 @@ export class DynamoAccountingStore implements AccountingStore {
     this.#client = options.client ?? createDynamoClient(options);
     this.#ownsClient = options.client === undefined;
     const prefix = options.tablePrefix ?? defaultTablePrefix;
-    this.#tables = { keys: tableName(prefix, 'keys'), budgets: tableName(prefix, 'budgets'), usage: tableName(prefix, 'usage') };
+    const names = options.tableNames;
+    this.#tables = { keys: tableName(prefix, 'keys', names), budgets: tableName(prefix, 'budgets', names), usage: tableName(prefix, 'usage', names) };
     this.#writeConcurrency = options.writeConcurrency ?? 16;
     this.#documents = DynamoDBDocumentClient.from(this.#client, { marshallOptions: { removeUndefinedValues: true } });
   }

@@ -56,7 +56,7 @@ export async function loadDynamoCatalog(connection: DynamoConnectionOptions & { 
   const client = createDynamoClient(connection);
   try {
     const documents = DynamoDBDocumentClient.from(client);
-    const [mappings, prices] = await Promise.all([scanAll(documents, tableName(connection.tablePrefix, 'modelMapping')), scanAll(documents, tableName(connection.tablePrefix, 'pricing'))]);
+    const [mappings, prices] = await Promise.all([scanAll(documents, tableName(connection.tablePrefix, 'modelMapping', connection.tableNames)), scanAll(documents, tableName(connection.tablePrefix, 'pricing', connection.tableNames))]);
     const overrides: ModelConfig[] = [];
     let skipped = 0;
     for (const [items, read] of [[mappings, mappingOverride], [prices, pricingOverride]] as const) {

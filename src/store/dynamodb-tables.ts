@@ -84,12 +84,18 @@ export interface DynamoConnectionOptions {
   readonly endpoint?: string;
   /** Default `claude-gateway-`. */
   readonly tablePrefix?: string;
+  /** Tables named one by one (they win over the prefix). */
+  readonly tableNames?: TableNames;
   /** Default: the AWS SDK's credential chain. */
   readonly credentials?: DynamoDBClientConfig['credentials'];
 }
 
-export function tableName(prefix: string, table: TableId): string {
-  return `${prefix}${dynamoTables[table].suffix}`;
+/** Full names of single tables, instead of the prefix + their suffix (`store.dynamodb.table_names`; seed 000's USAGE_TABLE_NAME). */
+export type TableNames = Readonly<Partial<Record<TableId, string>>>;
+
+/** The name of `table`: its own name when one is set, else the prefix + its suffix. */
+export function tableName(prefix: string, table: TableId, names?: TableNames): string {
+  return names?.[table] ?? `${prefix}${dynamoTables[table].suffix}`;
 }
 
 export function createDynamoClient(options: DynamoConnectionOptions): DynamoDBClient {
@@ -134,7 +140,7 @@ export async function setupTables(options: SetupOptions): Promise<TableReport[]>
     // Created side by side (each takes seconds on AWS), then waited for and given their TTL.
     const created = await Promise.all(
       tables.map(async (table) => {
-        const name = tableName(prefix, table);
+        const name = tableName(prefix, table, options.tableNames);
         const definition: TableDefinition = dynamoTables[table];
         const description = await describeTable(client, name);
         if (description !== undefined) {
@@ -147,7 +153,7 @@ export async function setupTables(options: SetupOptions): Promise<TableReport[]>
     );
     const reports: TableReport[] = [];
     for (const [index, table] of tables.entries()) {
-      const name = tableName(prefix, table);
+      const name = tableName(prefix, table, options.tableNames);
       const definition: TableDefinition = dynamoTables[table];
       const description = await waitUntilActive(client, name, options.pollIntervalMs ?? 1_000, options.timeoutMs ?? 300_000);
       const ttl = definition.ttlAttribute === undefined ? undefined : await enableTtl(client, name, definition.ttlAttribute);
@@ -166,7 +172,7 @@ export async function describeTables(options: DynamoConnectionOptions): Promise<
   try {
     const reports: TableReport[] = [];
     for (const table of Object.keys(dynamoTables) as TableId[]) {
-      const name = tableName(prefix, table);
+      const name = tableName(prefix, table, options.tableNames);
       const definition: TableDefinition = dynamoTables[table];
       const description = await describeTable(client, name);
       if (description === undefined) {

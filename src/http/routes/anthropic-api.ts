@@ -11,6 +11,7 @@ import { fromMicros } from '../../store/accounting.ts';
 import { readJsonObject } from '../../request/json-body.ts';
 import { admissionOf, admitFromHeaders } from '../admission.ts';
 import { estimateInputTokens } from '../../request/estimate-tokens.ts';
+import { allFeaturesOn, disabledFeatureIn } from '../../request/feature-switches.ts';
 
 /**
  * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
@@ -65,6 +66,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   const routing: MessageRouting | undefined = endpoint.readsBody
     ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
     : undefined;
+  if (routing !== undefined && !allFeaturesOn(deps.config.features)) await refuseDisabledFeatures(request, deps);
   const target = upstreamTarget(request.url, userId);
   if (endpoint.method === 'GET' && deps.bedrockAvailable() && (await answerModels(request, reply, deps))) {
     const durationMs = deps.clock.monotonic() - startedAt;
@@ -163,6 +165,13 @@ async function worstCaseOf(request: FastifyRequest, deps: AppDependencies): Prom
   const { object } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes);
   const maxTokens = typeof object['max_tokens'] === 'number' && Number.isFinite(object['max_tokens']) && object['max_tokens'] > 0 ? Math.ceil(object['max_tokens']) : DEFAULT_MAX_TOKENS;
   return { inputTokens: estimateInputTokens(object), maxTokens };
+}
+
+/** Refuses a request that uses a feature the operator turned off (ENABLE_TOOL_USE=false, …); parsed only when one is off. */
+async function refuseDisabledFeatures(request: FastifyRequest, deps: AppDependencies): Promise<void> {
+  const { object } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes);
+  const refusal = disabledFeatureIn(object, deps.config.features);
+  if (refusal !== undefined) throw refusal;
 }
 
 /** Reserved for when a request names no max_tokens (Anthropic requires it; the upstream will refuse it anyway). */

@@ -69,10 +69,13 @@ export class BedrockProvider {
   readonly name = 'bedrock';
   private readonly config: GatewayConfig['bedrock'];
   private readonly dispatcher: Dispatcher;
+  /** The built-in beta mapping with `beta_mapping` over it. */
+  private readonly betaMap: BetaPolicy['map'];
   readonly transport: BedrockTransport;
 
   constructor(config: GatewayConfig['bedrock'], dispatcher?: Dispatcher) {
     this.config = config;
+    this.betaMap = withMapping(defaultInvokeBetaPolicy.map, config.beta_mapping);
     this.dispatcher =
       dispatcher ??
       createDispatcher({ connectTimeoutMs: config.connect_timeout_ms, headersTimeoutMs: config.headers_timeout_ms, idleTimeoutMs: config.idle_timeout_ms, keepAliveMs: config.keep_alive_ms });
@@ -132,7 +135,7 @@ export class BedrockProvider {
   private prepare(call: BedrockMessagesCall, tier: ServiceTier): Prepared {
     const { target } = call;
     const model = encodeURIComponent(target.model);
-    const policy = betaPolicy(target);
+    const policy = this.betaPolicy(target);
     const tierHeader: Record<string, string> = tier === 'default' ? {} : { 'x-amzn-bedrock-service-tier': tier };
     const accept: Record<string, string> = call.stream ? { accept: 'application/vnd.amazon.eventstream', 'x-amzn-bedrock-accept': 'application/json' } : { accept: 'application/json' };
     switch (target.api) {
@@ -149,7 +152,8 @@ export class BedrockProvider {
       }
       case 'converse': {
         const converted = toConverseRequest(call.request, {
-          profile: target.capabilities,
+          // PROMPT_CACHING_ENABLED=false (seeds 002/004): no cache points, as for a model without them.
+          profile: this.config.prompt_caching ? target.capabilities : { ...target.capabilities, cachePoints: false },
           ...(call.betaHeader === undefined ? {} : { betaHeader: call.betaHeader }),
           ...(target.betas === undefined ? {} : { betaPolicy: policy }),
           serviceTier: tier,
@@ -193,7 +197,7 @@ export class BedrockProvider {
   async countTokens(call: Omit<BedrockMessagesCall, 'stream' | 'requestedModel' | 'messageId'>): Promise<number | undefined> {
     const { target } = call;
     if (target.capabilities.family !== 'claude') return undefined;
-    const converted = toBedrockInvokeBody({ max_tokens: 1, ...call.request }, call.betaHeader, betaPolicy(target));
+    const converted = toBedrockInvokeBody({ max_tokens: 1, ...call.request }, call.betaHeader, this.betaPolicy(target));
     const body = JSON.stringify({ input: { invokeModel: { body: Buffer.from(JSON.stringify(converted.body)).toString('base64') } } });
     const baseId = stripProfilePrefix(target.model);
     const upstream = await this.transport.send({
@@ -218,10 +222,17 @@ export class BedrockProvider {
   async close(): Promise<void> {
     await this.dispatcher.close();
   }
+
+  /** The catalog's betas for the model (else the default list), mapped by the built-in mapping and `beta_mapping` (seed 004's BETA_HEADER_MAPPING). */
+  private betaPolicy(target: BedrockTarget): BetaPolicy {
+    return { allow: target.betas === undefined ? defaultInvokeBetaPolicy.allow : new Set(target.betas), map: this.betaMap };
+  }
 }
 
-function betaPolicy(target: BedrockTarget): BetaPolicy {
-  return target.betas === undefined ? defaultInvokeBetaPolicy : { allow: new Set(target.betas), map: defaultInvokeBetaPolicy.map };
+/** The built-in beta mapping with the configured entries over it (an empty list drops the beta). */
+function withMapping(base: BetaPolicy['map'], configured: Readonly<Record<string, readonly string[]>>): BetaPolicy['map'] {
+  if (Object.keys(configured).length === 0) return base;
+  return new Map([...base, ...Object.entries(configured)]);
 }
 
 function isTierRejection(error: unknown): boolean {
