@@ -91,9 +91,15 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.server.on('connect', (_request: unknown, socket: Duplex) => answerOnSocket(socket, badRequestTarget('the authority-form (CONNECT host:port)'), deps));
   // Only origin-form targets (`/path?query`): an absolute-form `POST http://elsewhere/v1/messages`
   // is routed by its path but must never be forwarded as it was written. First hook of all.
+  // Node keeps only the first of two Authorization headers (and joins two x-api-key): a
+  // credential header sent twice is refused here, from the headers as they arrived.
+  const credentialHeaders = ['x-api-key', 'authorization', deps.config.auth.key_header];
   app.addHook('onRequest', async (request) => {
     const form = requestTargetForm(request.raw.url);
     if (form !== undefined) throw badRequestTarget(form);
+    const distinct = request.raw.headersDistinct;
+    const repeated = credentialHeaders.find((name) => (distinct[name]?.length ?? 0) > 1);
+    if (repeated !== undefined) throw new GatewayError('GW_DUPLICATE_CREDENTIAL', `The ${repeated} header is sent more than once; send exactly one credential.`);
   });
   // Bodies stay raw bytes: the passthrough forwards them unchanged and reads only a copy. They
   // are read after the route's onRequest hooks (authentication, rate limits), within the body

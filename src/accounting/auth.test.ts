@@ -104,8 +104,10 @@ describe('Authenticator', () => {
     expect((await refusal(gate.api({ 'x-api-key': 'sk-ant-client' }, undefined))).code).toBe('GW_KEY_REQUIRED');
     const passed = await gate.api({ 'x-api-key': 'sk-ant-client', 'x-gateway-key': secret }, undefined);
     expect(passed.upstreamHeaders).toEqual({ 'x-api-key': 'sk-ant-client' });
-    const misplaced = await gate.api({ authorization: `Bearer ${secret}`, 'x-gateway-key': secret }, undefined);
-    expect(misplaced.upstreamHeaders).toEqual({});
+    // The gateway's own credential is never the fallback in this mode (C13).
+    expect(await refusal(gate.api({ 'x-gateway-key': secret }, undefined))).toMatchObject({ code: 'GW_NO_CREDENTIAL', status: 401 });
+    const misplaced = await refusal(gate.api({ authorization: `Bearer ${secret}`, 'x-gateway-key': secret }, undefined));
+    expect(misplaced).toMatchObject({ code: 'GW_NO_CREDENTIAL', message: expect.stringContaining('a gateway key is not one') });
   });
 
   it('never forwards a gateway key or the master key however it is spaced or framed', async () => {
@@ -113,12 +115,49 @@ describe('Authenticator', () => {
     // Passthrough: a blank x-api-key does not hide a gateway key sent as Bearer.
     expect((await refusal(auth().api({ 'x-api-key': '  ', authorization: `Bearer ${secret}` }, undefined))).code).toBe('GW_KEY_INVALID');
     const both = auth({ mode: 'both', master_key: 'the-master' });
-    const spaced = await both.api({ 'x-api-key': ` ${secret} `, 'x-gateway-key': secret }, undefined);
+    const spaced = await both.api({ 'x-api-key': ` ${secret} `, 'x-gateway-key': secret, authorization: 'Bearer sk-ant-client' }, undefined);
     expect(spaced.upstreamHeaders['x-api-key']).toBeUndefined();
-    const raw = await both.api({ authorization: 'the-master', 'x-gateway-key': secret }, undefined);
+    const raw = await both.api({ authorization: 'the-master', 'x-gateway-key': secret, 'x-api-key': 'sk-ant-client' }, undefined);
     expect(raw.upstreamHeaders.authorization).toBeUndefined();
-    const rawKey = await both.api({ authorization: secret, 'x-gateway-key': secret }, undefined);
+    const rawKey = await both.api({ authorization: secret, 'x-gateway-key': secret, 'x-api-key': 'sk-ant-client' }, undefined);
     expect(rawKey.upstreamHeaders.authorization).toBeUndefined();
+  });
+
+  it('refuses, in every mode, a request whose forwarded headers still carry a gateway key or the master key (C12)', async () => {
+    const { key: secret } = await key();
+    const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
+    for (const mode of ['passthrough', 'keys', 'both']) {
+      const gate = auth({ mode, master_key: 'the-master-key-123' });
+      const own = mode === 'passthrough' ? { 'x-api-key': 'sk-ant-client' } : mode === 'keys' ? { 'x-api-key': secret } : { 'x-api-key': 'sk-ant-client', 'x-gateway-key': secret };
+      for (const extra of [
+        { authorization: 'the-master-key-123' },
+        { authorization: basic('user:the-master-key-123') },
+        { authorization: basic(`${secret}:`) },
+        { 'x-custom': `token=${secret}` },
+        { 'x-custom': 'prefix-the-master-key-123-suffix' },
+        { 'anthropic-beta': `a,${secret}` },
+      ]) {
+        const headers = { ...own, ...extra };
+        let refused: GatewayError | undefined;
+        try {
+          const passed = await gate.api(headers, undefined);
+          // Let through only with the secret gone (a keys-mode credential header is replaced).
+          expect(JSON.stringify(passed.upstreamHeaders)).not.toMatch(/sk-gw-|the-master-key-123/);
+        } catch (error) {
+          refused = error as GatewayError;
+        }
+        if (refused !== undefined) expect(['GW_SECRET_IN_HEADER', 'GW_KEY_INVALID', 'GW_KEY_REQUIRED']).toContain(refused.code);
+        // A credential header in keys or both mode may instead be removed (the secret gone, as checked above).
+        if (!('authorization' in extra) || mode === 'passthrough') expect([mode, extra, refused?.code]).toEqual([mode, extra, 'GW_SECRET_IN_HEADER']);
+      }
+    }
+  });
+
+  it('refuses a credential header holding several credentials (C12)', async () => {
+    for (const headers of [{ 'x-api-key': 'sk-ant-a, sk-gw-b' }, { 'x-api-key': ['sk-ant-a', 'sk-ant-b'] }, { authorization: 'Bearer sk-ant-a, Bearer sk-ant-b' }, { 'x-api-key': 'sk-ant-a', 'x-gateway-key': 'k1, k2' }]) {
+      expect((await refusal(auth({ mode: 'both' }).api(headers, undefined))).code).toBe('GW_DUPLICATE_CREDENTIAL');
+      expect((await refusal(auth().api(headers, undefined))).code).toBe('GW_DUPLICATE_CREDENTIAL');
+    }
   });
 
   it('a pepper changes the digest: keys stored without it no longer verify', async () => {

@@ -2,9 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import { credentialFingerprint } from '../routing/cooldown-keys.ts';
-import { bearerToken, single } from '../providers/anthropic/headers.ts';
+import { bearerToken, headerCarryingSecret, holdsSeveralCredentials, single } from '../providers/anthropic/headers.ts';
 import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../store/accounting.ts';
-import { digestKey, digestsEqual, looksLikeGatewayKey, parseKey, secretsEqual } from './keys.ts';
+import { digestKey, digestsEqual, KEY_PREFIX, looksLikeGatewayKey, parseKey, secretsEqual } from './keys.ts';
 
 /**
  * Who is calling. Three modes (configuration `auth.mode`):
@@ -13,9 +13,12 @@ import { digestKey, digestsEqual, looksLikeGatewayKey, parseKey, secretsEqual } 
  *   its holder read the usage it made.
  * - keys: a gateway key is required (the key header, `x-api-key`, or Bearer). It is removed
  *   before anything goes upstream, which then uses the gateway's own credentials.
- * - both: a gateway key in the key header; the client's own credential passes through.
- * The master key (`MASTER_API_KEY`) is an administrator in every mode. A gateway key never
- * leaves the gateway: in any mode a credential shaped like one is never forwarded.
+ * - both: a gateway key in the key header; the client's own credential passes through, and is
+ *   required (the gateway's own credentials are not a fallback in this mode).
+ * The master key (`MASTER_API_KEY`) is an administrator in every mode. Secrets never leave: in
+ * any mode a request whose forwarded headers still carry a gateway key (`sk-gw-`) or the master
+ * key, in any header and any shape (raw, Bearer, Basic), is refused, never forwarded; so is a
+ * request with a credential header twice.
  */
 
 export type Principal =
@@ -70,6 +73,19 @@ export class Authenticator {
 
   /** Authenticates a call to the Anthropic API surface (`/v1/messages`, …). Throws an Anthropic-shaped error when refused. */
   async api(headers: IncomingHttpHeaders, pathUserId: string | undefined): Promise<Authenticated> {
+    const authenticated = await this.#api(headers, pathUserId);
+    const carrying = headerCarryingSecret(authenticated.upstreamHeaders, { keyPrefix: KEY_PREFIX, masterKey: this.#config.master_key });
+    if (carrying !== undefined) {
+      throw new GatewayError(
+        'GW_SECRET_IN_HEADER',
+        `The ${carrying} header carries a gateway API key or the master key where this gateway does not read one; it is never forwarded. Send a gateway key as x-api-key, Authorization: Bearer, or in ${this.#config.key_header}.`,
+      );
+    }
+    return authenticated;
+  }
+
+  async #api(headers: IncomingHttpHeaders, pathUserId: string | undefined): Promise<Authenticated> {
+    this.#refuseSeveralCredentials(headers);
     const keyHeader = single(headers[this.#config.key_header]);
     const presented = presentedCredential(headers);
     switch (this.#config.mode) {
@@ -96,7 +112,17 @@ export class Authenticator {
         }
         if (this.#isMaster(keyHeader)) return this.#admin(headers, false);
         const key = await this.verify(keyHeader);
-        return { principal: { kind: 'key', userId: key.userId, key }, upstreamHeaders: this.#strip(headers, false) };
+        const upstreamHeaders = this.#strip(headers, false);
+        // The client's own credential is what goes upstream in this mode: without one (or with
+        // only a gateway key where it goes), the gateway's would be used silently, billing the
+        // operator for a key holder's calls.
+        if (single(upstreamHeaders['x-api-key']) === undefined && single(upstreamHeaders.authorization) === undefined) {
+          throw new GatewayError(
+            'GW_NO_CREDENTIAL',
+            `This gateway runs in auth mode both: send your own Anthropic credential (x-api-key or Authorization: Bearer; a gateway key is not one) besides the gateway key in ${this.#config.key_header}.`,
+          );
+        }
+        return { principal: { kind: 'key', userId: key.userId, key }, upstreamHeaders };
       }
     }
   }
@@ -107,6 +133,7 @@ export class Authenticator {
    * Undefined when nothing was presented.
    */
   async caller(headers: IncomingHttpHeaders, pathUserId?: string): Promise<Principal | undefined> {
+    this.#refuseSeveralCredentials(headers);
     const keyHeader = single(headers[this.#config.key_header]);
     const presented = presentedCredential(headers);
     if (this.#isMaster(keyHeader) || this.#isMaster(presented)) return { kind: 'admin', userId: ADMIN_USER };
@@ -122,6 +149,7 @@ export class Authenticator {
 
   /** The master key, or an error (admin routes). */
   requireAdmin(headers: IncomingHttpHeaders): void {
+    this.#refuseSeveralCredentials(headers);
     if (this.#config.master_key === undefined) {
       throw new GatewayError('GW_ADMIN_REQUIRED', 'The admin API is off: set MASTER_API_KEY (auth.master_key) to use it.');
     }
@@ -168,6 +196,18 @@ export class Authenticator {
   #passthroughUser(headers: IncomingHttpHeaders, pathUserId: string | undefined): string {
     const headerUser = single(headers[this.#config.user_header]);
     return pathUserId ?? (headerUser !== undefined && USER_ID_PATTERN.test(headerUser) ? headerUser : 'default');
+  }
+
+  /** Two credential headers of one kind, or several credentials in one: refused (which one counts would be a guess). */
+  #refuseSeveralCredentials(headers: IncomingHttpHeaders): void {
+    const several: string | undefined = holdsSeveralCredentials('x-api-key', headers['x-api-key'])
+      ? 'x-api-key'
+      : holdsSeveralCredentials('authorization', headers.authorization)
+        ? 'authorization'
+        : holdsSeveralCredentials('key', headers[this.#config.key_header])
+          ? this.#config.key_header
+          : undefined;
+    if (several !== undefined) throw new GatewayError('GW_DUPLICATE_CREDENTIAL', `The ${several} header holds more than one credential; send exactly one.`);
   }
 
   #isMaster(value: string | undefined): boolean {

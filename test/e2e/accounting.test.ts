@@ -274,11 +274,15 @@ describe('gateway keys beside the client’s own credential (AUTH_MODE=both)', (
     expect(answer.status).toBe(200);
     expect(fake.last().headers['x-api-key']).toBe(CLIENT_ANTHROPIC_KEY);
     expect(fake.last().rawHeaders.join('\n')).not.toContain(key);
-    // A client that put its gateway key where its Anthropic key goes does not leak it upstream.
-    const misplaced = await post(gateway, { authorization: `Bearer ${key}`, 'x-gateway-key': key });
-    expect(misplaced.status).toBe(200);
-    expect(fake.last().rawHeaders.join('\n')).not.toContain(key);
-    expect(fake.last().headers['x-api-key']).toBe(GATEWAY_ANTHROPIC_KEY);
+    // No client credential, or only the gateway key where the Anthropic one goes: a 401 naming
+    // what to send, never the gateway's own credential (C13), and nothing leaves.
+    const calls = fake.requests.length;
+    for (const headers of [{ 'x-gateway-key': key }, { authorization: `Bearer ${key}`, 'x-gateway-key': key }] as Record<string, string>[]) {
+      const refused = await post(gateway, headers);
+      expect(refused.status).toBe(401);
+      expect(JSON.parse(refused.text).error.message).toMatch(/auth mode both: send your own Anthropic credential/);
+    }
+    expect(fake.requests.length).toBe(calls);
     await expectNoSecrets(gateway, [GATEWAY_ANTHROPIC_KEY, CLIENT_ANTHROPIC_KEY, ...issued]);
   });
 });

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resolveCredential, toAnthropicHeaders, toClientHeaders, withOAuthBeta } from './headers.ts';
+import { containsSecret, headerCarryingSecret, holdsSeveralCredentials, resolveCredential, toAnthropicHeaders, toClientHeaders, withOAuthBeta } from './headers.ts';
 
 describe('resolveCredential', () => {
   const none = {};
@@ -103,5 +104,53 @@ describe('toClientHeaders', () => {
       'content-length': '42',
     });
     expect(toClientHeaders(upstream, { dropContentLength: true })).not.toHaveProperty('content-length');
+  });
+});
+
+describe('holdsSeveralCredentials', () => {
+  it.each([
+    ['x-api-key', 'sk-ant-a', false],
+    ['x-api-key', 'sk-ant-a, sk-gw-b', true],
+    ['x-api-key', ['sk-ant-a', 'sk-ant-b'], true],
+    ['key', 'sk-gw-a,sk-gw-b', true],
+    ['authorization', 'Bearer sk-ant-a', false],
+    ['authorization', 'Bearer sk-ant-a, Bearer sk-ant-b', true],
+    ['authorization', 'sk-ant-a,sk-ant-b', true],
+    ['authorization', 'Digest username="a", realm="b"', false],
+    ['authorization', undefined, false],
+  ] as const)('%s: %j -> %s', (header, value, expected) => {
+    expect(holdsSeveralCredentials(header, value as string | string[] | undefined)).toBe(expected);
+  });
+});
+
+describe('containsSecret', () => {
+  it('agrees with String.includes', () => {
+    const alphabet = fc.constantFrom('a', 'b', 'é', '☃');
+    const text = fc.array(alphabet, { maxLength: 40 }).map((parts) => parts.join(''));
+    fc.assert(
+      fc.property(text, fc.array(alphabet, { minLength: 1, maxLength: 5 }).map((parts) => parts.join('')), (haystack, needle) => {
+        expect(containsSecret(haystack, needle)).toBe(haystack.includes(needle));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(containsSecret('xx-the-master-xx', 'the-master')).toBe(true);
+    expect(containsSecret('the-maste', 'the-master')).toBe(false);
+    expect(containsSecret('anything', '')).toBe(false);
+  });
+});
+
+describe('headerCarryingSecret', () => {
+  const options = { keyPrefix: 'sk-gw-', masterKey: 'the-master' };
+  it.each([
+    [{ 'x-api-key': 'sk-ant-fine', 'anthropic-beta': 'a,b' }, undefined],
+    [{ authorization: 'sk-gw-raw' }, 'authorization'],
+    [{ authorization: 'the-master' }, 'authorization'],
+    [{ authorization: `Basic ${Buffer.from('u:the-master').toString('base64')}` }, 'authorization'],
+    [{ authorization: `basic ${Buffer.from('sk-gw-x:').toString('base64')}` }, 'authorization'],
+    [{ 'x-anything': ['ok', 'has the-master inside'] }, 'x-anything'],
+    // Never forwarded, so not a leak: the cookie and forwarding headers are not looked at.
+    [{ cookie: 'session=sk-gw-x', 'x-forwarded-for': 'the-master' }, undefined],
+  ])('%j -> %s', (headers, expected) => {
+    expect(headerCarryingSecret(headers, options)).toBe(expected);
   });
 });
