@@ -15,11 +15,11 @@ import { dynamoConnection, openAccountingStore } from '../main.ts';
  */
 
 export const adminUsage = `Usage:
-  claude-gateway keys create -u USER -n NAME [-t TIER] [-r RPM] [--tpm TPM] [--budget USD] [--json]
-  claude-gateway keys list [-u USER] [--json]
-  claude-gateway keys update KEY_ID [-n NAME] [-t TIER|none] [-r RPM|none] [--tpm TPM|none] [--budget USD|none] [--enable|--disable] [--json]
-  claude-gateway keys revoke KEY_ID [--json]
-  claude-gateway setup-tables          (STORE=dynamodb: create the DynamoDB tables; idempotent)
+  npx claude-gateway keys create -u USER -n NAME [-t TIER] [-r RPM] [--tpm TPM] [--budget USD] [--json]
+  npx claude-gateway keys list [-u USER] [--json]
+  npx claude-gateway keys update KEY_ID [-n NAME] [-t TIER|none] [-r RPM|none] [--tpm TPM|none] [--budget USD|none] [--enable|--disable] [--json]
+  npx claude-gateway keys revoke KEY_ID [--json]
+  npx claude-gateway setup-tables          (STORE=dynamodb: create the DynamoDB tables; idempotent)
 
 Every command takes --config FILE and reads the same environment as the gateway
 (GATEWAY_DATA_DIR, STORE, DYNAMODB_ENDPOINT, DYNAMODB_TABLE_PREFIX, GATEWAY_KEY_PEPPER, …).

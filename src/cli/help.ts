@@ -10,11 +10,14 @@ export function helpText(): string {
   return `claude-gateway ${version}: an Anthropic API gateway.
 
 Usage:
-  claude-gateway [--config FILE] [--host HOST] [--port PORT]
-  claude-gateway keys create -u USER -n NAME [-t TIER] [-r RPM] [--tpm TPM] [--budget USD]
-  claude-gateway keys list | update KEY_ID … | revoke KEY_ID
-  claude-gateway setup-tables
-  claude-gateway --help | --version
+  npx claude-gateway [--config FILE] [--host HOST] [--port PORT]
+  npx claude-gateway keys create -u USER -n NAME [-t TIER] [-r RPM] [--tpm TPM] [--budget USD]
+  npx claude-gateway keys list | update KEY_ID … | revoke KEY_ID
+  npx claude-gateway setup-tables
+  npx claude-gateway --help | --version
+
+In a checkout, after npm ci, the command is npx claude-gateway (npm start runs the server
+from a build); where the package is installed globally it is plain claude-gateway.
 
 Starts with zero configuration: listens on 127.0.0.1:8080 and forwards /v1/messages,
 /v1/messages/count_tokens and /v1/models to the Anthropic API byte for byte, with the

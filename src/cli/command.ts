@@ -1,0 +1,67 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, processEnvironment } from '../config/load.ts';
+import { startGateway } from '../main.ts';
+import { environmentNotices } from '../config/notices.ts';
+import { version } from '../version.ts';
+import { helpText } from './help.ts';
+import { isGatewayError } from '../errors.ts';
+
+/** The `claude-gateway` command: parses flags, loads configuration, starts, drains on signals. */
+
+async function main(): Promise<void> {
+  const command = process.argv[2];
+  if (command === 'keys' || command === 'setup-tables') {
+    const { runAdminCommand } = await import('./admin.ts');
+    process.exitCode = await runAdminCommand(process.argv.slice(2));
+    return;
+  }
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string', short: 'c' },
+      host: { type: 'string' },
+      port: { type: 'string', short: 'p' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    console.log(helpText());
+    return;
+  }
+  if (values.version === true) {
+    console.log(version);
+    return;
+  }
+  const overrides: Record<string, unknown> = {};
+  if (values.host !== undefined) overrides['server.host'] = values.host;
+  if (values.port !== undefined) overrides['server.port'] = values.port;
+  const env = processEnvironment();
+  const config = loadConfig({ env, configFile: values.config, overrides });
+  const gateway = await startGateway(config, { notices: environmentNotices(env, config) });
+  console.log(`claude-gateway ${version} listening on ${gateway.url}. Point Claude Code at it: ANTHROPIC_BASE_URL=${gateway.url} claude`);
+  const stop = (signal: string) => {
+    gateway.logger.info({ signal }, 'signal received');
+    gateway.drain().then(
+      () => {
+        gateway.flushLogs();
+        process.exit(0);
+      },
+      (error: unknown) => {
+        gateway.logger.error({ err: error }, 'drain failed');
+        gateway.flushLogs();
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration and usage mistakes, and refusals with a message (an unknown key id, an invalid
+  // field), are told plainly; anything else is a fault with its stack.
+  const plain = error instanceof ConfigError || (error instanceof Error && (error.name === 'UsageError' || error.constructor.name === 'UsageError' || isGatewayError(error) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true));
+  console.error(plain ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exit(error instanceof ConfigError || plain ? 2 : 1);
+});
