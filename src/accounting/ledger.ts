@@ -1,15 +1,16 @@
 import type { GatewayConfig } from '../config/schema.ts';
-import type { Pricing, ServiceTier } from '../config/model-catalog.ts';
+import type { CatalogEntry, Pricing, ServiceTier } from '../config/model-catalog.ts';
 import type { ModelCatalog } from '../config/models.ts';
 import { errorTypeForStatus, GatewayError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
 import type { Target } from '../routing/resolve.ts';
-import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type UsageRecord } from '../store/accounting.ts';
+import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type ReserveResult, type UsageRecord } from '../store/accounting.ts';
 import type { RateLimiter, RateLimits } from '../store/rate-limits.ts';
 import { costUsd } from '../usage/cost.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { Authenticator, Principal } from './auth.ts';
+import { reservedInput, worstCaseMicros, type CountedInput, type RequestSize } from './reservation.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
 
 /**
@@ -34,8 +35,13 @@ export interface AdmitInput {
   readonly startedAt: number;
   /** Monotonic ms the request arrived (latency and TTFB are measured from it). */
   readonly startedAtMonotonic: number;
-  /** Reads `max_tokens` and an input-token estimate from the body; only called for keys with a budget. */
-  readonly worstCase: () => Promise<{ readonly inputTokens: number; readonly maxTokens: number }>;
+  /** Reads `max_tokens` and the input's bound and estimate from the body; only called for keys with a budget. */
+  readonly worstCase: () => Promise<RequestSize>;
+  /**
+   * The exact input tokens, counted upstream for one target's model; undefined when no target
+   * can count or counting failed. Asked only when the bound does not fit but an estimate would.
+   */
+  readonly countInput?: () => Promise<CountedInput | undefined>;
 }
 
 /** How a request ended, as the relays and the routing loop know it. */
@@ -173,22 +179,33 @@ export class Accounting {
     throw new GatewayError('GW_KEY_RATE_LIMITED', `Rate limit of ${what} reached for ${who}; retry in ${decision.retryAfterSeconds} s.`, { retryAfterMs: decision.retryAfterSeconds * 1000 });
   }
 
-  /** The worst-case cost of the request at the dearest target's prices, reserved atomically. */
+  /**
+   * The most the request can cost on any of its targets, reserved atomically (reservation.ts):
+   * on the bound of its input; when that does not fit but an estimate would, on the exact count
+   * the upstream gives (issue 10 A3).
+   */
   async #reserve(key: ApiKeyRecord, input: AdmitInput): Promise<Reservation | undefined> {
     const limitMicros = key.monthlyBudgetMicros as number;
     const month = budgetMonth(input.startedAt);
     const unpriced = input.targets.find((target) => this.#priceServed(target.model, input.model) === undefined);
     if (unpriced !== undefined) throw unpricedError(key, input.model, unpriced.model);
-    const pricing = this.#dearest(input.targets, input.model);
-    const worst = await input.worstCase();
+    const size = await input.worstCase();
     const tier = tierOf(key.serviceTier);
-    const micros = pricing === undefined ? 0 : toMicros(costUsd({ input: worst.inputTokens, output: worst.maxTokens, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 }, pricing, tier === 'flex' ? 'default' : tier));
-    let result;
-    try {
-      result = await this.#options.store.reserveBudget(key.id, month, micros, limitMicros);
-    } catch (error) {
-      this.#storeFailed('budget', error);
-      return undefined;
+    let micros = this.#worstMicros(input, size, tier, () => undefined);
+    let result = await this.#tryReserve(key.id, month, micros, limitMicros);
+    if (result === undefined) return undefined;
+    let counted: CountedInput | undefined;
+    if (!result.ok && result.spentMicros < limitMicros && input.countInput !== undefined) {
+      const estimate = this.#worstMicros(input, { ...size, inputBound: size.inputEstimate }, tier, () => undefined);
+      if (estimate < micros && result.spentMicros + estimate <= limitMicros) {
+        counted = await input.countInput().catch(() => undefined);
+        if (counted !== undefined) {
+          const exact = counted;
+          micros = this.#worstMicros(input, size, tier, (model) => (this.#sameModel(model, exact.model) ? exact.tokens : undefined));
+          result = await this.#tryReserve(key.id, month, micros, limitMicros);
+          if (result === undefined) return undefined;
+        }
+      }
     }
     if (result.ok) return { keyId: key.id, month, micros, limitMicros };
     this.#options.metrics.observeRejection('budget');
@@ -197,22 +214,39 @@ export class Accounting {
       throw new GatewayError('GW_BUDGET_EXHAUSTED', `The monthly budget of the gateway API key ${key.prefix}… ($${fromMicros(limitMicros)}) is spent; it is disabled until the next month (UTC).`);
     }
     if (result.spentMicros + micros > limitMicros) {
+      const inputText = counted === undefined ? `input up to ${size.inputBound} tokens` : `${counted.tokens} input tokens`;
       throw new GatewayError(
         'GW_BUDGET_EXHAUSTED',
-        `This request could cost up to $${fromMicros(micros)} (max_tokens ${worst.maxTokens}), more than the $${fromMicros(limitMicros - result.spentMicros)} left of the monthly budget of ${key.prefix}…; lower max_tokens.`,
+        `This request could cost up to $${fromMicros(micros)} (${inputText}, max_tokens ${size.maxTokens}), more than the $${fromMicros(limitMicros - result.spentMicros)} left of the monthly budget of ${key.prefix}…; lower max_tokens or shorten the prompt.`,
       );
     }
     throw new GatewayError('GW_BUDGET_HELD', `The rest of the monthly budget of ${key.prefix}… is held by requests in flight; retry shortly.`, { retryAfterMs: 1_000 });
   }
 
-  /** The highest-priced catalog entry among the targets (the request may end on any of them). */
-  #dearest(targets: readonly Target[], model: string): Pricing | undefined {
-    let best: Pricing | undefined;
-    const consider = (pricing: Pricing | undefined) => {
-      if (pricing !== undefined && (best === undefined || pricing.input + pricing.output > best.input + best.output)) best = pricing;
-    };
-    for (const target of targets) consider(this.#priceServed(target.model, model));
-    return best;
+  /** The store's answer, or undefined when it failed and limits fail open. */
+  async #tryReserve(keyId: string, month: string, micros: number, limitMicros: number): Promise<ReserveResult | undefined> {
+    try {
+      return await this.#options.store.reserveBudget(keyId, month, micros, limitMicros);
+    } catch (error) {
+      this.#storeFailed('budget', error);
+      return undefined;
+    }
+  }
+
+  /** The dearest cost among the targets, each priced on its counted input (when it was counted for its model) or the bound. */
+  #worstMicros(input: AdmitInput, size: RequestSize, keyTier: ServiceTier, countedFor: (model: string) => number | undefined): number {
+    const targets = input.targets.flatMap((target) => {
+      const pricing = this.#priceServed(target.model, input.model);
+      if (pricing === undefined) return [];
+      return [{ pricing, tier: target.provider === 'bedrock' ? target.serviceTier : undefined, inputTokens: reservedInput(size, countedFor(target.model)) }];
+    });
+    return worstCaseMicros(targets, size, keyTier);
+  }
+
+  /** Whether two model ids name the same catalog model (so one count serves both). */
+  #sameModel(left: string, right: string): boolean {
+    const entry = this.#entry(left);
+    return entry === undefined ? left === right : entry === this.#entry(right);
   }
 
   /** What an answer served by `served` for a request naming `requested` is priced at (costMicros' rule). */
@@ -232,9 +266,12 @@ export class Accounting {
   }
 
   priceOf(model: string | undefined): Pricing | undefined {
-    if (model === undefined) return undefined;
+    return model === undefined ? undefined : this.#entry(model)?.pricing;
+  }
+
+  #entry(model: string): CatalogEntry | undefined {
     const { catalog } = this.#options;
-    return (catalog.find(model) ?? catalog.fromBedrockId(model))?.pricing;
+    return catalog.find(model) ?? catalog.fromBedrockId(model);
   }
 
   #storeFailed(what: string, error: unknown): void {

@@ -3,6 +3,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/accounting/keys.ts';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
+import { inputTokenBound } from '../../src/request/input-bound.ts';
 import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../../src/store/accounting.ts';
 import { compressingResponder, FakeAnthropic, type FakeEncoding } from '../fakes/anthropic.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -90,14 +91,15 @@ describe('compressed answers are metered (A1)', () => {
     for (const [index, encoding] of encodings.entries()) {
       const stream = index % 2 === 1;
       fake.respondWith(compressingResponder(encoding, 'always'));
-      const key = await createKey(gateway.accounting, { userId: `cara-${encoding}`, monthlyBudgetMicros: 1_800 });
+      // Each answer costs 615 micro-dollars and reserves its bound: the third fits exactly, the
+      // fourth does not (its exact count fails: the count answer is compressed too).
+      const reservation = inputTokenBound(body({ stream })).tokens * 3 + 10 * 15;
+      const key = await createKey(gateway.accounting, { userId: `cara-${encoding}`, monthlyBudgetMicros: 2 * TEXT_COST_MICROS + reservation });
       const statuses: number[] = [];
       for (let attempt = 0; attempt < 6; attempt++) statuses.push((await post(gateway, key, body({ stream }))).status);
-      // Each answer costs 615 micro-dollars: three fit in 1,800, then the key is spent.
-      expect(statuses.filter((status) => status === 200)).toHaveLength(3);
-      expect(statuses.slice(3)).toEqual([402, 402, 402]);
+      expect(statuses).toEqual([200, 200, 200, 402, 402, 402]);
     }
-    expect(fake.requests).toHaveLength(9);
+    expect(fake.requests.filter((recorded) => recorded.path === '/v1/messages')).toHaveLength(9);
   });
 
   it('a tokens-per-minute limit holds against an upstream that always compresses', async () => {

@@ -10,8 +10,8 @@ import { bedrockModel, listModels } from './models.ts';
 import { fromMicros } from '../../store/accounting.ts';
 import { readJsonObject } from '../../request/json-body.ts';
 import { admissionOf, admitFromHeaders } from '../admission.ts';
-import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 import { allFeaturesOn, disabledFeatureIn } from '../../request/feature-switches.ts';
+import { requestSize } from '../request-size.ts';
 
 /**
  * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
@@ -89,7 +89,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
           targets,
           startedAt: startedAtEpoch,
           startedAtMonotonic: startedAt,
-          worstCase: () => worstCaseOf(request, deps),
+          ...requestSize(request, deps, targets, upstreamHeaders),
         });
 
   reply.hijack();
@@ -160,22 +160,12 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   });
 }
 
-/** The request's `max_tokens` and an estimate of its input tokens: what a budget reservation prices. */
-async function worstCaseOf(request: FastifyRequest, deps: AppDependencies): Promise<{ inputTokens: number; maxTokens: number }> {
-  const { object } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes);
-  const maxTokens = typeof object['max_tokens'] === 'number' && Number.isFinite(object['max_tokens']) && object['max_tokens'] > 0 ? Math.ceil(object['max_tokens']) : DEFAULT_MAX_TOKENS;
-  return { inputTokens: estimateInputTokens(object), maxTokens };
-}
-
 /** Refuses a request that uses a feature the operator turned off (ENABLE_TOOL_USE=false, …); parsed only when one is off. */
 async function refuseDisabledFeatures(request: FastifyRequest, deps: AppDependencies): Promise<void> {
   const { object } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes);
   const refusal = disabledFeatureIn(object, deps.config.features);
   if (refusal !== undefined) throw refusal;
 }
-
-/** Reserved for when a request names no max_tokens (Anthropic requires it; the upstream will refuse it anyway). */
-const DEFAULT_MAX_TOKENS = 4_096;
 
 /** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */
 async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies): Promise<boolean> {

@@ -1,0 +1,97 @@
+import type { FastifyRequest } from 'fastify';
+import type { AppDependencies } from '../app.ts';
+import type { AdmitInput } from '../accounting/ledger.ts';
+import type { CountedInput, RequestSize } from '../accounting/reservation.ts';
+import { readErrorText } from '../providers/bedrock/transport.ts';
+import { estimateInputTokens } from '../request/estimate-tokens.ts';
+import { inputTokenBound } from '../request/input-bound.ts';
+import { readJsonObject } from '../request/json-body.ts';
+import type { Target } from '../routing/resolve.ts';
+
+/**
+ * What a budget reservation needs from a Messages body (issue 10 A3): `max_tokens`, a true bound
+ * and an estimate of the input tokens, and, only when asked, the exact input tokens counted by
+ * the upstream (Anthropic's count_tokens with the request's own credential and betas, or Bedrock
+ * CountTokens for Claude on Bedrock). The body is parsed once, when first needed.
+ */
+
+/** Reserved for when a request names no max_tokens (Anthropic requires it; the upstream will refuse it anyway). */
+const DEFAULT_MAX_TOKENS = 4_096;
+const COUNT_TIMEOUT_MS = 10_000;
+
+/**
+ * The fields count_tokens takes (Anthropic's API reference). The rest of a Messages body
+ * (max_tokens, stream, temperature, metadata…) is refused there and does not change the input.
+ */
+const countedFields = [
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'cache_control',
+  'context_management',
+  'compaction',
+  'mcp_servers',
+  'output_config',
+  'output_format',
+  'speed',
+] as const;
+
+export function requestSize(request: FastifyRequest, deps: AppDependencies, targets: readonly Target[], upstreamHeaders: FastifyRequest['headers']): Pick<AdmitInput, 'worstCase' | 'countInput'> {
+  let parsed: Promise<Record<string, unknown>> | undefined;
+  const body = () => (parsed ??= readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes).then((result) => result.object));
+  return {
+    worstCase: async () => sizeOf(await body()),
+    countInput: async () => {
+      const object = await body();
+      try {
+        return await countInput(object, targets, upstreamHeaders, deps);
+      } catch (error) {
+        request.log.info({ request_id: request.id, err: (error as Error).message }, 'input tokens could not be counted upstream for the budget');
+        return undefined;
+      }
+    },
+  };
+}
+
+export function sizeOf(object: Record<string, unknown>): RequestSize {
+  const maxTokens = typeof object['max_tokens'] === 'number' && Number.isFinite(object['max_tokens']) && object['max_tokens'] > 0 ? Math.ceil(object['max_tokens']) : DEFAULT_MAX_TOKENS;
+  const bound = inputTokenBound(object);
+  return { inputBound: bound.tokens, inputEstimate: Math.min(bound.tokens, estimateInputTokens(object)), maxTokens, cacheWrite: bound.cacheWrite };
+}
+
+/** Counted on the first target that can count (Anthropic, or Claude on Bedrock); undefined when none can. */
+async function countInput(object: Record<string, unknown>, targets: readonly Target[], headers: FastifyRequest['headers'], deps: AppDependencies): Promise<CountedInput | undefined> {
+  const signal = AbortSignal.timeout(COUNT_TIMEOUT_MS);
+  for (const target of targets) {
+    if (target.provider === 'anthropic') return { model: target.model, tokens: await countOnAnthropic(object, target.model, headers, deps, signal) };
+    if (target.capabilities.family === 'claude') {
+      const beta = headers['anthropic-beta'];
+      const tokens = await deps.bedrock.countTokens({ target, request: object, betaHeader: Array.isArray(beta) ? beta.join(',') : beta, signal });
+      if (tokens !== undefined) return { model: target.model, tokens };
+    }
+  }
+  return undefined;
+}
+
+async function countOnAnthropic(object: Record<string, unknown>, model: string, headers: FastifyRequest['headers'], deps: AppDependencies, signal: AbortSignal): Promise<number> {
+  const body: Record<string, unknown> = { model };
+  for (const field of countedFields) if (object[field] !== undefined) body[field] = object[field];
+  // The client's headers (credential, anthropic-version, betas), for a body the gateway wrote.
+  const { 'content-encoding': _encoding, 'content-type': _type, ...rest } = headers;
+  const upstream = await deps.anthropic.send({
+    method: 'POST',
+    path: '/v1/messages/count_tokens',
+    search: '',
+    headers: { ...rest, 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(body)),
+    uncompressed: true,
+    signal,
+  });
+  const text = await readErrorText(upstream);
+  if (upstream.status !== 200) throw new Error(`Anthropic count_tokens answered ${upstream.status}`);
+  const tokens = (JSON.parse(text) as { input_tokens?: unknown }).input_tokens;
+  if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) throw new Error('Anthropic count_tokens answered without input_tokens');
+  return tokens;
+}
