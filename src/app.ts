@@ -154,8 +154,13 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return reply.code(parts.status).headers(parts.headers).send(parts.body);
   });
 
+  // Every route, as `GET /` lists them (so the list cannot drift from what is served).
+  const endpoints: string[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') endpoints.push(`${method} ${route.url.replaceAll(/:([A-Za-z]+)/g, (_match, name: string) => `{${name.replaceAll(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}}`)}`);
+  });
   registerAnthropicApi(app, deps);
-  registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config) });
+  registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints });
   registerAdminRoutes(app, deps);
   registerUsageRoutes(app, deps);
   return app;

@@ -36,6 +36,11 @@ const defaultIo: CommandIo = { out: (line) => console.log(line), env: processEnv
 /** Runs `args` (after the program name); resolves with the exit code. Usage errors throw UsageError. */
 export async function runAdminCommand(args: readonly string[], io: CommandIo = defaultIo): Promise<number> {
   const [command, sub, ...rest] = args;
+  // Help is answered before any configuration is read or store opened: it creates no files.
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(adminUsage);
+    return 0;
+  }
   if (command === 'setup-tables') return setupTables([sub, ...rest].filter((value): value is string => value !== undefined), io);
   if (command !== 'keys' || sub === undefined) throw new UsageError(adminUsage);
   const { values, positionals } = parseArgs({
@@ -113,9 +118,14 @@ export async function runAdminCommand(args: readonly string[], io: CommandIo = d
       }
       case 'revoke': {
         const id = single(positionals, 'keys revoke KEY_ID');
-        const revoked = await revokeApiKey(store, id, io.now());
+        const before = await store.getKey(id);
+        const revoked = before?.status === 'revoked' ? before : await revokeApiKey(store, id, io.now());
         if (revoked === undefined) throw new GatewayError('GW_RESOURCE_NOT_FOUND', `No key ${id}.`);
-        print(keyView(revoked), `Revoked ${revoked.id} (${revoked.prefix}…).`);
+        const already = before?.status === 'revoked';
+        print(
+          { ...keyView(revoked), already_revoked: already },
+          already ? `${revoked.id} (${revoked.prefix}…) was already revoked (${new Date(revoked.updatedAt).toISOString()}); nothing changed.` : `Revoked ${revoked.id} (${revoked.prefix}…).`,
+        );
         return 0;
       }
       default:

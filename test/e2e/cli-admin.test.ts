@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,7 +69,24 @@ describe('keys on the SQLite store', () => {
     expect(JSON.parse(cleared.lines.join('\n'))).toMatchObject({ rpm_limit: null, status: 'active', disabled_reason: null });
     const revoked = await inProcess(['keys', 'revoke', view.id], env);
     expect(revoked.lines.join('\n')).toContain(`Revoked ${view.id}`);
+    // Revoking again changes nothing and says so (D20).
+    const again = await inProcess(['keys', 'revoke', view.id], env);
+    expect(again.code).toBe(0);
+    expect(again.lines.join('\n')).toMatch(new RegExp(`^${view.id} \\(sk-gw-[^)]*\\) was already revoked \\(.*\\); nothing changed\\.$`));
+    const againJson = await inProcess(['keys', 'revoke', view.id, '--json'], env);
+    expect(JSON.parse(againJson.lines.join('\n'))).toMatchObject({ id: view.id, status: 'revoked', already_revoked: true });
     await expect(inProcess(['keys', 'update', view.id, '--enable'], env)).rejects.toMatchObject({ code: 'GW_INVALID_FIELD' });
+  });
+
+  it('--help prints the usage and creates no file, whatever command it follows (D20)', async () => {
+    const untouched = join(dataDir, 'not-created');
+    for (const args of [['keys', '--help'], ['keys', '-h'], ['keys', 'create', '--help'], ['keys', 'revoke', '--help'], ['setup-tables', '--help']]) {
+      const result = await run(args, { GATEWAY_DATA_DIR: untouched, STORE: 'sqlite' });
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.stdout).toContain('npx claude-gateway keys create -u USER -n NAME');
+      expect(result.stderr).toBe('');
+      expect(existsSync(untouched)).toBe(false);
+    }
   });
 
   it('says what is wrong, with exit code 2', async () => {

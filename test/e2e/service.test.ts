@@ -48,6 +48,21 @@ describe('service routes', () => {
     expect((await get('/', 'HEAD')).status).toBe(200);
   });
 
+  it('GET / lists every endpoint, usage and admin included, each one served (D20)', async () => {
+    const info = JSON.parse((await get('/')).text) as { endpoints: string[]; user_prefix: string };
+    for (const endpoint of ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models', 'GET /v1/models/{model_id}', 'GET /v1/usage/me', 'GET /v1/usage', 'POST /admin/keys', 'GET /admin/keys', 'GET /admin/keys/{id}', 'PATCH /admin/keys/{id}', 'DELETE /admin/keys/{id}', 'POST /admin/keys/{id}/revoke', 'GET /admin/keys/{id}/budget', 'GET /health', 'GET /metrics', 'GET /debug', 'GET /api/hello', 'GET /']) {
+      expect(info.endpoints).toContain(endpoint);
+    }
+    expect(info.user_prefix).toContain('/user/{user_id}/');
+    // Nothing listed is a route the gateway does not have.
+    for (const endpoint of info.endpoints) {
+      const [method, path] = endpoint.split(' ') as [string, string];
+      const response = await request(`${context.gateway.url}${path.replaceAll(/\{[a-z_]+\}/g, 'x')}`, { method: method as 'GET', ...(method === 'GET' || method === 'DELETE' ? {} : { body: '{}', headers: { 'content-type': 'application/json' } }) });
+      const text = await response.body.text();
+      expect(text, endpoint).not.toContain('Not found: ');
+    }
+  });
+
   it('every answer the gateway makes carries a request-id', async () => {
     for (const path of ['/', '/health', '/api/hello', '/debug', '/no/such/route']) {
       expect((await get(path)).headers['request-id']).toMatch(/^req_gw/);

@@ -10,6 +10,8 @@ import type { AppDependencies } from '../../app.ts';
 export interface ServiceInfo {
   readonly version: string;
   readonly redactedConfig: () => unknown;
+  /** Every route the gateway serves, `METHOD /path/{param}`. */
+  readonly endpoints: () => readonly string[];
 }
 
 export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencies, info: ServiceInfo): void {
@@ -35,7 +37,8 @@ export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencie
     version: info.version,
     description: 'Anthropic API gateway: byte-faithful passthrough to the Anthropic API.',
     usage: 'Point Claude Code or an Anthropic SDK at this URL: ANTHROPIC_BASE_URL=<this url> (or <this url>/user/<name> to name the user).',
-    endpoints: ['POST /v1/messages', 'POST /v1/messages/count_tokens', 'GET /v1/models', 'GET /v1/models/{model_id}', 'GET /health', 'GET /metrics', 'GET /debug'],
+    endpoints: info.endpoints().filter((endpoint) => !endpoint.includes(' /user/{user_id}/')),
+    user_prefix: 'Every /v1/… endpoint also answers under /user/{user_id}/v1/…, which names the user.',
   }));
 
   // Prometheus scrape target: bounded labels only, nothing about users, keys or prompts.
