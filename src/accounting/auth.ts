@@ -34,7 +34,32 @@ export interface Authenticated {
 
 /** A user id, wherever one is named (`/user/{id}`, the user header, keys, usage queries). */
 export const USER_ID_PATTERN = /^[A-Za-z0-9._@+-]{1,128}$/;
-const ADMIN_USER = 'admin';
+
+/**
+ * Whom the master key's own calls are recorded under: a name outside USER_ID_PATTERN (`:` is
+ * not allowed in user ids), so no key, path or header can name it and read that usage.
+ */
+export const MASTER_USER = ':admin';
+
+/**
+ * User ids no key may be created for, and no path may claim (any case): `admin`, the name the
+ * master key's usage was recorded under before MASTER_USER (older records keep it), and
+ * `default`, the passthrough user of every call that names none. A key for either would read
+ * usage that is not its own.
+ */
+export const RESERVED_USER_IDS: readonly string[] = ['admin', 'default'];
+
+/** Why `id` cannot be a user id (empty when it can). */
+export function userIdProblem(id: string): string | undefined {
+  if (!USER_ID_PATTERN.test(id)) return 'must be 1-128 characters of A-Z a-z 0-9 . _ @ + -';
+  if (RESERVED_USER_IDS.includes(id.toLowerCase())) return `is reserved (${RESERVED_USER_IDS.join(', ')} cannot be user ids)`;
+  return undefined;
+}
+
+/** Whether `id` may name a user: the pattern, and not reserved. */
+export function isUserId(id: string): boolean {
+  return userIdProblem(id) === undefined;
+}
 
 // Headers are read by the same rules that pick the upstream credential, so what is checked
 // here is exactly what would be forwarded.
@@ -136,7 +161,7 @@ export class Authenticator {
     this.#refuseSeveralCredentials(headers);
     const keyHeader = single(headers[this.#config.key_header]);
     const presented = presentedCredential(headers);
-    if (this.#isMaster(keyHeader) || this.#isMaster(presented)) return { kind: 'admin', userId: ADMIN_USER };
+    if (this.#isMaster(keyHeader) || this.#isMaster(presented)) return { kind: 'admin', userId: MASTER_USER };
     const token = keyHeader ?? (this.#config.mode === 'keys' && presented !== undefined && looksLikeGatewayKey(presented) ? presented : undefined);
     if (token !== undefined && this.#config.mode !== 'passthrough') {
       const key = await this.verify(token, { allowDisabled: true });
@@ -173,6 +198,8 @@ export class Authenticator {
       throw new GatewayError('GW_KEY_INVALID', 'Invalid gateway API key.');
     }
     if (record.status === 'revoked') throw new GatewayError('GW_KEY_INVALID', `The gateway API key ${record.prefix}… was revoked.`);
+    // Made before user ids were reserved: such a key would read the master key's or everyone's usage.
+    if (!isUserId(record.userId)) throw new GatewayError('GW_KEY_INVALID', `The gateway API key ${record.prefix}… belongs to a reserved user id; an administrator must create a new key.`);
     if (record.status === 'disabled' && record.disabledReason === 'budget_exceeded' && record.disabledMonth !== undefined && record.disabledMonth < budgetMonth(now)) {
       // A new month: the key's budget starts again.
       record = (await this.#store.updateKey(record.id, { status: 'active', disabledReason: null, disabledMonth: null }, now)) ?? record;
@@ -195,7 +222,7 @@ export class Authenticator {
   /** Passthrough: `/user/{id}`, else a valid user header, else `default`. */
   #passthroughUser(headers: IncomingHttpHeaders, pathUserId: string | undefined): string {
     const headerUser = single(headers[this.#config.user_header]);
-    return pathUserId ?? (headerUser !== undefined && USER_ID_PATTERN.test(headerUser) ? headerUser : 'default');
+    return pathUserId ?? (headerUser !== undefined && isUserId(headerUser) ? headerUser : 'default');
   }
 
   /** Two credential headers of one kind, or several credentials in one: refused (which one counts would be a guess). */
@@ -215,7 +242,7 @@ export class Authenticator {
   }
 
   #admin(headers: IncomingHttpHeaders, gatewayCredentials: boolean): Authenticated {
-    return { principal: { kind: 'admin', userId: ADMIN_USER }, upstreamHeaders: this.#strip(headers, gatewayCredentials) };
+    return { principal: { kind: 'admin', userId: MASTER_USER }, upstreamHeaders: this.#strip(headers, gatewayCredentials) };
   }
 
   /** The headers without the gateway key header, without gateway-key-shaped credentials, and (for the gateway's own credentials) without the client's. */

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.ts';
 import { SqliteAccountingStore } from '../store/sqlite-accounting.ts';
-import { createApiKey, keyView, parseCreateKeyInput, parseUpdateKeyInput, revokeApiKey, toKeyPatch, updateApiKey } from './key-admin.ts';
+import { createApiKey, keyView, parseCreateKeyInput, parseUpdateKeyInput, printable, revokeApiKey, toKeyPatch, updateApiKey } from './key-admin.ts';
+import { isUserId, userIdProblem } from './auth.ts';
 import { digestKey, parseKey } from './keys.ts';
 
 const T0 = Date.UTC(2026, 2, 14, 9, 30);
@@ -111,5 +112,25 @@ describe('key lifecycle', () => {
   it('answers undefined for an unknown id', async () => {
     expect(await updateApiKey(store, 'nope', { name: 'x' }, T0)).toBeUndefined();
     expect(await revokeApiKey(store, 'nope', T0)).toBeUndefined();
+  });
+});
+
+describe('user ids and free text (issue 10 A6)', () => {
+  it.each([
+    ['alice', undefined],
+    ['a.b_c@d+e-f', undefined],
+    ['admin', 'is reserved (admin, default cannot be user ids)'],
+    ['ADMIN', 'is reserved (admin, default cannot be user ids)'],
+    ['Default', 'is reserved (admin, default cannot be user ids)'],
+    [':admin', 'must be 1-128 characters of A-Z a-z 0-9 . _ @ + -'],
+    ['x'.repeat(129), 'must be 1-128 characters of A-Z a-z 0-9 . _ @ + -'],
+  ])('%s: %s', (id, problem) => {
+    expect(userIdProblem(id)).toBe(problem);
+    expect(isUserId(id)).toBe(problem === undefined);
+  });
+
+  it('printable escapes control characters and bidirectional overrides, nothing else', () => {
+    expect(printable('caf\u00e9 ☃ ok')).toBe('caf\u00e9 ☃ ok');
+    expect(printable('a\u001b[31m\r\n\t\u0000\u007f\u009b\u202e\u2028b')).toBe('a\\u{1b}[31m\\u{d}\\u{a}\\u{9}\\u{0}\\u{7f}\\u{9b}\\u{202e}\\u{2028}b');
   });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
 import { DuplicateKeyError, fromMicros, toMicros, type AccountingStore, type ApiKeyPatch, type ApiKeyRecord, type KeyStatus, type ServiceTierName } from '../store/accounting.ts';
-import { USER_ID_PATTERN } from './auth.ts';
+import { userIdProblem } from './auth.ts';
 import { generateKey } from './keys.ts';
 
 /**
@@ -18,8 +18,29 @@ export const MAX_BUDGET_USD = 1_000_000_000;
 /** Why a key an administrator disabled is disabled (budget-disabled keys say `budget_exceeded`). */
 export const ADMIN_DISABLED_REASON = 'disabled_by_admin';
 
-const userId = z.string().regex(USER_ID_PATTERN, 'must be 1-128 characters of A-Z a-z 0-9 . _ @ + -');
-const name = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const userId = z.string().superRefine((value, context) => {
+  const problem = userIdProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * Characters free text (a key's name) may not hold: control characters (ESC, CR, LF, NUL, …),
+ * line and paragraph separators, and bidirectional overrides, which would rewrite a terminal
+ * or a listing that shows the text.
+ */
+export const UNPRINTABLE = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u;
+
+const name = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine((value) => !UNPRINTABLE.test(value), 'must not contain control characters (newlines, tabs, escape sequences) or bidirectional overrides');
+
+/** `text` with every UNPRINTABLE character shown as a \u{…} escape, for terminals and listings. */
+export function printable(text: string): string {
+  return text.replace(new RegExp(UNPRINTABLE.source, 'gu'), (character) => `\\u{${(character.codePointAt(0) as number).toString(16)}}`);
+}
+
 export const serviceTierSchema = z.enum(['default', 'flex', 'priority', 'reserved']);
 const limit = z.number().int('must be an integer').positive('must be positive').max(Number.MAX_SAFE_INTEGER, 'is too large');
 const budgetUsd = z

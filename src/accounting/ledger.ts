@@ -111,6 +111,14 @@ function unpricedError(key: ApiKeyRecord, requested: string, served: string): Ga
   );
 }
 
+/** The rate-limit window of every call made with the gateway's own credentials by a caller without a key. */
+const GATEWAY_WINDOW = 'gateway';
+
+/** An anonymous (passthrough) request whose credential no upstream checks: its first target is Bedrock. */
+function servedWithGatewayCredentials(input: Pick<AdmitInput, 'principal' | 'targets'>): boolean {
+  return input.principal.kind === 'anonymous' && input.principal.credentialId !== undefined && input.targets[0]?.provider === 'bedrock';
+}
+
 export class Accounting {
   readonly #options: AccountingOptions;
 
@@ -142,28 +150,35 @@ export class Accounting {
   async admit(input: AdmitInput): Promise<RequestLedger> {
     const { principal } = input;
     const key = principal.kind === 'key' ? principal.key : undefined;
+    // A passthrough credential sent to a Bedrock target is checked by nobody (Bedrock is called
+    // with the gateway's AWS credentials): such a request also counts in the gateway's window.
+    if (input.route === 'messages' && servedWithGatewayCredentials(input)) await this.#checkRate(principal, undefined, input.startedAt, true);
     const reservation = input.route === 'messages' && key?.monthlyBudgetMicros !== undefined ? await this.#reserve(key, input) : undefined;
     const ledger = new RequestLedger(this, input, reservation);
     await ledger.begin();
     return ledger;
   }
 
-  /** The limiter key and limits of a principal, if any apply. */
-  limitsOf(principal: Principal): { readonly id: string; readonly limits: RateLimits } | undefined {
+  /**
+   * The limiter window and limits of a principal, if any apply. A window is keyed on what the
+   * client cannot choose freely: its verified gateway key; in passthrough mode the credential
+   * it sends upstream (renaming the `/user/{id}`, a claim, gives no new window); and for calls
+   * made with the gateway's own credentials (no client credential, or `sharedGateway`), one
+   * window shared by all of them.
+   */
+  limitsOf(principal: Principal, sharedGateway = false): { readonly id: string; readonly limits: RateLimits } | undefined {
     const { limits } = this.#options.config;
     if (!limits.enabled) return undefined; // RATE_LIMIT_ENABLED=false (seeds 002/004): no rate limits at all
     const key = principal.kind === 'key' ? principal.key : undefined;
     const rpm = key?.rpmLimit ?? limits.default_rpm;
     const tpm = key?.tpmLimit ?? limits.default_tpm;
     if (rpm === undefined && tpm === undefined) return undefined;
-    // Passthrough: the user is the client's own claim, so the credential (when there is one)
-    // decides: renaming oneself gives no new window, and nobody spends another's.
-    const id = key !== undefined ? `key:${key.id}` : principal.kind === 'anonymous' && principal.credentialId !== undefined ? `cred:${principal.credentialId}` : `user:${principal.userId}`;
+    const id = key !== undefined ? `key:${key.id}` : principal.kind === 'anonymous' && principal.credentialId !== undefined && !sharedGateway ? `cred:${principal.credentialId}` : GATEWAY_WINDOW;
     return { id, limits: { ...(rpm === undefined ? {} : { rpm }), ...(tpm === undefined ? {} : { tpm }) } };
   }
 
-  async #checkRate(principal: Principal, key: ApiKeyRecord | undefined, now: number): Promise<void> {
-    const applied = this.limitsOf(principal);
+  async #checkRate(principal: Principal, key: ApiKeyRecord | undefined, now: number, sharedGateway = false): Promise<void> {
+    const applied = this.limitsOf(principal, sharedGateway);
     if (applied === undefined) return;
     let decision;
     try {
@@ -175,7 +190,7 @@ export class Accounting {
     if (decision.allowed) return;
     this.#options.metrics.observeRejection(decision.limit);
     const what = decision.limit === 'rpm' ? `${applied.limits.rpm} requests per minute` : `${applied.limits.tpm} tokens per minute`;
-    const who = key === undefined ? `user ${principal.userId}` : `key ${key.prefix}…`;
+    const who = key !== undefined ? `key ${key.prefix}…` : applied.id === GATEWAY_WINDOW ? "the gateway's own credentials (one window for every caller without a gateway key or credential of its own)" : 'this credential';
     throw new GatewayError('GW_KEY_RATE_LIMITED', `Rate limit of ${what} reached for ${who}; retry in ${decision.retryAfterSeconds} s.`, { retryAfterMs: decision.retryAfterSeconds * 1000 });
   }
 
@@ -356,8 +371,10 @@ export class RequestLedger {
     const key = principal.kind === 'key' ? principal.key : undefined;
     try {
       const tokens = record.inputTokens + record.outputTokens + record.cacheReadTokens + record.cacheWrite5mTokens + record.cacheWrite1hTokens;
-      const applied = this.#accounting.limitsOf(principal);
-      if (applied?.limits.tpm !== undefined && tokens > 0 && principal.kind !== 'admin') await options.limiter.recordTokens(applied.id, tokens, options.now());
+      const windows = [this.#accounting.limitsOf(principal), servedWithGatewayCredentials(this.#input) ? this.#accounting.limitsOf(principal, true) : undefined];
+      for (const applied of windows) {
+        if (applied?.limits.tpm !== undefined && tokens > 0 && principal.kind !== 'admin') await options.limiter.recordTokens(applied.id, tokens, options.now());
+      }
       if (key !== undefined && this.#reservation !== undefined) {
         const state = await options.store.getBudget(key.id, this.#reservation.month);
         if (state.spentMicros >= this.#reservation.limitMicros) await this.#accounting.disableForBudget(key, this.#reservation.month);

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createApiKey, keyView, revokeApiKey, updateApiKey, type UpdateKeyInput } from '../accounting/key-admin.ts';
+import { createApiKey, keyView, printable, revokeApiKey, UNPRINTABLE, updateApiKey, type UpdateKeyInput } from '../accounting/key-admin.ts';
 import { loadConfig, processEnvironment } from '../config/load.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
@@ -62,7 +62,7 @@ export async function runAdminCommand(args: readonly string[], io: CommandIo = d
   });
   const config = loadConfig({ env: io.env, configFile: values.config });
   const store = await openAccountingStore(config);
-  const print = (value: unknown, text: string) => io.out(values.json === true ? JSON.stringify(value, null, 2) : text);
+  const print = (value: unknown, text: string) => io.out(values.json === true ? printableJson(value) : text);
   try {
     switch (sub) {
       case 'create': {
@@ -83,7 +83,7 @@ export async function runAdminCommand(args: readonly string[], io: CommandIo = d
         print(
           { key: created.key, ...view },
           [
-            `Created key ${view.id} for ${view.user_id} (${view.name}).`,
+            `Created key ${view.id} for ${view.user_id} (${printable(view.name)}).`,
             '',
             `  ${created.key}`,
             '',
@@ -96,7 +96,13 @@ export async function runAdminCommand(args: readonly string[], io: CommandIo = d
       }
       case 'list': {
         const keys = (await store.listKeys(values.user === undefined ? {} : { userId: values.user })).map(keyView);
-        print({ data: keys }, keys.length === 0 ? 'No keys.' : keys.map((view) => `${view.id}  ${view.prefix}…  ${view.user_id}  ${view.name}  ${view.status}${view.disabled_reason === null ? '' : ` (${view.disabled_reason})`}${describe(view, ' ')}`).join('\n'));
+        // Names stored before control characters were refused (or written to the store directly) are shown escaped.
+        print(
+          { data: keys },
+          keys.length === 0
+            ? 'No keys.'
+            : keys.map((view) => `${view.id}  ${view.prefix}…  ${printable(view.user_id)}  ${printable(view.name)}  ${view.status}${view.disabled_reason === null ? '' : ` (${printable(view.disabled_reason)})`}${describe(view, ' ')}`).join('\n'),
+        );
         return 0;
       }
       case 'update': {
@@ -150,6 +156,15 @@ async function setupTables(args: readonly string[], io: CommandIo): Promise<numb
 }
 
 export class UsageError extends Error {}
+
+/**
+ * JSON for a terminal: JSON.stringify leaves DEL, C1 controls (0x9B is a CSI on some terminals)
+ * and bidirectional overrides raw inside strings; they are written as \u escapes (still JSON).
+ * The layout's own newlines are outside strings, where no other control character can be.
+ */
+function printableJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(new RegExp(UNPRINTABLE.source, 'gu'), (character) => (character === '\n' ? character : `\\u${(character.codePointAt(0) as number).toString(16).padStart(4, '0')}`));
+}
 
 function describe(view: ReturnType<typeof keyView>, separator = '\n'): string {
   const parts = [

@@ -262,10 +262,10 @@ describe('access matrix (X4): usage routes × {owner, other tenant, anonymous, a
       const aggregate = await get('/v1/usage', headers);
       expect(aggregate.status).toBe(Object.keys(headers).length === 0 ? 401 : 403);
     }
-    // Admin: any user; without one, the admin's own ('admin').
+    // Admin: any user; without one, the admin's own (':admin', a name no user id can take).
     expect((await get('/v1/usage/me?claude-code-user=tenant-b', master)).json).toMatchObject({ user_id: 'tenant-b', summary: { total_input_tokens: 22 } });
     expect((await get('/user/tenant-a/v1/usage/me', master)).json).toMatchObject({ user_id: 'tenant-a', summary: { total_input_tokens: 11 } });
-    expect((await get('/v1/usage/me', master)).json).toMatchObject({ user_id: 'admin', summary: { total_requests: 0 } });
+    expect((await get('/v1/usage/me', master)).json).toMatchObject({ user_id: ':admin', summary: { total_requests: 0 } });
     // The aggregate: master only.
     for (const [headers, status, type] of [[ownerHeaders, 403, 'permission_error'], [otherHeaders, 403, 'permission_error'], [{ 'x-api-key': `${MASTER}-wrong` }, 403, 'permission_error'], [{}, 401, 'authentication_error']] as const) {
       const refused = await get('/v1/usage', headers);

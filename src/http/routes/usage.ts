@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 import type { Principal } from '../../accounting/auth.ts';
-import { USER_ID_PATTERN } from '../../accounting/auth.ts';
+import { isUserId, USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { GatewayError } from '../../errors.ts';
 import { fromMicros, utcDay, type UsageDay, type UsageQuery } from '../../store/accounting.ts';
 
@@ -12,7 +12,7 @@ import { fromMicros, utcDay, type UsageDay, type UsageQuery } from '../../store/
  *   A gateway key reads its own user only (naming anyone else answers 404, so users cannot be
  *   probed); a passthrough client reads only what its own credential made, narrowed to a user
  *   when one is named (`claude-code-user`, the path, or the user header); the master key reads
- *   any user (`claude-code-user`, default `admin`).
+ *   any user (`claude-code-user`, default `:admin`, the name its own calls are recorded under).
  * - `GET /v1/usage` (master key): totals per user and per day.
  * Window: `days=N` (1-366, default 7) is the N UTC days ending today; `date=YYYY-MM-DD` one
  * UTC day. `request_type=bedrock` counts only requests served by Bedrock. The seed's fields
@@ -142,7 +142,7 @@ function scopeOf(principal: Principal, named: string | undefined, pathUserId: st
     }
     case 'anonymous': {
       if (principal.credentialId === undefined) throw new GatewayError('GW_CREDENTIAL_REQUIRED', 'Send the Anthropic credential your requests were made with (x-api-key or Authorization: Bearer) to read their usage.');
-      const userId = named ?? pathUserId ?? (headerUser !== undefined && USER_ID_PATTERN.test(headerUser) ? headerUser : undefined);
+      const userId = named ?? pathUserId ?? (headerUser !== undefined && isUserId(headerUser) ? headerUser : undefined);
       return { userId: userId ?? principal.userId, filter: { credentialId: principal.credentialId, ...(userId === undefined ? {} : { userId }) } };
     }
   }
@@ -157,10 +157,15 @@ function credentialRequired(mode: string): GatewayError {
   );
 }
 
+/**
+ * A user id from the path (which, as on the API routes, may not be a reserved one) or the query
+ * (which may: the master key reads `admin`'s older records, a passthrough caller the calls it
+ * made as `default`).
+ */
 function checkUserId(value: string | undefined, what: string): string | undefined {
-  if (value !== undefined && !USER_ID_PATTERN.test(value)) {
-    throw new GatewayError(what === 'path' ? 'GW_INVALID_USER_ID' : 'GW_INVALID_QUERY', `${what === 'path' ? 'The user id in /user/{user_id}/' : what} must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.`);
-  }
+  if (value === undefined) return value;
+  if (what === 'path' && !isUserId(value)) throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -, and not admin or default.');
+  if (!USER_ID_PATTERN.test(value)) throw new GatewayError('GW_INVALID_QUERY', `${what} must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.`);
   return value;
 }
 
