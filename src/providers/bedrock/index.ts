@@ -6,6 +6,7 @@ import { GatewayError, isGatewayError } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
 import type { ProviderResponse } from '../provider.ts';
 import { usageFromMessage } from '../../usage/usage.ts';
+import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 import { defaultInvokeBetaPolicy, type BetaPolicy } from './betas.ts';
 import { converseResponseInfo, fromConverseResponse } from './converse/response.ts';
 import { toConverseRequest } from './converse/request.ts';
@@ -173,7 +174,11 @@ export class BedrockProvider {
         if (call.stream) return { kind: 'events', events: eventStreamToSse(upstream.body, sseTranslator(new InvokeStreamTranscoder())), headers };
         return { kind: 'json', body: Buffer.from(await readBody(upstream)), headers };
       case 'converse': {
-        if (call.stream) return { kind: 'events', events: eventStreamToSse(upstream.body, eventTranslator(new ConverseStreamToAnthropic(context))), headers };
+        if (call.stream) {
+          // message_start is written before Converse says the input size: it announces the local estimate (docs/bedrock.md).
+          const machine = new ConverseStreamToAnthropic(context, { inputTokensEstimate: estimateInputTokens(call.request) });
+          return { kind: 'events', events: eventStreamToSse(upstream.body, eventTranslator(machine)), headers };
+        }
         let parsed: unknown;
         try {
           parsed = JSON.parse(new TextDecoder().decode(await readBody(upstream)));

@@ -3,6 +3,8 @@ import type { MessageStreamEvent } from '../../../anthropic/types.ts';
 import { errorFrame, eventFrame, eventStreamCodec, exceptionFrame, encodeFrame } from '../../../../test/fakes/event-stream.ts';
 import type { EventStreamMessage } from '../event-stream.ts';
 import { ConverseStreamToAnthropic } from './stream.ts';
+import { encodeSseEvent } from '../../../anthropic/sse-encode.ts';
+import { SseUsageMeter } from '../../../usage/usage.ts';
 
 const context = { model: 'claude-sonnet-5-5', id: 'msg_bdrk_01' };
 
@@ -44,6 +46,22 @@ describe('ConverseStreamToAnthropic', () => {
       { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage },
       { type: 'message_stop' },
     ]);
+  });
+
+  it('announces the local input estimate in message_start and the real input in message_delta (D22)', () => {
+    const machine = new ConverseStreamToAnthropic(context, { inputTokensEstimate: 42 });
+    const events = run([start, text(0, 'Hi'), stop(0), messageStop('end_turn'), metadata()], machine);
+    expect(events[0]).toEqual({ ...messageStart, message: { ...messageStart.message, usage: { input_tokens: 42, output_tokens: 0 } } });
+    expect(events.at(-2)).toEqual({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage });
+    // What accounting reads from the stream: the real count replaces the estimate.
+    const meter = new SseUsageMeter();
+    meter.push(events.map((item) => encodeSseEvent(item)).join(''));
+    expect(meter.usage).toEqual({ input: 5, output: 7, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 });
+  });
+
+  it('announces the estimate also when Bedrock skips messageStart', () => {
+    const events = run([text(0, 'Hi'), messageStop('end_turn'), metadata()], new ConverseStreamToAnthropic(context, { inputTokensEstimate: 7 }));
+    expect(events[0]).toMatchObject({ type: 'message_start', message: { usage: { input_tokens: 7, output_tokens: 0 } } });
   });
 
   it('emits each event as soon as the frame that completes it arrives', () => {

@@ -44,9 +44,16 @@ export class ConverseStreamToAnthropic {
   private reportedUsage: ConverseAnthropicUsage | undefined;
   private missingUsage = false;
   private skippedCount = 0;
+  private readonly inputTokensEstimate: number;
 
-  constructor(context: ConverseMessageContext) {
+  /**
+   * `inputTokensEstimate`: what `message_start` announces as input tokens, since Converse tells
+   * the real count only at the end (`metadata`, then `message_delta` carries it). Clients that
+   * read input tokens only from `message_start` (LangChain.js) get it instead of 0.
+   */
+  constructor(context: ConverseMessageContext, options: { readonly inputTokensEstimate?: number } = {}) {
     this.context = context;
+    this.inputTokensEstimate = options.inputTokensEstimate ?? 0;
   }
 
   /** The message is complete (message_stop emitted) or failed: nothing more will come. */
@@ -128,7 +135,7 @@ export class ConverseStreamToAnthropic {
     if (this.started) return [];
     this.started = true;
     const { id, model } = this.context;
-    const usage = { input_tokens: 0, output_tokens: 0 } as const;
+    const usage = { input_tokens: this.inputTokensEstimate, output_tokens: 0 } as const;
     return [{ type: 'message_start', message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } }];
   }
 

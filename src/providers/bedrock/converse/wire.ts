@@ -24,7 +24,8 @@ export interface WireMessage {
   readonly content: WireContentBlock[];
   readonly stop_reason: StopReason | null;
   readonly stop_sequence: string | null;
-  readonly usage: ConverseAnthropicUsage | { readonly input_tokens: 0; readonly output_tokens: 0 };
+  /** A stream's `message_start` has the input estimate and no output yet; a whole Message has the real usage. */
+  readonly usage: ConverseAnthropicUsage | { readonly input_tokens: number; readonly output_tokens: 0 };
 }
 
 export type WireEvent =
