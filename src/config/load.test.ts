@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, redactConfig } from './load.ts';
+import { ConfigError, loadConfig, redactConfig, redactUrl } from './load.ts';
 
 function files(contents: Record<string, string>) {
   return (path: string): string => {
@@ -175,5 +175,21 @@ describe('redactConfig', () => {
     expect(shown).toContain('"api_key":"[redacted]"');
     expect(shown).toContain('"base_url":"https://api.anthropic.com"');
     expect(config.anthropic.api_key).toBe('sk-canary-1');
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['https://api.anthropic.com', 'https://api.anthropic.com'],
+    ['https://api.anthropic.com/', 'https://api.anthropic.com/'],
+    ['https://user:pass@host.example/v1', 'https://[redacted]@host.example/v1'],
+    ['https://user@host.example', 'https://[redacted]@host.example'],
+    ['redis://:secret@redis.example:6379/0', 'redis://[redacted]@redis.example:6379/0'],
+    ['http://127.0.0.1:8000/path?key=secret&region=us-east-1#token', 'http://127.0.0.1:8000/path?key=[redacted]&region=[redacted]#[redacted]'],
+    ['not a url', 'not a url'],
+    ['us-east-1', 'us-east-1'],
+    ['http://user:pa ss@[bad/x?y=1', 'http://[redacted]@[bad/x?[redacted]'],
+  ])('%s -> %s', (url, shown) => {
+    expect(redactUrl(url)).toBe(shown);
   });
 });

@@ -135,14 +135,47 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A copy of the configuration safe to show: every secret replaced by "[redacted]". */
+const REDACTED = '[redacted]';
+
+/**
+ * A copy of the configuration safe to show: every secret replaced by "[redacted]", and in every
+ * URL anywhere in it (ANTHROPIC_API_BASE, BEDROCK_ENDPOINT, DYNAMODB_ENDPOINT, route endpoints,
+ * whatever is added later) the user info, every query value and the fragment, where
+ * credentials hide (`https://user:password@host`, `?api_key=…`).
+ */
 export function redactConfig(config: GatewayConfig): unknown {
   const copy = structuredClone(config) as unknown as Tree;
   for (const path of secretPaths) {
     let node: unknown = copy;
     for (const key of path.slice(0, -1)) node = isTree(node) ? node[key] : undefined;
     const leaf = path[path.length - 1] as string;
-    if (isTree(node) && node[leaf] !== undefined) node[leaf] = '[redacted]';
+    if (isTree(node) && node[leaf] !== undefined) node[leaf] = REDACTED;
   }
-  return copy;
+  return redactUrls(copy);
+}
+
+function redactUrls(node: unknown): unknown {
+  if (typeof node === 'string') return redactUrl(node);
+  if (Array.isArray(node)) return node.map(redactUrls);
+  if (isTree(node)) {
+    for (const [key, value] of Object.entries(node)) node[key] = redactUrls(value);
+  }
+  return node;
+}
+
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/** A URL without its secrets: user info, query values and fragment redacted; any other text unchanged. */
+export function redactUrl(text: string): string {
+  if (!SCHEME.test(text)) return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    // Not parseable: still never show what stands before an `@` in the authority, or a query.
+    return text.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)[^/?#]*@/, `$1${REDACTED}@`).replace(/[?#].*$/s, `?${REDACTED}`);
+  }
+  const userInfo = url.username !== '' || url.password !== '' ? `${REDACTED}@` : '';
+  const query = [...url.searchParams.keys()].map((name) => `${encodeURIComponent(name)}=${REDACTED}`).join('&');
+  return `${url.protocol}//${userInfo}${url.host}${url.pathname === '/' && !text.slice(url.protocol.length + 2).includes('/') ? '' : url.pathname}${query === '' ? '' : `?${query}`}${url.hash === '' ? '' : `#${REDACTED}`}`;
 }

@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { useGatewayWithFake } from '../helpers/gateway.ts';
+import { startTestGateway, useGatewayWithFake } from '../helpers/gateway.ts';
 
 /** The gateway's own routes, and secrets that must never show. */
 
@@ -73,6 +73,40 @@ describe('service routes', () => {
     const debug = JSON.parse((await get('/debug')).text) as { config: { anthropic: Record<string, unknown> }; in_flight: number };
     expect(debug.config.anthropic).toMatchObject({ base_url: context.fake.url, api_key: '[redacted]', oauth_token: '[redacted]' });
     expect(debug.in_flight).toBe(0);
+  });
+});
+
+describe('/debug (C14)', () => {
+  it('redacts the user info of every URL (routes included), and needs the master key once there is one', async () => {
+    const master = 'master-c14-canary';
+    const gateway = await startTestGateway(
+      {
+        ANTHROPIC_API_BASE: `http://apiuser:url-password-c14@127.0.0.1:${new URL(context.fake.url).port}/base`,
+        BEDROCK_ENDPOINT: 'https://aws:bedrock-password-c14@bedrock.example/',
+        DYNAMODB_ENDPOINT: 'http://local:dynamo-password-c14@127.0.0.1:1/',
+        MASTER_API_KEY: master,
+      },
+      { routes: [{ match: 'claude-*', targets: [{ provider: 'bedrock', endpoint: 'https://route:route-password-c14@vpce.example/' }] }] },
+    );
+    try {
+      const anonymous = await request(`${gateway.url}/debug`);
+      expect(anonymous.statusCode).toBe(401);
+      expect(await anonymous.body.json()).toMatchObject({ type: 'error', error: { type: 'authentication_error' } });
+      const wrong = await request(`${gateway.url}/debug`, { headers: { 'x-api-key': 'sk-ant-not-the-master' } });
+      expect(wrong.statusCode).toBe(403);
+      await wrong.body.text();
+      const shown = await request(`${gateway.url}/debug`, { headers: { authorization: `Bearer ${master}` } });
+      expect(shown.statusCode).toBe(200);
+      const text = await shown.body.text();
+      expect(text).not.toMatch(/-c14|apiuser/);
+      const config = (JSON.parse(text) as { config: { anthropic: { base_url: string }; bedrock: { endpoint: string }; store: { dynamodb: { endpoint: string } } } }).config;
+      expect(config.anthropic.base_url).toBe(`http://[redacted]@127.0.0.1:${new URL(context.fake.url).port}/base`);
+      expect(config.bedrock.endpoint).toMatch(/^https:\/\/\[redacted\]@bedrock\.example\/?$/);
+      expect(config.store.dynamodb.endpoint).toMatch(/^http:\/\/\[redacted\]@127\.0\.0\.1:1\/?$/);
+      expect(JSON.stringify((JSON.parse(text) as { config: { routes: unknown } }).config.routes)).toContain('https://[redacted]@vpce.example');
+    } finally {
+      await gateway.close();
+    }
   });
 });
 

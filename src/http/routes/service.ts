@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 
 /**
@@ -47,7 +47,13 @@ export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencie
     return reply.header('content-type', contentType).send(body);
   });
 
-  app.get('/debug', async () => ({
+  // The configuration (redacted) and cooldowns: an administrator's view once there is a master key.
+  const debugAccess = {
+    onRequest: async (request: FastifyRequest) => {
+      if (deps.config.auth.master_key !== undefined) deps.accounting.authenticator.requireAdmin(request.headers);
+    },
+  };
+  app.get('/debug', debugAccess, async () => ({
     version: info.version,
     uptime_s: Math.round((deps.clock.now() - deps.state.startedAt) / 1000),
     draining: deps.state.draining,
