@@ -24,6 +24,7 @@ import type { RetryBudget } from './routing/retry-budget.ts';
 import type { GatewayMetrics } from './metrics/metrics.ts';
 import type { CooldownStore } from './store/cooldowns.ts';
 import type { Accounting } from './accounting/ledger.ts';
+import type { ReadinessState } from './readiness.ts';
 import { version } from './version.ts';
 
 /** What the app is built from: everything with I/O or time is passed in. */
@@ -49,6 +50,8 @@ export interface AppDependencies {
   readonly inflight: InflightRequests;
   /** Set while the gateway drains for shutdown. */
   readonly state: { draining: boolean; startedAt: number };
+  /** Whether the stores the gateway needs can be reached (absent: always). */
+  readonly readiness?: { readonly state: ReadinessState };
 }
 
 export type AppOptions = Omit<AppDependencies, 'inflight' | 'state'> & Partial<Pick<AppDependencies, 'inflight' | 'state'>>;

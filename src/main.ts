@@ -6,6 +6,8 @@ import { randomIds, systemClock, type Clock, type IdSource } from './ids.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { join } from 'node:path';
 import { ConfigError } from './config/load.ts';
+import { dataDirectoryFailure, listenFailure, storeFailure } from './startup-error.ts';
+import { ReadinessMonitor, type ReadinessState } from './readiness.ts';
 import type { StartupNotice } from './config/notices.ts';
 import { createCatalog, type ModelCatalog } from './config/models.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
@@ -35,6 +37,8 @@ export interface RunningGateway {
   drain(): Promise<void>;
   /** Writes out buffered log lines (before the process exits). */
   flushLogs(): void;
+  /** Whether the stores the gateway needs can be reached now. */
+  readiness(): ReadinessState;
 }
 
 export interface StartOptions {
@@ -60,6 +64,8 @@ export interface GatewayServices {
   readonly accounting: Accounting;
   readonly accountingStore: AccountingStore;
   readonly usageRecorder: UsageRecorder | undefined;
+  /** Whether the stores the gateway needs can be reached (`/health`). */
+  readonly readiness: ReadinessMonitor;
   close(): Promise<void>;
 }
 
@@ -107,6 +113,8 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
   const authenticator = new Authenticator(config.auth, accountingStore, () => clock.now());
   const accounting = new Accounting({ config, store: accountingStore, limiter, recorder: usageRecorder, authenticator, catalog, metrics, logger, now: () => clock.now(), monotonic: () => clock.monotonic() });
   const maintenance = startMaintenance(accountingStore, config, logger, clock);
+  const readiness = new ReadinessMonitor(async () => accountingStore.check?.(), logger);
+  await readiness.start();
   return {
     anthropic,
     bedrock,
@@ -120,8 +128,10 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
     accounting,
     accountingStore,
     usageRecorder,
+    readiness,
     async close() {
       maintenance.stop();
+      readiness.stop();
       await usageRecorder?.close();
       await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close(), cooldowns.close(), limiter.close(), accountingStore.close()]);
     },
@@ -135,7 +145,7 @@ export async function openAccountingStore(config: GatewayConfig): Promise<Accoun
     return new DynamoAccountingStore(dynamoConnection(config));
   }
   const { SqliteAccountingStore } = await import('./store/sqlite-accounting.ts');
-  return SqliteAccountingStore.open(join(config.store.data_dir, 'gateway.db'));
+  return inDataDirectory(config, () => SqliteAccountingStore.open(join(config.store.data_dir, 'gateway.db')));
 }
 
 /** Where the DynamoDB tables are; AWS keys from the configuration when given, else the AWS SDK's credential chain. */
@@ -180,7 +190,7 @@ async function openRateLimiter(config: GatewayConfig): Promise<RateLimiter> {
     case 'redis': {
       if (store.redis_url === undefined) throw new ConfigError(['store.rate_limits: redis needs store.redis_url (REDIS_URL)']);
       const { RedisRateLimiter } = await import('./store/redis-rate-limits.ts');
-      return RedisRateLimiter.connect(store.redis_url);
+      return withRedis(store.redis_url, () => RedisRateLimiter.connect(store.redis_url as string));
     }
     case 'dynamodb': {
       const { DynamoRateLimiter } = await import('./store/dynamodb-rate-limits.ts');
@@ -190,7 +200,7 @@ async function openRateLimiter(config: GatewayConfig): Promise<RateLimiter> {
     }
     case 'sqlite': {
       const { SqliteRateLimiter } = await import('./store/sqlite-rate-limits.ts');
-      return SqliteRateLimiter.open(join(store.data_dir, 'gateway.db'));
+      return inDataDirectory(config, () => SqliteRateLimiter.open(join(store.data_dir, 'gateway.db')));
     }
   }
 }
@@ -228,7 +238,7 @@ async function openCooldownStore(config: GatewayConfig): Promise<CooldownStore> 
     case 'redis': {
       if (store.redis_url === undefined) throw new ConfigError(['store.cooldowns: redis needs store.redis_url (REDIS_URL)']);
       const { RedisCooldownStore } = await import('./store/redis-cooldowns.ts');
-      return RedisCooldownStore.connect(store.redis_url);
+      return withRedis(store.redis_url, () => RedisCooldownStore.connect(store.redis_url as string));
     }
     case 'dynamodb': {
       const { DynamoCooldownStore } = await import('./store/dynamodb-cooldowns.ts');
@@ -238,8 +248,27 @@ async function openCooldownStore(config: GatewayConfig): Promise<CooldownStore> 
     }
     case 'sqlite': {
       const { SqliteCooldownStore } = await import('./store/sqlite-cooldowns.ts');
-      return SqliteCooldownStore.open(join(store.data_dir, 'gateway.db'));
+      return inDataDirectory(config, () => SqliteCooldownStore.open(join(store.data_dir, 'gateway.db')));
     }
+  }
+}
+
+/** Opens the SQLite file in the data directory; a failure is one line naming the directory. */
+async function inDataDirectory<T>(config: GatewayConfig, open: () => T | Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (error) {
+    throw dataDirectoryFailure(config.store.data_dir, error);
+  }
+}
+
+/** Connects to Redis; a failure is one line naming it (password redacted). */
+async function withRedis<T>(url: string, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (error) {
+    const { redactUrl } = await import('./store/redis-connection.ts');
+    throw storeFailure(`Redis at ${redactUrl(url)}`, error);
   }
 }
 
@@ -256,7 +285,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: clock.now() };
   const app = buildApp({ config, logger, clock, ids: options.ids ?? randomIds, ...services, inflight, state });
-  await app.listen({ host: config.server.host, port: config.server.port });
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await services.close().catch(() => undefined);
+    throw listenFailure(config.server.host, config.server.port, error);
+  }
   if (config.bedrock.enabled && !isLoopback(config.server.host)) {
     // Bedrock runs on the gateway's AWS credentials: with no gateway keys yet, anyone who can
     // reach this address can spend them.
@@ -291,5 +326,5 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     })();
     return draining;
   };
-  return { app, url, logger, drain, flushLogs: () => created?.flush() };
+  return { app, url, logger, drain, flushLogs: () => created?.flush(), readiness: () => services.readiness.state };
 }

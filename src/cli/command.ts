@@ -5,6 +5,7 @@ import { environmentNotices } from '../config/notices.ts';
 import { version } from '../version.ts';
 import { helpText } from './help.ts';
 import { isGatewayError } from '../errors.ts';
+import { StartupError } from '../startup-error.ts';
 
 /** The `claude-gateway` command: parses flags, loads configuration, starts, drains on signals. */
 
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   const config = loadConfig({ env, configFile: values.config, overrides });
   const gateway = await startGateway(config, { notices: environmentNotices(env, config) });
   console.log(`claude-gateway ${version} listening on ${gateway.url}. Point Claude Code at it: ANTHROPIC_BASE_URL=${gateway.url} claude`);
+  const readiness = gateway.readiness();
+  if (!readiness.ready) console.error(`claude-gateway: not ready: ${readiness.reason ?? 'unknown'}. /health answers 503 until it is resolved (checked every second).`);
   const stop = (signal: string) => {
     gateway.logger.info({ signal }, 'signal received');
     gateway.drain().then(
@@ -59,6 +62,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // What stops the start (a port in use, an unusable data directory, Redis unreachable) is one
+  // line and exit 1.
+  if (error instanceof StartupError) {
+    console.error(`claude-gateway: ${error.message}`);
+    process.exit(1);
+  }
   // Configuration and usage mistakes, and refusals with a message (an unknown key id, an invalid
   // field), are told plainly; anything else is a fault with its stack.
   const plain = error instanceof ConfigError || (error instanceof Error && (error.name === 'UsageError' || error.constructor.name === 'UsageError' || isGatewayError(error) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true));

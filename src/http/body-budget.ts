@@ -63,7 +63,8 @@ export class BodyLease {
 }
 
 function overloaded(budget: BodyBudget): GatewayError {
-  return new GatewayError('GW_OVERLOADED', `The gateway is holding as many request bodies as it may (${Math.round(budget.capacity / 1024 / 1024)} MB in flight); retry shortly.`, { retryAfterMs: 1_000 });
+  const size = budget.capacity >= 1024 * 1024 ? `${Math.round(budget.capacity / 1024 / 1024)} MB` : `${budget.capacity} bytes`;
+  return new GatewayError('GW_OVERLOADED', `The gateway is holding as many request bodies as it may (${size} in flight); retry shortly.`, { retryAfterMs: 1_000 });
 }
 
 function tooLarge(limit: number): GatewayError {
@@ -85,7 +86,11 @@ export function readBody(payload: Readable, options: { readonly limit: number; r
   const { limit, length, lease } = options;
   if (length !== undefined) {
     if (length > limit) return Promise.reject(tooLarge(limit));
-    lease.take(length);
+    try {
+      lease.take(length);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -185,6 +185,9 @@ export interface AccountingStore {
   /** Deletes records whose `expiresAt` (epoch s) is before `now` (SQLite; DynamoDB's TTL does it there). */
   deleteExpired(now: number): Promise<number>;
 
+  /** Readiness: resolves when the store can be used, else rejects saying why (stores that cannot fail leave it out). */
+  check?(): Promise<void>;
+
   close(): Promise<void>;
 }
 

@@ -370,6 +370,21 @@ export class DynamoAccountingStore implements AccountingStore {
     return 0;
   }
 
+  /** Readiness: one read of each table, with the permissions the gateway needs anyway. */
+  async check(): Promise<void> {
+    const probe = 'readiness-probe';
+    try {
+      await Promise.all([this.getKey(probe), this.getBudget(probe, '2000-01'), this.getUsage(probe)]);
+    } catch (error) {
+      const name = (error as { name?: unknown }).name;
+      if (name === 'ResourceNotFoundException') {
+        throw new Error(`a DynamoDB table of the gateway is missing (${Object.values(this.#tables).join(', ')}): create them with npx claude-gateway setup-tables`, { cause: error });
+      }
+      const detail = error instanceof Error && error.message !== '' ? error.message : String((error as { code?: unknown }).code ?? name ?? error);
+      throw new Error(`the DynamoDB store cannot be reached: ${detail.replaceAll(/\s+/g, ' ')}`, { cause: error });
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#documents === undefined) return;
     this.#documents = undefined;

@@ -15,16 +15,17 @@ export interface TestDynamo {
   stop(): Promise<void>;
 }
 
-export async function startDynalite(): Promise<TestDynamo> {
+/** On `port` when given (a test that starts DynamoDB after the gateway), else an ephemeral one. */
+export async function startDynalite(port = 0): Promise<TestDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const { port: listening } = server.address() as AddressInfo;
   let stopped: Promise<void> | undefined;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${listening}`,
     region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDDYNALITETEST', secretAccessKey: 'dynalite-test-secret' },
     stop() {

@@ -24,6 +24,11 @@ export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencie
       reply.code(503);
       return { status: 'draining' as const };
     }
+    const readiness = deps.readiness?.state;
+    if (readiness !== undefined && !readiness.ready) {
+      reply.code(503);
+      return { status: 'not_ready' as const, reason: readiness.reason };
+    }
     return { status: 'ok' as const };
   };
   app.get('/health', readiness);
