@@ -74,6 +74,7 @@ export const errorRegistry = {
   GW_UPSTREAM_PERMISSION: { status: 403, type: 'permission_error', retryable: false, description: 'A translated upstream denied access to the model or operation.' },
   GW_UPSTREAM_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'A translated upstream does not know the model or resource.' },
   GW_UPSTREAM_ERROR: { status: 500, type: 'api_error', retryable: true, description: 'A translated upstream failed internally, or a model error it reported.' },
+  GW_UPSTREAM_CREDENTIAL_MISSING: { status: 500, type: 'api_error', retryable: false, description: "The client's credential was accepted, but the gateway must call the upstream with its own credential (auth mode `keys`, or the master key) and none is configured (`ANTHROPIC_API_KEY`…); an operator must set one." },
   GW_UPSTREAM_CREDENTIALS: { status: 500, type: 'api_error', retryable: false, description: "The gateway's own upstream credentials were rejected (not the client's fault; an operator must act)." },
   GW_ALL_TARGETS_COOLING: { status: 429, type: 'rate_limit_error', retryable: true, description: 'Every upstream for the model is cooling down after rate limits; `retry-after` is the shortest remaining wait.' },
   GW_OVERLOADED: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway holds as many request bodies (`server.max_inflight_body_bytes`) or connections (`server.max_connections`) as it may; retry shortly.' },

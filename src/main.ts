@@ -292,6 +292,12 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     await services.close().catch(() => undefined);
     throw listenFailure(config.server.host, config.server.port, error);
   }
+  const { anthropic } = config;
+  if (config.auth.mode === 'keys' && anthropic.api_key === undefined && anthropic.auth_token === undefined && anthropic.oauth_token === undefined) {
+    // Keys mode never forwards the client's credential: without the gateway's own, every request
+    // routed to Anthropic fails (with GW_UPSTREAM_CREDENTIAL_MISSING, naming this cause).
+    logger.warn({ auth_mode: 'keys' }, 'AUTH_MODE=keys and no Anthropic credential is configured: requests routed to Anthropic will fail until ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set (clients’ own credentials are not forwarded in keys mode).');
+  }
   if (config.bedrock.enabled && !isLoopback(config.server.host)) {
     // Bedrock runs on the gateway's AWS credentials: with no gateway keys yet, anyone who can
     // reach this address can spend them.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setupTables } from '../../src/store/dynamodb-accounting.ts';
+import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { startDynalite } from '../helpers/dynalite.ts';
 import { eventually } from '../helpers/gateway.ts';
 import { launchCli, startCli } from '../helpers/process.ts';
@@ -119,6 +120,34 @@ describe('STORE=dynamodb that cannot be reached (D18)', () => {
     } finally {
       gateway.child.kill('SIGTERM');
       await gateway.exit;
+    }
+  });
+});
+
+describe('AUTH_MODE=keys without an upstream credential (D19)', () => {
+  it('warns at start, and answers a valid key with the real cause, not "send x-api-key"', { timeout: 30_000 }, async () => {
+    const fake = await FakeAnthropic.start();
+    const master = 'sk-master-d19';
+    const gateway = await startCli({ GATEWAY_DATA_DIR: join(scratch, 'd19'), BEDROCK_ENABLED: 'false', AUTH_MODE: 'keys', MASTER_API_KEY: master, ANTHROPIC_API_BASE: fake.url });
+    try {
+      await eventually(() => gateway.output().includes('no Anthropic credential is configured'), 10_000);
+      expect(gateway.output()).toContain('ANTHROPIC_API_KEY');
+      const created = await request(`${gateway.url}/admin/keys`, { method: 'POST', headers: { 'x-api-key': master, 'content-type': 'application/json' }, body: '{"user_id":"alice","name":"d19"}' });
+      const { key } = (await created.body.json()) as { key: string };
+      for (const headers of [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }, { 'x-gateway-key': key }, { 'x-api-key': master }]) {
+        const response = await request(`${gateway.url}/v1/messages`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"model":"claude-sonnet-5-5","max_tokens":10,"messages":[{"role":"user","content":"hi"}]}' });
+        expect(response.statusCode).toBe(500);
+        const body = (await response.body.json()) as { error: { type: string; message: string } };
+        expect(body.error.type).toBe('api_error');
+        expect(body.error.message).toContain('The gateway has no Anthropic credential configured');
+        expect(body.error.message).toContain('ANTHROPIC_API_KEY');
+        expect(body.error.message).not.toMatch(/send x-api-key/i);
+      }
+      expect(fake.requests).toHaveLength(0);
+    } finally {
+      gateway.child.kill('SIGTERM');
+      await gateway.exit;
+      await fake.close();
     }
   });
 });

@@ -10,6 +10,7 @@ import { bedrockModel, listModels } from './models.ts';
 import { fromMicros } from '../../store/accounting.ts';
 import { readJsonObject } from '../../request/json-body.ts';
 import { admissionOf, admitFromHeaders } from '../admission.ts';
+import { presentedCredential } from '../../accounting/auth.ts';
 import { allFeaturesOn, disabledFeatureIn } from '../../request/feature-switches.ts';
 import { requestSize } from '../request-size.ts';
 
@@ -104,7 +105,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   const served = route.served;
   if (failure?.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: failure.cause }, 'unhandled error');
   // The gateway's own upstream credentials failed: an operator must act, whatever the client saw.
-  if (failure?.code === 'GW_UPSTREAM_CREDENTIALS') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
+  if (failure?.code === 'GW_UPSTREAM_CREDENTIALS' || failure?.code === 'GW_UPSTREAM_CREDENTIAL_MISSING') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
   const round = (ms: number) => Math.round(ms * 10) / 10;
   const micros = outcome?.usage === undefined ? undefined : deps.accounting.costMicros(outcome.usage, served?.model, routing?.model, result.serviceTier);
   const cost = micros === undefined ? undefined : fromMicros(micros);
@@ -207,7 +208,7 @@ async function routed(request: FastifyRequest, response: ServerResponse, input: 
   try {
     return await routeMessages({ ...input, request, response, inflight }, deps);
   } catch (error) {
-    const failure = toFailure(error, inflight.termination());
+    const failure = explainMissingCredential(toFailure(error, inflight.termination()), request, deps);
     if (failure !== undefined) writeErrorResponse(response, failure, request.id);
     else response.destroy();
     const context = error as { attempts?: number; served?: RouteResult['served'] };
@@ -264,7 +265,7 @@ async function proxy(
     });
     return { outcome, failure: outcome.error, upstreamRequestId };
   } catch (error) {
-    const failure = toFailure(error, inflight.termination());
+    const failure = explainMissingCredential(toFailure(error, inflight.termination()), request, deps);
     if (failure !== undefined) writeErrorResponse(response, failure, request.id);
     else response.destroy();
     return { failure, upstreamRequestId };
@@ -272,6 +273,22 @@ async function proxy(
     response.off('close', onClose);
     inflight.done();
   }
+}
+
+/**
+ * No credential went to Anthropic although the client presented one: the gateway took it (a
+ * gateway key in keys mode, the master key) and was to use its own, which is not configured.
+ * That is for the operator to fix, not the client: say so, rather than "send x-api-key".
+ */
+function explainMissingCredential(failure: GatewayError | undefined, request: FastifyRequest, deps: AppDependencies): GatewayError | undefined {
+  if (failure?.code !== 'GW_NO_CREDENTIAL') return failure;
+  const presented = presentedCredential(request.headers) !== undefined || request.headers[deps.config.auth.key_header] !== undefined;
+  if (!presented) return failure;
+  return new GatewayError(
+    'GW_UPSTREAM_CREDENTIAL_MISSING',
+    `The gateway has no Anthropic credential configured: with auth mode ${deps.config.auth.mode} it calls Anthropic with its own (ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN), and none is set. Your credential was accepted; the gateway's operator must set one.`,
+    { provider: failure.provider ?? 'anthropic', cause: failure },
+  );
 }
 
 /** The error to answer with, or undefined when the client is gone and nobody is listening. */
