@@ -149,6 +149,14 @@ describe('loadConfig', () => {
   it('reports unreadable and malformed files', () => {
     expect(problemsOf(() => loadConfig({ configFile: 'missing.yaml', readFile: files({}) }))[0]).toMatch(/^missing\.yaml: cannot read/);
     expect(problemsOf(() => loadConfig({ configFile: 'x.yaml', readFile: files({ 'x.yaml': 'server: [1, 2' }) }))[0]).toMatch(/^x\.yaml: /);
+    // A syntax error shows where: the message and the parser's code frame with its caret (D23).
+    const syntax = problemsOf(() => loadConfig({ configFile: 'y.yaml', readFile: files({ 'y.yaml': 'server:\n  port: 8080\n  host: [oops\nlog:\n  level: info\n' }) }))[0] ?? '';
+    expect(syntax.split('\n')).toEqual([
+      'y.yaml: Flow sequence in block collection must be sufficiently indented and end with a ] at line 4, column 1:',
+      '      host: [oops',
+      '    log:',
+      '    ^',
+    ]);
     expect(problemsOf(() => loadConfig({ configFile: 'x.yaml', readFile: files({ 'x.yaml': '- a list' }) }))[0]).toBe('x.yaml: the top level must be a mapping');
   });
 

@@ -62,9 +62,19 @@ function readYaml(path: string, readFile: (path: string) => string): { tree: Tre
     if (!isTree(parsed)) return { tree: {}, problems: [`${path}: the top level must be a mapping`] };
     return { tree: parsed, problems: [] };
   } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
-    return { tree: {}, problems: [`${path}: ${message}`] };
+    return { tree: {}, problems: [`${path}: ${error instanceof YAMLParseError ? yamlProblem(error) : String(error)}`] };
   }
+}
+
+/**
+ * A YAML syntax error with the code frame the parser makes (`prettyErrors`): the line, the one
+ * before, and a caret under the column, indented under the problem's bullet.
+ */
+function yamlProblem(error: YAMLParseError): string {
+  const [first = '', ...frame] = error.message.replace(/\s+$/, '').split('\n');
+  while (frame[0]?.trim() === '') frame.shift();
+  if (frame.length === 0) return first.replace(/:$/, '.');
+  return [first, ...frame.map((line) => (line.trim() === '' ? '' : `    ${line}`))].join('\n');
 }
 
 /** Which source set each path, for error messages. */

@@ -57,6 +57,8 @@ beforeAll(async () => {
   // Streams trickle out over ~100-400 ms, so a kill lands in the middle of many of them.
   const events = loadScenario('text', 'claude-sonnet-5-5');
   fake.respondWith((recorded: RecordedRequest) => {
+    // The held stream: its first event, then nothing until the gateway dies.
+    if (recorded.headers['x-fake-hold'] !== undefined) return { kind: 'sse', items: [{ event: events[0] as { type: string } }], then: 'hang' };
     const stream = recorded.body.includes('"stream":true');
     if (!stream) return { kind: 'json', body: { id: 'msg_1', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [{ type: 'text', text: 'hi' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 10, output_tokens: 3 } }, delayMs: 20 };
     return { kind: 'sse', items: events.flatMap((event) => [{ delayMs: 15 + Math.floor(Math.random() * 40) }, { event }]) };
@@ -94,6 +96,31 @@ async function load(url: string, agent: Agent, until: Promise<unknown>, rng: () 
   return outcomes;
 }
 
+/**
+ * One stream that is committed (headers and its first event received) and still open when the
+ * gateway is killed, whatever the load's timing: the kill always lands in the middle of at
+ * least one answer, so "a request that started but never completed" is always exercised
+ * (a loaded machine once killed between answers, with none in the middle).
+ */
+async function holdStream(url: string, agent: Agent): Promise<Outcome> {
+  const response = await request(`${url}/v1/messages`, {
+    method: 'POST',
+    dispatcher: agent,
+    headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-durability', 'x-fake-hold': '1' },
+    body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 50, stream: true, messages: [{ role: 'user', content: 'hold' }] }),
+  });
+  const outcome: Outcome = { requestId: response.headers['x-gateway-request-id'] as string, complete: false };
+  const firstChunk = new Promise<void>((resolve) => {
+    response.body.once('data', () => resolve());
+    response.body.on('error', () => resolve());
+  });
+  // Read to the end (the kill), ignoring the break.
+  response.body.on('error', () => undefined);
+  response.body.resume();
+  await firstChunk;
+  return outcome;
+}
+
 describe('usage records survive kill -9 (D1)', () => {
   for (const seed of [1, 2, 3]) {
     it(`kill at a seeded time (seed ${seed}): 0 lost, 0 duplicates, every request accounted for`, { timeout: 60_000 }, async () => {
@@ -112,7 +139,11 @@ describe('usage records survive kill -9 (D1)', () => {
         let completedSoFar = 0;
         let signalWarm!: () => void;
         const warm = new Promise<void>((resolve) => (signalWarm = resolve));
+        let held: Outcome | undefined;
         const killed = warm
+          .then(async () => {
+            held = await holdStream(gateway.url, agent);
+          })
           .then(() => new Promise((resolve) => setTimeout(resolve, delay)))
           .then(() => {
             gateway.child.kill('SIGKILL');
@@ -120,7 +151,8 @@ describe('usage records survive kill -9 (D1)', () => {
         const onComplete = () => {
           if (++completedSoFar === 20) signalWarm();
         };
-        const outcomes = await load(gateway.url, agent, killed, rng, onComplete);
+        const outcomes = [...(await load(gateway.url, agent, killed, rng, onComplete)), ...(held === undefined ? [] : [held])];
+        expect(held?.requestId).toBeDefined();
         await gateway.exit;
 
         const restarted = await startGateway(env);
