@@ -30,7 +30,6 @@ export interface RouteInput {
   readonly countTokens: boolean;
   readonly upstreamPath: { readonly path: string; readonly search: string };
   readonly targets: readonly Target[];
-  readonly userId: string | undefined;
   readonly inflight: InflightRequest;
   /** The request's accounting: its usage record is made durable before a complete answer ends. */
   readonly ledger?: RequestLedger;
@@ -54,7 +53,7 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   const startedAt = deps.clock.monotonic();
   deps.retryBudget.request();
   const upstreamHeaders = input.upstreamHeaders ?? request.headers;
-  const identity = identityOf(input.userId, deps.anthropic.credentialFor(upstreamHeaders)?.value);
+  const identity = identityOf(deps.anthropic.credentialFor(upstreamHeaders)?.value);
   const candidates = await coolingState(input.targets, identity, deps, request);
   let usable = candidates.filter((candidate) => candidate.cooling === undefined);
   if (usable.length === 0) {

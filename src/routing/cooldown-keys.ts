@@ -3,8 +3,9 @@ import type { Target } from './resolve.ts';
 import type { Trigger } from './triggers.ts';
 
 /**
- * Cooldown keys (issue 4): a 429 cools one target for one identity (the `/user/{id}` user, else
- * a digest of the client's credential: other users and credentials stay usable); overload,
+ * Cooldown keys (issue 4): a 429 cools one target for one upstream credential (a digest of the
+ * credential that went upstream, the client's own or the gateway's: other credentials stay
+ * usable; a `/user/{id}` is a claim, so renaming oneself escapes nothing); overload,
  * 5xx, timeouts and connection failures cool the target for everyone. A target is its provider
  * and upstream model (and region on Bedrock), so other models stay usable. Credentials are
  * never stored, only a truncated SHA-256.
@@ -30,11 +31,13 @@ export function credentialFingerprint(credential: string): string {
   return digest;
 }
 
-/** `user:<id>`, `cred:<digest>`, or `anonymous`. */
-export function identityOf(userId: string | undefined, credential: string | undefined): string {
-  if (userId !== undefined) return `user:${userId}`;
-  if (credential !== undefined) return `cred:${credentialFingerprint(credential)}`;
-  return 'anonymous';
+/**
+ * Whom a 429 cools: the upstream credential (`cred:<digest>`), or `anonymous` when none goes up.
+ * Anthropic's rate limits belong to the credential's organisation, not to a user name the client
+ * chose, so the user plays no part.
+ */
+export function identityOf(credential: string | undefined): string {
+  return credential === undefined ? 'anonymous' : `cred:${credentialFingerprint(credential)}`;
 }
 
 /** The keys a request checks before trying `target`. */

@@ -159,17 +159,20 @@ describe('retry-after and cooldowns', () => {
     expect(context.fake.requests).toHaveLength(2);
   });
 
-  it('a user named in the path cools alone: other users on the same key still reach Anthropic', async () => {
-    const asUser = (user: string) =>
+  it('a 429 cools the credential, not the user name: renaming oneself escapes nothing, another credential still reaches Anthropic', async () => {
+    const asUser = (user: string, key = 'sk-ant-api03-team') =>
       fetch(`${context.gateway.url}/user/${user}/v1/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-team' },
+        headers: { 'content-type': 'application/json', 'x-api-key': key },
         body: JSON.stringify({ model, max_tokens: 8, messages: [{ role: 'user', content: 'hi' }] }),
       });
     context.fake.enqueue(error(429, 'rate_limit_error', { 'retry-after': '120' }));
     expect((await asUser('alice')).headers.get('x-gateway-provider')).toBe('bedrock');
     expect((await asUser('alice')).headers.get('x-gateway-provider')).toBe('bedrock');
-    expect((await asUser('bob')).headers.get('x-gateway-provider')).toBe('anthropic');
+    expect((await asUser('bob')).headers.get('x-gateway-provider')).toBe('bedrock');
+    expect((await asUser('carol-2')).headers.get('x-gateway-provider')).toBe('bedrock');
+    expect(context.fake.requests).toHaveLength(1);
+    expect((await asUser('alice', 'sk-ant-api03-other')).headers.get('x-gateway-provider')).toBe('anthropic');
   });
 
   it('an overloaded Anthropic cools for everyone, per model', async () => {

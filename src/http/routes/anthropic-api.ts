@@ -94,11 +94,9 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
         });
 
   reply.hijack();
-  // In keys mode every user shares the gateway's upstream credential: cooldowns follow it, not the user.
-  const routeUser = deps.accounting.authenticator.mode === 'keys' ? undefined : userId;
   const result =
     routing !== undefined && targets !== undefined
-      ? await routed(request, reply.raw, { routing, countTokens, upstreamPath: target, targets, userId: routeUser, upstreamHeaders, ...(ledger === undefined ? {} : { ledger }) }, deps)
+      ? await routed(request, reply.raw, { routing, countTokens, upstreamPath: target, targets, upstreamHeaders, ...(ledger === undefined ? {} : { ledger }) }, deps)
       : await proxy(request, reply.raw, endpoint, target, routing, upstreamHeaders, deps);
   const { outcome, failure } = result;
   const route: Partial<RouteResult> = result;
