@@ -1,5 +1,3 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
@@ -7,38 +5,12 @@ import { FakeAnthropic, loadScenario } from '../fakes/anthropic.ts';
 import { FakeBedrock } from '../fakes/bedrock.ts';
 import { eventually } from '../helpers/gateway.ts';
 import { startRedisServer } from '../helpers/redis-server.ts';
+import { launchCli, startCli } from '../helpers/process.ts';
 
 /** The `claude-gateway` command as a real process: help, configuration errors, start, SIGTERM drain. */
 
-const cli = join(import.meta.dirname, '../../src/cli/index.ts');
-
-interface Started {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly url: string;
-  readonly output: () => string;
-  readonly exit: Promise<number | null>;
-}
-
-function launch(args: string[], env: Record<string, string>): { child: ChildProcessWithoutNullStreams; output: () => string; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    output += chunk.toString();
-  });
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
-
-async function start(env: Record<string, string>): Promise<Started> {
-  const launched = launch([], { PORT: '0', LOG_LEVEL: 'warn', ...env });
-  await eventually(() => /listening on (http:\/\/\S+?)\. Point/.test(launched.output()) || launched.child.exitCode !== null, 15_000);
-  const match = /listening on (http:\/\/\S+?)\. Point/.exec(launched.output());
-  if (match === null) throw new Error(`the gateway did not start:\n${launched.output()}`);
-  return { ...launched, url: match[1] as string };
-}
+const launch = (args: string[], env: Record<string, string>) => launchCli(args, env);
+const start = (env: Record<string, string>) => startCli(env);
 
 let fake: FakeAnthropic;
 beforeAll(async () => {
