@@ -25,6 +25,21 @@ describe('inputTokenBound', () => {
     expect(nested.tokens).toBeLessThan(2 * IMAGE_TOKENS + 300);
   });
 
+  it('counts an object typed image as text where the API reads JSON as text (tool inputs, schemas, unknown places)', () => {
+    const text = 'x'.repeat(100_000);
+    const hidden = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: text } };
+    const requests = [
+      user([{ type: 'tool_use', id: 't', name: 'f', input: hidden }]),
+      user([{ type: 'tool_use', id: 't', name: 'f', input: { nested: [hidden] } }]),
+      { ...user('hi'), tools: [{ name: 'f', input_schema: { type: 'object', properties: { x: hidden } } }] },
+      { ...user('hi'), system: [hidden] },
+      { ...user('hi'), type: 'image' },
+      { ...user('hi'), messages: [{ role: 'user', content: 'hi', type: 'image', extra: text }] },
+      user([{ type: 'tool_result', tool_use_id: 't', content: [{ type: 'text', text: 'a', content: [hidden] }] }]),
+    ];
+    for (const request of requests) expect(inputTokenBound(request).tokens).toBeGreaterThanOrEqual(jsonLength(request, 'bytes'));
+  });
+
   it('reads plain-text documents, and bounds a request with a PDF or file document by the context window', () => {
     const text = inputTokenBound(user([{ type: 'document', source: { type: 'text', media_type: 'text/plain', data: 'x'.repeat(10_000) } }]));
     expect(text.tokens).toBeGreaterThan(10_000);

@@ -11,10 +11,12 @@
  *   are defined (Anthropic documents 346 tokens on Claude 4 models, 530 on Claude 3 Opus), and
  *   ANTHROPIC_TOOL for each Anthropic-defined tool (`type` other than `custom`: computer use
  *   documents 735 tokens plus a 466-499 token system prompt, the text editor 700, bash 245).
- * - Images: IMAGE_TOKENS each, wherever they are (tool results included). An image costs one
- *   token per 28×28-pixel patch after it is resized to the model's largest native resolution;
- *   the largest of any Claude model is 2,576 pixels on the long edge, at most 92 × 92 = 8,464
- *   patches, plus a few tokens of block framing.
+ * - Images: IMAGE_TOKENS each, where the API reads an image: a block of a message's content, or
+ *   of a tool result's content. An image costs one token per 28×28-pixel patch after it is
+ *   resized to the model's largest native resolution; the largest of any Claude model is 2,576
+ *   pixels on the long edge, at most 92 × 92 = 8,464 patches, plus a few tokens of block
+ *   framing. Anywhere else (a tool call's `input`, a tool's `input_schema`, any JSON the API
+ *   takes as it is) an object typed `image` is text like the rest, and its bytes count.
  * - Documents: a plain-text or content document counts as its text; a PDF or a file reference
  *   has no bound the gateway can read (each page is its text plus an image), so it makes the
  *   request's bound the context window.
@@ -60,24 +62,43 @@ function toolTokens(tools: unknown): number {
   return tokens;
 }
 
+/**
+ * Where a value sits in the request, as far as images go: the request itself, its `messages`
+ * array, one message, an array of content blocks (a message's, or a tool result's), one block,
+ * or anywhere else (`plain`: an object typed `image` there is not an image).
+ */
+type Place = 'root' | 'messages' | 'message' | 'blocks' | 'block' | 'plain';
+
+function childPlace(place: Place, record: Record<string, unknown>, key: string, child: unknown): Place {
+  if (!Array.isArray(child)) return 'plain';
+  if (place === 'root' && key === 'messages') return 'messages';
+  if (key === 'content' && (place === 'message' || (place === 'block' && record.type === 'tool_result'))) return 'blocks';
+  return 'plain';
+}
+
+function itemPlace(place: Place): Place {
+  return place === 'messages' ? 'message' : place === 'blocks' ? 'block' : 'plain';
+}
+
 export function inputTokenBound(request: Record<string, unknown>): InputBound {
   let bytes = 0;
   let tokens = REQUEST_OVERHEAD + toolTokens(request.tools);
   let opaque = false;
   let cacheWrite: CacheWrite = 'none';
-  const pending: unknown[] = [request];
+  const pending: [unknown, Place][] = [[request, 'root']];
   while (pending.length > 0) {
-    const value = pending.pop();
+    const [value, place] = pending.pop() as [unknown, Place];
     if (typeof value === 'string') bytes += Buffer.byteLength(value, 'utf8') + 2;
     else if (typeof value === 'number' || typeof value === 'boolean') bytes += String(value).length;
     else if (value === null) bytes += 4;
     else if (Array.isArray(value)) {
       bytes += 2 + Math.max(0, value.length - 1);
-      for (const child of value) pending.push(child);
+      const inner = itemPlace(place);
+      for (const child of value) pending.push([child, inner]);
     } else if (isRecord(value)) {
       const cache = value.cache_control;
       if (isRecord(cache)) cacheWrite = cache.ttl === '1h' ? '1h' : cacheWrite === 'none' ? '5m' : cacheWrite;
-      if (value.type === 'image') {
+      if (value.type === 'image' && place === 'block') {
         tokens += IMAGE_TOKENS;
         continue;
       }
@@ -90,7 +111,7 @@ export function inputTokenBound(request: Record<string, unknown>): InputBound {
       bytes += 2 + Math.max(0, entries.length - 1);
       for (const [key, child] of entries) {
         bytes += Buffer.byteLength(key, 'utf8') + 3;
-        pending.push(child);
+        pending.push([child, childPlace(place, value, key, child)]);
       }
     }
   }

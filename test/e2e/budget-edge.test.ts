@@ -140,6 +140,36 @@ describe('budgets at the edge with prompts of 1-2 characters a token (A3)', () =
     });
   }
 
+  // Objects typed "image" where the API reads JSON as text (a tool call's input, a tool's
+  // input_schema) are text, not images: the bound must count their bytes (found by probing).
+  const hidden = { type: 'image', source: { type: 'base64', media_type: 'image/png', data: code.repeat(10) } };
+  const hiddenBodies = {
+    'a tool call input': {
+      model: 'claude-sonnet-5-5',
+      max_tokens: 100,
+      tools: [{ name: 'f', input_schema: { type: 'object' } }],
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'f', input: hidden }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: 'done' }] },
+      ],
+    },
+    "a tool's input_schema": { model: 'claude-sonnet-5-5', max_tokens: 100, tools: [{ name: 'f', input_schema: { type: 'object', properties: { x: hidden } } }], messages: [{ role: 'user', content: 'go' }] },
+  };
+  for (const [name, body] of Object.entries(hiddenBodies)) {
+    it(`text in an object typed image inside ${name} is bounded as text: concurrency never spends past the budget`, async () => {
+      const cost = realTokens(body) * SONNET.input + body.max_tokens * SONNET.output;
+      const budget = 250_000; // room for two such requests at most
+      expect(cost).toBeGreaterThan(budget / 3);
+      const { key, id } = await createKey(budget);
+      const first = await wave(key, body, 20);
+      await gateway.flushUsage();
+      const state = await gateway.accounting.getBudget(id, budgetMonth(Date.now()));
+      expect(state.spentMicros).toBe(first.admitted * cost);
+      expect(state.spentMicros).toBeLessThanOrEqual(budget);
+    });
+  }
+
   it('asks count_tokens with the gateway credential, the request betas and only the fields it takes', async () => {
     const body = { model: 'claude-sonnet-5-5', max_tokens: 100, temperature: 0.5, stream: false, system: 'Be brief.', messages: [{ role: 'user', content: cjk }] };
     const cost = realTokens(body) * SONNET.input + body.max_tokens * SONNET.output;
