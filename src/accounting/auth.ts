@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import { credentialFingerprint } from '../routing/cooldown-keys.ts';
-import { bearerToken, headerCarryingSecret, holdsSeveralCredentials, single } from '../providers/anthropic/headers.ts';
+import { bearerToken, headerCarryingSecret, holdsSeveralCredentials, single, targetCarriesSecret } from '../providers/anthropic/headers.ts';
 import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../store/accounting.ts';
 import { digestKey, digestsEqual, KEY_PREFIX, looksLikeGatewayKey, parseKey, secretsEqual } from './keys.ts';
 
@@ -17,8 +17,9 @@ import { digestKey, digestsEqual, KEY_PREFIX, looksLikeGatewayKey, parseKey, sec
  *   required (the gateway's own credentials are not a fallback in this mode).
  * The master key (`MASTER_API_KEY`) is an administrator in every mode. Secrets never leave: in
  * any mode a request whose forwarded headers still carry a gateway key (`sk-gw-`) or the master
- * key, in any header and any shape (raw, Bearer, Basic), is refused, never forwarded; so is a
- * request with a credential header twice.
+ * key, in any header and any shape (raw, Bearer, Basic), or in its request target (path or
+ * query string, percent-encoded or not), is refused, never forwarded; so is a request with a
+ * credential header twice.
  */
 
 export type Principal =
@@ -96,10 +97,20 @@ export class Authenticator {
     return this.#config.mode;
   }
 
-  /** Authenticates a call to the Anthropic API surface (`/v1/messages`, …). Throws an Anthropic-shaped error when refused. */
-  async api(headers: IncomingHttpHeaders, pathUserId: string | undefined): Promise<Authenticated> {
+  /**
+   * Authenticates a call to the Anthropic API surface (`/v1/messages`, …) whose request target
+   * (path and query, forwarded upstream) is `target`. Throws an Anthropic-shaped error when refused.
+   */
+  async api(headers: IncomingHttpHeaders, pathUserId: string | undefined, target = ''): Promise<Authenticated> {
     const authenticated = await this.#api(headers, pathUserId);
-    const carrying = headerCarryingSecret(authenticated.upstreamHeaders, { keyPrefix: KEY_PREFIX, masterKey: this.#config.master_key });
+    const secrets = { keyPrefix: KEY_PREFIX, masterKey: this.#config.master_key };
+    if (targetCarriesSecret(target, secrets)) {
+      throw new GatewayError(
+        'GW_SECRET_IN_URL',
+        `The request target (path or query string) carries a gateway API key or the master key; it is never forwarded. Send a gateway key as x-api-key, Authorization: Bearer, or in ${this.#config.key_header}.`,
+      );
+    }
+    const carrying = headerCarryingSecret(authenticated.upstreamHeaders, secrets);
     if (carrying !== undefined) {
       throw new GatewayError(
         'GW_SECRET_IN_HEADER',

@@ -40,7 +40,7 @@ export async function admitFromHeaders(request: FastifyRequest, route: 'messages
   if (userId !== undefined && !isUserId(userId)) {
     throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -, and not admin or default.');
   }
-  const { principal, upstreamHeaders } = await deps.accounting.authenticator.api(request.headers, userId);
+  const { principal, upstreamHeaders } = await deps.accounting.authenticator.api(request.headers, userId, request.url);
   if (route !== 'models') await deps.accounting.admitCaller(principal, route, startedAtEpoch);
   request.admission = { principal, upstreamHeaders, userId, startedAt, startedAtEpoch };
 }

@@ -16,8 +16,8 @@ const GATEWAY_OWN = 'sk-ant-api03-gateway-own-c12';
 const CLIENT = 'sk-ant-api03-client-c12';
 const body = '{"model":"claude-haiku-4-5","max_tokens":1,"messages":[]}';
 
-function post(headerLines: readonly string[]): string {
-  return [`POST /v1/messages HTTP/1.1`, 'Host: gateway', 'content-type: application/json', `content-length: ${body.length}`, 'connection: close', ...headerLines, '', body].join('\r\n');
+function post(headerLines: readonly string[], target = '/v1/messages'): string {
+  return [`POST ${target} HTTP/1.1`, 'Host: gateway', 'content-type: application/json', `content-length: ${body.length}`, 'connection: close', ...headerLines, '', body].join('\r\n');
 }
 
 const basic = (text: string) => `Basic ${Buffer.from(text).toString('base64')}`;
@@ -88,6 +88,25 @@ describe.each(['passthrough', 'keys', 'both'] as const)('AUTH_MODE=%s', (mode) =
     expect(response.statusLine).toMatch(/^HTTP\/1\.1 400 /);
     expect(JSON.parse(response.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
     expect(response.headers['request-id']).toMatch(/^req_/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  // The request target is forwarded too (the query string is kept, /v1/models/{id} is passed on):
+  // a secret there must not leave either, percent-encoded or not (found by probing).
+  it.each([
+    ['the query string', (secret: string) => `/v1/messages?api_key=${secret}`],
+    ['a percent-encoded query string', (secret: string) => `/v1/messages?k=${[...secret].map((character) => `%${character.charCodeAt(0).toString(16).padStart(2, '0')}`).join('')}`],
+    ['a double-encoded query string', (secret: string) => `/v1/messages/count_tokens?k=${encodeURIComponent(encodeURIComponent(secret).replaceAll('-', '%2D'))}`],
+    ['a model id in the path', (secret: string) => `/v1/models/${secret}`],
+  ])('a gateway key or the master key in %s is a 400 and never reaches the upstream', async (_name, target) => {
+    for (const secret of [key, MASTER]) {
+      const path = target(secret);
+      const request = path.startsWith('/v1/models/') ? post(own(), path).replace('POST ', 'GET ') : post(own(), path);
+      const response = await rawRequest(gateway.url, request);
+      expect(response.statusLine).toMatch(/^HTTP\/1\.1 400 /);
+      expect(JSON.parse(response.body)).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+      expect(response.headers['request-id']).toMatch(/^req_/);
+    }
     expect(fake.requests).toHaveLength(0);
   });
 });

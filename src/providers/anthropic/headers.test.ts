@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { containsSecret, headerCarryingSecret, holdsSeveralCredentials, resolveCredential, toAnthropicHeaders, toClientHeaders, withOAuthBeta } from './headers.ts';
+import { containsSecret, headerCarryingSecret, holdsSeveralCredentials, resolveCredential, toAnthropicHeaders, toClientHeaders, targetCarriesSecret, withOAuthBeta } from './headers.ts';
 
 describe('resolveCredential', () => {
   const none = {};
@@ -152,5 +152,26 @@ describe('headerCarryingSecret', () => {
     [{ cookie: 'session=sk-gw-x', 'x-forwarded-for': 'the-master' }, undefined],
   ])('%j -> %s', (headers, expected) => {
     expect(headerCarryingSecret(headers, options)).toBe(expected);
+  });
+});
+
+describe('targetCarriesSecret', () => {
+  const options = { keyPrefix: 'sk-gw-', masterKey: 'the-master-key' };
+  it('finds a secret in a path or query, as sent or percent-decoded any number of times up to four', () => {
+    const escape = (text: string) => [...text].map((character) => `%${character.charCodeAt(0).toString(16)}`).join('');
+    for (const secret of ['sk-gw-abc', 'the-master-key']) {
+      expect(targetCarriesSecret(`/v1/messages?k=${secret}`, options)).toBe(true);
+      expect(targetCarriesSecret(`/v1/models/${secret}`, options)).toBe(true);
+      expect(targetCarriesSecret(`/v1/messages?k=${escape(secret)}`, options)).toBe(true);
+      expect(targetCarriesSecret(`/v1/messages?k=${encodeURIComponent(escape(secret))}`, options)).toBe(true);
+      expect(targetCarriesSecret(`/v1/messages?bad=%zz&k=${escape(secret)}%`, options)).toBe(true);
+    }
+  });
+
+  it('passes ordinary targets', () => {
+    for (const target of ['/v1/messages', '/v1/messages?beta=true', '/v1/models/claude-sonnet-4-5', '/v1/models?limit=5&after_id=x', '/v1/messages?q=%E2%98%83%zz', '/v1/messages?k=the-master']) {
+      expect(targetCarriesSecret(target, options)).toBe(false);
+    }
+    expect(targetCarriesSecret('/v1/messages?k=the-master-key', { keyPrefix: 'sk-gw-', masterKey: undefined })).toBe(false);
   });
 });
