@@ -160,6 +160,16 @@ export class Accounting {
   }
 
   /**
+   * The gateway's shared window, for a passthrough request with a credential of its own that is
+   * about to be served with the gateway's credentials (Bedrock) although its first target was
+   * not Bedrock: a fallback, or a first target cooling down. Nobody checks its credential there,
+   * so an invented one must not give a new window. Throws the 429 when the window is full.
+   */
+  async admitSharedWindow(principal: Principal, now: number): Promise<void> {
+    await this.#checkRate(principal, undefined, now, true);
+  }
+
+  /**
    * The limiter window and limits of a principal, if any apply. A window is keyed on what the
    * client cannot choose freely: its verified gateway key; in passthrough mode the credential
    * it sends upstream (renaming the `/user/{id}`, a claim, gives no new window); and for calls
@@ -314,11 +324,26 @@ export class RequestLedger {
   readonly #input: AdmitInput;
   readonly #reservation: Reservation | undefined;
   #completed: Promise<void> | undefined;
+  /** Whether the request counts in the gateway's shared window too (served with the gateway's credentials, nobody checking the client's). */
+  #sharedWindow: boolean;
 
   constructor(accounting: Accounting, input: AdmitInput, reservation: Reservation | undefined) {
     this.#accounting = accounting;
     this.#input = input;
     this.#reservation = reservation;
+    this.#sharedWindow = input.route === 'messages' && servedWithGatewayCredentials(input);
+  }
+
+  /**
+   * Called before an attempt on a target served with the gateway's own credentials (Bedrock):
+   * a passthrough request whose credential nobody will check counts in the gateway's shared
+   * window, once, whichever target it started with. Throws the 429 when that window is full.
+   */
+  async beforeGatewayCredentials(): Promise<void> {
+    const { principal, route } = this.#input;
+    if (this.#sharedWindow || route !== 'messages' || principal.kind !== 'anonymous' || principal.credentialId === undefined) return;
+    await this.#accounting.admitSharedWindow(principal, this.#accounting.options.now());
+    this.#sharedWindow = true;
   }
 
   get completed(): boolean {
@@ -371,7 +396,7 @@ export class RequestLedger {
     const key = principal.kind === 'key' ? principal.key : undefined;
     try {
       const tokens = record.inputTokens + record.outputTokens + record.cacheReadTokens + record.cacheWrite5mTokens + record.cacheWrite1hTokens;
-      const windows = [this.#accounting.limitsOf(principal), servedWithGatewayCredentials(this.#input) ? this.#accounting.limitsOf(principal, true) : undefined];
+      const windows = [this.#accounting.limitsOf(principal), this.#sharedWindow ? this.#accounting.limitsOf(principal, true) : undefined];
       for (const applied of windows) {
         if (applied?.limits.tpm !== undefined && tokens > 0 && principal.kind !== 'admin') await options.limiter.recordTokens(applied.id, tokens, options.now());
       }

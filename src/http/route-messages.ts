@@ -109,6 +109,9 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
       ...(ledger === undefined ? {} : { beforeEnd: (end: AnswerEnd) => ledger.complete({ ...end, served: target, ...(fallback === undefined ? {} : { fallback }) }) }),
     };
     try {
+      // Bedrock is called with the gateway's credentials: a passthrough credential nobody checks
+      // there counts in the gateway's window, whichever target the request started with.
+      if (target.provider === 'bedrock') await ledger?.beforeGatewayCredentials();
       const result = target.provider === 'anthropic' ? await attemptAnthropic(target.model, context) : await attemptBedrock(target, context);
       logAttempt(request, deps, { attempts, target, result: 'answered', status: result.outcome.status, trigger: result.trigger, started: attemptStarted });
       if (result.trigger !== undefined) await cool(target, result.trigger, result.retryAfterMs, identity, deps, request);

@@ -69,6 +69,31 @@ describe('passthrough rate limits are not keyed by the claimed user (A5)', () =>
   });
 });
 
+describe('a request moved to Bedrock after its first target failed counts in the gateway’s window (A5, found by probing)', () => {
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, ...awsEnvironment(bedrock), RATE_LIMIT_REQUESTS: '3', ANTHROPIC_API_KEY: 'sk-ant-gateway-own-a5-fallback' });
+  });
+  afterAll(async () => {
+    fake.reset();
+    bedrock.reset();
+    await gateway.close();
+  });
+
+  it('inventing a credential per request while Anthropic fails (then cools) gives no new window on Bedrock', async () => {
+    fake.reset();
+    bedrock.reset();
+    // Anthropic overloaded: the first request falls back to Bedrock and cools Anthropic, the next
+    // ones go to Bedrock straight away. Bedrock is called with the gateway's AWS credentials, so
+    // nobody checks the invented credentials.
+    fake.respondWith(() => ({ kind: 'json', status: 529, body: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }));
+    const statuses: number[] = [];
+    for (let index = 0; index < 6; index++) statuses.push((await post(gateway, '/v1/messages', { 'x-api-key': `sk-ant-invented-fallback-${index}` })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429, 429]);
+    expect(bedrock.requests).toHaveLength(3);
+  });
+});
+
 describe('reserved identities (A6)', () => {
   let gateway: TestGateway;
   const master = { 'x-api-key': MASTER };
