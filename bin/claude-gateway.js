@@ -5,9 +5,11 @@
 // 22.18+ strips types); in the published package, which has no source, the build in dist/.
 import { existsSync } from 'node:fs';
 
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 12)) {
-  console.error(`claude-gateway needs Node.js 22.12.0 or newer (for node:sqlite); this is Node ${process.versions.node} (${process.execPath}). In a checkout, npm start and npx claude-gateway run the Node 24 that npm ci installs.`);
+// node:sqlite without a flag: Node 22.13+ or 23.4+ (src/cli/node-version.ts). The module itself is
+// checked, so --experimental-sqlite on an older 22 works and --no-experimental-sqlite is told.
+const hasSqlite = typeof process.getBuiltinModule === 'function' && process.getBuiltinModule('node:sqlite') !== undefined;
+if (!hasSqlite) {
+  console.error(`claude-gateway needs Node.js 22.13.0 or newer, where node:sqlite loads without a flag; this is Node ${process.versions.node} (${process.execPath}). In a checkout, npm start and npx claude-gateway run the Node 24 that npm ci installs.`);
   process.exit(1);
 }
 const source = new URL('../src/cli/index.ts', import.meta.url);

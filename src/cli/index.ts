@@ -1,12 +1,12 @@
 #!/usr/bin/env node
-import { unsupportedNode } from './node-version.ts';
+import { sqliteAvailable, unsupportedNode } from './node-version.ts';
 
 /**
- * The `claude-gateway` entry: checks the Node.js version before anything that needs a newer
- * one is loaded, then runs the command (command.ts).
+ * The `claude-gateway` entry: checks that this Node.js can load node:sqlite before anything that
+ * needs it is loaded, then runs the command (command.ts).
  */
 
-const problem = unsupportedNode(process.versions.node, process.execPath);
+const problem = unsupportedNode(process.versions.node, process.execPath, sqliteAvailable());
 if (problem === undefined) {
   await import('./command.ts');
 } else {

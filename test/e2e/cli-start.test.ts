@@ -8,20 +8,20 @@ import { launchCli } from '../helpers/process.ts';
 
 /**
  * D17: the command as a newcomer runs it. `npx claude-gateway …` works in a checkout after
- * `npm ci` (no build needed), and a Node.js older than 22.12 gets one clear line, not a stack
- * trace from node:sqlite.
+ * `npm ci` (no build needed), and a Node.js that cannot load node:sqlite (older than 22.13, 23.0
+ * to 23.3, or started with --no-experimental-sqlite) gets one clear line, not a stack trace.
  */
 
 const root = join(import.meta.dirname, '../..');
 const launcher = join(root, 'bin/claude-gateway.js');
 
-/** A system Node older than 22.12, if the machine has one (the project's own Node is 24). */
+/** A system Node without node:sqlite, if the machine has one (the project's own Node is 24). */
 function oldNode(): string | undefined {
   for (const candidate of ['/usr/bin/node', '/usr/local/bin/node', '/bin/node']) {
     if (!existsSync(candidate)) continue;
     try {
-      const [major = 0, minor = 0] = execFileSync(candidate, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim().split('.').map(Number);
-      if (major < 22 || (major === 22 && minor < 12)) return candidate;
+      const loads = execFileSync(candidate, ['-p', "typeof process.getBuiltinModule === 'function' && process.getBuiltinModule('node:sqlite') !== undefined"], { encoding: 'utf8' }).trim();
+      if (loads === 'false') return candidate;
     } catch {
       // Not runnable.
     }
@@ -30,6 +30,7 @@ function oldNode(): string | undefined {
 }
 
 const old = oldNode();
+const needsLine = /^claude-gateway needs Node\.js 22\.13\.0 or newer, where node:sqlite loads without a flag; this is Node \d+\.\d+\.\d+/;
 
 describe('the claude-gateway command from a checkout (D17)', () => {
   it('bin/claude-gateway.js runs the source on the project’s Node', async () => {
@@ -61,7 +62,26 @@ describe('the claude-gateway command from a checkout (D17)', () => {
           expect(await run.exit).toBe(1);
           const lines = run.output().trim().split('\n');
           expect(lines).toHaveLength(1);
-          expect(lines[0]).toMatch(/^claude-gateway needs Node\.js 22\.12\.0 or newer \(for node:sqlite\); this is Node \d+\.\d+\.\d+/);
+          expect(lines[0]).toMatch(needsLine);
+        });
+      }
+    }
+  });
+
+  // Node 22.12 passed a version check and then died on node:sqlite: the check is of the module.
+  // This Node started with --no-experimental-sqlite stands for every Node without it.
+  describe('on a Node that cannot load node:sqlite (--no-experimental-sqlite)', () => {
+    for (const [label, entry] of [
+      ['the bin (npx claude-gateway)', launcher],
+      ['the entry (src/cli/index.ts, built as dist/cli/index.js)', join(root, 'src/cli/index.ts')],
+    ] as const) {
+      for (const args of [[], ['keys', 'list']]) {
+        it(`${label} ${args.join(' ') || '(start)'}: one clear line and exit 1`, async () => {
+          const run = launchCli(args, { GATEWAY_DATA_DIR: join(tmpdir(), 'never-created') }, [process.execPath, '--no-experimental-sqlite', entry]);
+          expect(await run.exit).toBe(1);
+          const lines = run.output().trim().split('\n');
+          expect(lines).toHaveLength(1);
+          expect(lines[0]).toMatch(needsLine);
         });
       }
     }
