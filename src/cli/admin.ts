@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import { createApiKey, keyView, printable, revokeApiKey, UNPRINTABLE, updateApiKey, type UpdateKeyInput } from '../accounting/key-admin.ts';
-import { loadConfig, processEnvironment } from '../config/load.ts';
+import { loadConfig, processEnvironment, redactUrl } from '../config/load.ts';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import { dynamoConnection, openAccountingStore } from '../main.ts';
+import { dynamoStoreFailure } from '../startup-error.ts';
 
 /**
  * `claude-gateway keys …` and `claude-gateway setup-tables`: administration against the same
@@ -137,6 +138,8 @@ export async function runAdminCommand(args: readonly string[], io: CommandIo = d
       default:
         throw new UsageError(`Unknown command keys ${sub}.\n\n${adminUsage}`);
     }
+  } catch (error) {
+    throw storeFailure(config, error);
   } finally {
     await store.close();
   }
@@ -150,12 +153,26 @@ async function setupTables(args: readonly string[], io: CommandIo): Promise<numb
     return 0;
   }
   const { setupTables: create } = await import('../store/dynamodb-tables.ts');
-  const report = await create(dynamoConnection(config));
+  const report = await create(dynamoConnection(config)).catch((error: unknown) => {
+    throw storeFailure(config, error);
+  });
   for (const table of report) io.out(`${table.name}: ${table.created ? 'created' : 'exists'}${table.ttl === undefined ? '' : `, TTL ${table.ttl}`}`);
   return 0;
 }
 
 export class UsageError extends Error {}
+
+/**
+ * A DynamoDB store that cannot be reached, has no credentials or no tables is one line naming the
+ * cause (command.ts prints a StartupError alone and exits 1); anything else is rethrown as it is.
+ * (The SQLite store's failures are told when it is opened: openAccountingStore.)
+ */
+function storeFailure(config: GatewayConfig, error: unknown): unknown {
+  if (config.store.kind !== 'dynamodb') return error;
+  const { endpoint, region } = config.store.dynamodb;
+  const where = endpoint === undefined ? `in ${region ?? config.bedrock.region}` : `at ${redactUrl(endpoint)}`;
+  return dynamoStoreFailure(where, error) ?? error;
+}
 
 /**
  * JSON for a terminal: JSON.stringify leaves DEL, C1 controls (0x9B is a CSI on some terminals)

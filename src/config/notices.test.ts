@@ -37,7 +37,7 @@ describe('environmentNotices', () => {
     expect(noticesOf({ ROUTING_ENABLE: 'false' })).toEqual([]);
     const routes = [{ match: 'default', targets: [{ provider: 'bedrock' }] }];
     expect(noticesOf({ ROUTING_ENABLE: 'false' }, { routes })).toEqual([
-      { level: 'warn', variable: 'ROUTING_ENABLE', message: 'ROUTING_ENABLE: the 1 configured routes are not used; every model takes the zero-configuration chain.' },
+      { level: 'warn', variable: 'ROUTING_ENABLE', message: 'ROUTING_ENABLE: the configured route is not used; every model takes the zero-configuration chain.' },
     ]);
   });
 

@@ -31,7 +31,7 @@ export function environmentNotices(env: Environment, config: GatewayConfig): Sta
     else add('warn', 'RATE_LIMIT_WINDOW', 'has no effect without RATE_LIMIT_REQUESTS, which it scales.');
   }
   if (!config.limits.enabled) add('info', 'RATE_LIMIT_ENABLED', 'no request or token rate limits are applied, per-key ones included; budgets still are.');
-  if (!config.routing.routes_enabled && config.routes.length > 0) add('warn', 'ROUTING_ENABLE', `the ${config.routes.length} configured routes are not used; every model takes the zero-configuration chain.`);
+  if (!config.routing.routes_enabled && config.routes.length > 0) add('warn', 'ROUTING_ENABLE', `${config.routes.length === 1 ? 'the configured route is' : `the ${config.routes.length} configured routes are`} not used; every model takes the zero-configuration chain.`);
   if (!config.routing.rate_limit_cooldowns) add('info', 'RATE_LIMIT_TRACKING_ENABLED', 'a 429 is not remembered: each request tries its first target again.');
   if (config.store.kind !== 'dynamodb') {
     for (const name of ['USAGE_TABLE_NAME', 'RATE_LIMIT_TABLE_NAME']) {

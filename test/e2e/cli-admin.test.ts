@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,6 +137,53 @@ describe('keys and setup-tables on DynamoDB (dynalite)', () => {
       expect(await store.getKey(id)).toMatchObject({ userId: 'dyn', status: 'active' });
     } finally {
       await store.close();
+    }
+  });
+});
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** One line on stderr, no stack frame, exit 1: what the command says when the store cannot be used. */
+function expectOneLine(result: { code: number | null; stdout: string; stderr: string }, pattern: RegExp): void {
+  expect(result.code).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines, result.stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(result.stderr).not.toMatch(/^\s+at /m);
+}
+
+describe('a DynamoDB store the command cannot use: one line and exit 1, no stack trace', () => {
+  const noAwsFiles = { AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials', HOME: '/nonexistent' };
+
+  it('unreachable: every command names the endpoint and what to check', async () => {
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    const env = { STORE: 'dynamodb', DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret', ...noAwsFiles };
+    for (const args of [['keys', 'list'], ['keys', 'create', '-u', 'a', '-n', 'b'], ['keys', 'revoke', 'someid'], ['setup-tables']]) {
+      expectOneLine(await run(args, env), new RegExp(`^claude-gateway: cannot reach the DynamoDB store at ${endpoint.replaceAll('.', '\\.')}: .*ECONNREFUSED.*DYNAMODB_ENDPOINT`));
+    }
+  });
+
+  it('no AWS credentials: says so and how to give them', async () => {
+    const env = { STORE: 'dynamodb', AWS_REGION: 'us-east-1', ...noAwsFiles };
+    for (const args of [['keys', 'list'], ['setup-tables']]) {
+      expectOneLine(await run(args, env), /^claude-gateway: cannot use the DynamoDB store in us-east-1: no AWS credentials were found \(.*AWS_ACCESS_KEY_ID.*AWS_PROFILE/);
+    }
+  });
+
+  it('tables not created yet: points to setup-tables', async () => {
+    const dynamo = await startDynalite();
+    try {
+      const env = { STORE: 'dynamodb', DYNAMODB_ENDPOINT: dynamo.endpoint, DYNAMODB_TABLE_PREFIX: 'never-set-up-', AWS_REGION: dynamo.region, AWS_ACCESS_KEY_ID: dynamo.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: dynamo.credentials.secretAccessKey };
+      expectOneLine(await run(['keys', 'list'], env), /^claude-gateway: cannot use the DynamoDB store at http:\/\/127\.0\.0\.1:\d+: a table of the gateway is missing .*npx claude-gateway setup-tables/);
+    } finally {
+      await dynamo.stop();
     }
   });
 });
