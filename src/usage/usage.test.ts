@@ -24,6 +24,31 @@ describe('usage', () => {
     expect(meter.usage).toEqual({ input: 58, output: 3, cacheRead: 0, cacheWrite5m: 2048, cacheWrite1h: 0 });
   });
 
+  it('bounds the output of a stream cut before message_delta by the bytes of content relayed, whatever the text', () => {
+    for (const text of ['plain English text, ', '東京の天気は晴れです。', 'line\n"quoted"\ttab\\', '🙂']) {
+      const events = loadScenario('text', 'm') as { type: string }[];
+      const [start, blockStart] = events;
+      const [blockStop, delta, stop] = events.slice(-3);
+      for (const asString of [false, true]) {
+        const meter = new SseUsageMeter();
+        const push = (event: { type: string }) => meter.push(asString ? encodeSseEvent(event) : Buffer.from(encodeSseEvent(event)));
+        push(start as { type: string });
+        push(blockStart as { type: string });
+        for (let index = 0; index < 50; index++) push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } } as { type: string });
+        push({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: text } } as { type: string });
+        push(blockStop as { type: string });
+        const relayed = 51 * Buffer.byteLength(text);
+        const output = meter.usage?.output ?? 0;
+        expect(output).toBeGreaterThanOrEqual(relayed);
+        expect(output).toBeLessThan(relayed * 2 + 51 * 20);
+        // The final count, once it comes, is the answer's count.
+        push(delta as { type: string });
+        push(stop as { type: string });
+        expect(meter.usage?.output).toBe(usageFromMessage(accumulate(loadScenario('text', 'm')))?.output);
+      }
+    }
+  });
+
   it('reads the 1h/5m cache split when there is one', () => {
     expect(usageFromMessage({ usage: { input_tokens: 1, output_tokens: 2, cache_read_input_tokens: 3, cache_creation_input_tokens: 30, cache_creation: { ephemeral_5m_input_tokens: 10, ephemeral_1h_input_tokens: 20 } } })).toEqual({
       input: 1,

@@ -4,8 +4,11 @@ import { decodeSse } from '../anthropic/sse-decode.ts';
  * Token usage of an answer, in Anthropic's semantics (input excludes cache reads and writes),
  * read from what the client received: the `usage` of a Message, or the `message_start` and
  * `message_delta` events of a stream (the delta's counters are cumulative and replace earlier
- * values, never add to them). A stream cut short keeps what was known (input from
- * message_start). Pure; the meter parses only the two events that carry usage.
+ * values, never add to them). A stream cut short before its `message_delta` (the client left,
+ * the upstream broke) keeps the input of message_start, and its output is at least the bytes of
+ * generated content the client received: every token stands for at least one byte of the text
+ * it encodes, so those bytes bound the tokens relayed (message_start says 1). Pure; the meter
+ * parses only the two events that carry usage, and measures content deltas by their length.
  */
 
 export interface TokenUsage {
@@ -54,29 +57,64 @@ export function usageFromMessage(message: unknown): TokenUsage | undefined {
   return result;
 }
 
+/**
+ * The shortest `data:` line a content delta can have (a text delta at index 0 with empty
+ * text): what a delta line holds beyond it is its payload, JSON-escaped (never fewer bytes
+ * than the text it encodes). Other delta types have longer skeletons, so this bounds them too.
+ */
+const DELTA_SKELETON_BYTES = Buffer.byteLength('data:{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":""}}');
+const DATA = Buffer.from('data:');
+const DELTA_NAME = Buffer.from('"content_block_delta"');
+const LINE_FEED = 0x0a;
+
+/** An upper bound of the bytes of generated content in whole SSE events: their delta lines beyond the skeleton. */
+function contentBytes(events: Buffer): number {
+  let bytes = 0;
+  let at = events.indexOf(DATA);
+  while (at !== -1) {
+    const end = events.indexOf(LINE_FEED, at);
+    const lineEnd = end === -1 ? events.length : end;
+    // The event type is the first field of every Anthropic event's data.
+    if (events.subarray(at, Math.min(lineEnd, at + 48)).includes(DELTA_NAME)) bytes += Math.max(0, lineEnd - at - DELTA_SKELETON_BYTES);
+    if (end === -1) break;
+    at = events.indexOf(DATA, end);
+  }
+  return bytes;
+}
+
 /** Follows the SSE text of a stream as it goes to the client. */
 export class SseUsageMeter {
   private readonly current: Mutable<TokenUsage> = { ...noUsage };
   private seen = false;
+  /** Whether the final usage (a message_delta's output count) has passed. */
+  private final = false;
+  /** Bytes of generated content relayed (an upper bound of the output tokens relayed). */
+  private content = 0;
 
   /** Whole events only (what the relays release). */
   push(events: string | Buffer): void {
+    if (!this.final) this.content += contentBytes(typeof events === 'string' ? Buffer.from(events, 'utf8') : events);
     // Most chunks are content deltas: look for the two names in the bytes before decoding any.
     if (!events.includes('message_start') && !events.includes('message_delta')) return;
     for (const event of decodeSse(events)) {
       if (event.event !== 'message_start' && event.event !== 'message_delta') continue;
       try {
-        const parsed = JSON.parse(event.data) as { message?: { usage?: unknown }; usage?: unknown };
+        const parsed = JSON.parse(event.data) as { message?: { usage?: unknown }; usage?: { output_tokens?: unknown } };
         apply(this.current, event.event === 'message_start' ? parsed.message?.usage : parsed.usage);
         this.seen = true;
+        if (event.event === 'message_delta' && count(parsed.usage?.output_tokens) !== undefined) this.final = true;
       } catch {
         // a malformed event carries no usage we can trust
       }
     }
   }
 
-  /** What is known so far, or undefined when no usage event has passed. */
+  /**
+   * What is known so far, or undefined when no usage event has passed. Before the final usage,
+   * the output is at least the bytes of content relayed.
+   */
   get usage(): TokenUsage | undefined {
-    return this.seen ? { ...this.current } : undefined;
+    if (!this.seen) return undefined;
+    return this.final ? { ...this.current } : { ...this.current, output: Math.max(this.current.output, this.content) };
   }
 }

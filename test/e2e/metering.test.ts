@@ -5,7 +5,7 @@ import { generateKey } from '../../src/accounting/keys.ts';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
 import { inputTokenBound } from '../../src/request/input-bound.ts';
 import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../../src/store/accounting.ts';
-import { compressingResponder, FakeAnthropic, type FakeEncoding } from '../fakes/anthropic.ts';
+import { compressingResponder, FakeAnthropic, textEvents, type FakeEncoding, type SseItem } from '../fakes/anthropic.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
 /**
@@ -118,6 +118,64 @@ describe('compressed answers are metered (A1)', () => {
     for (const stream of [false, true]) expect((await post(gateway, keyRecord.key, body({ stream }))).status).toBe(200);
     await gateway.flushUsage();
     expect(await gateway.accounting.getBudget(keyRecord.id, budgetMonth(Date.now()))).toEqual({ spentMicros: 2 * TEXT_COST_MICROS, reservedMicros: 0 });
+  });
+});
+
+describe('answers the client cut short, or whose usage cannot be read (A1, found by probing)', () => {
+  it('a stream the client leaves before message_delta is metered on the content it received, not on message_start', async () => {
+    // The whole answer reaches the client; message_delta (the real output count) would come later.
+    const text = 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(40);
+    const [start, blockStart, , blockStop, delta, stop] = textEvents('claude-sonnet-5-5', '').map((event) => ({ event }));
+    const deltas = Array.from({ length: 20 }, (_, index) => ({ event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: text.slice(index * 114, index * 114 + 114) } } }));
+    const items: SseItem[] = [start, blockStart, ...deltas, blockStop, { delayMs: 5_000 }, delta, stop].filter((item) => item !== undefined);
+    fake.enqueue({ kind: 'sse', items });
+    const keyRecord = generateKey(undefined);
+    const now = Date.now();
+    await gateway.accounting.createKey({ id: keyRecord.id, digest: keyRecord.digest, prefix: keyRecord.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, userId: 'finn', monthlyBudgetMicros: 10_000_000 });
+    const controller = new AbortController();
+    const response = await request(`${gateway.url}/v1/messages`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json', 'x-api-key': keyRecord.key },
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 32_000, stream: true, messages: [{ role: 'user', content: 'Hello there' }] }),
+    });
+    const requestId = response.headers['x-gateway-request-id'] as string;
+    let received = '';
+    try {
+      for await (const chunk of response.body) {
+        received += (chunk as Buffer).toString('utf8');
+        if (received.includes('content_block_stop')) controller.abort();
+      }
+    } catch {
+      // the abort
+    }
+    expect(received).toContain(text.slice(-114));
+    await expect.poll(async () => (await gateway.accounting.getUsage(requestId))?.state, { timeout: 5_000 }).toBe('complete');
+    const record = await gateway.accounting.getUsage(requestId);
+    // Every token is at least a byte of its text: the bytes relayed bound the output received.
+    expect(record?.outputTokens).toBeGreaterThanOrEqual(Buffer.byteLength(text));
+    expect(record?.outputTokens).toBeLessThan(Buffer.byteLength(text) + 20 * 16);
+    await gateway.flushUsage();
+    expect((await gateway.accounting.getBudget(keyRecord.id, budgetMonth(Date.now()))).spentMicros).toBe(record?.costMicros);
+  });
+
+  it('a budgeted answer in an encoding the gateway cannot read is charged its reservation, not 0', async () => {
+    fake.enqueue({
+      kind: 'custom',
+      handle: (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'compress' });
+        response.end(Buffer.from('1f9d90a5b3c2', 'hex'));
+      },
+    });
+    const keyRecord = generateKey(undefined);
+    const now = Date.now();
+    await gateway.accounting.createKey({ id: keyRecord.id, digest: keyRecord.digest, prefix: keyRecord.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, userId: 'gus', monthlyBudgetMicros: 1_000_000 });
+    const answer = await post(gateway, keyRecord.key, body());
+    expect(answer.status).toBe(200);
+    await gateway.flushUsage();
+    const reservation = inputTokenBound(body()).tokens * 3 + 10 * 15;
+    expect(await gateway.accounting.getBudget(keyRecord.id, budgetMonth(Date.now()))).toEqual({ spentMicros: reservation, reservedMicros: 0 });
+    expect(await gateway.accounting.getUsage(answer.requestId)).toMatchObject({ state: 'complete', costMicros: reservation });
   });
 });
 
