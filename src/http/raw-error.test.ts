@@ -13,6 +13,15 @@ describe('requestTargetForm', () => {
     ['*', 'the asterisk-form (*)'],
     ['attacker.example:443', 'the authority-form (host:port)'],
     ['', 'an empty target'],
+    ['/v1/models/claude-haiku-4-5?after_id=a/../b', undefined],
+    ['/v1/messages/', undefined],
+    ['/v1/models/..', 'a path with a dot segment, a backslash or an encoded slash'],
+    ['/v1/models/.', 'a path with a dot segment, a backslash or an encoded slash'],
+    ['/v1/models/%2E%2e', 'a path with a dot segment, a backslash or an encoded slash'],
+    ['/v1/models/x%2Fy', 'a path with a dot segment, a backslash or an encoded slash'],
+    ['/v1/models/x%5Cy', 'a path with a dot segment, a backslash or an encoded slash'],
+    ['/v1/models/x\\y', 'a path with a dot segment, a backslash or an encoded slash'],
+    ['/v1/models/%25252e%25252e', 'a path with a dot segment, a backslash or an encoded slash'],
     [undefined, 'an empty target'],
   ])('%j -> %j', (target, form) => {
     expect(requestTargetForm(target)).toBe(form);

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { toErrorEnvelope } from '../anthropic/error-envelope.ts';
 import { GatewayError } from '../errors.ts';
+import { decodings } from '../request/percent-decode.ts';
 
 /**
  * Answers written on a bare socket, where there is no request object to answer through: Node's
@@ -26,10 +27,24 @@ export function badRequestTarget(form: string): GatewayError {
   return new GatewayError('GW_BAD_REQUEST_TARGET', `The request target must be a path (origin-form, such as /v1/messages); ${form} is not accepted.`);
 }
 
+/**
+ * Whether a path, as sent or decoded (repeatedly), holds a `.` or `..` segment, a backslash, or
+ * a `/` that was percent-encoded: a server upstream that normalises or decodes it would serve
+ * another route than the one the gateway checked (`/v1/models/..%2F..%2Fv1%2Ffiles`).
+ */
+function movesPath(path: string): boolean {
+  const slashes = path.split('/').length;
+  return decodings(path).some((text) => text.includes('\\') || text.split('/').length !== slashes || text.split('/').some((segment) => segment === '.' || segment === '..'));
+}
+
 /** Which non-origin form a request target has, or undefined for an origin-form path. */
 export function requestTargetForm(target: string | undefined): string | undefined {
   if (target === undefined || target === '') return 'an empty target';
-  if (target.startsWith('/')) return target.startsWith('//') ? 'a path starting with //' : undefined;
+  if (target.startsWith('/')) {
+    if (target.startsWith('//')) return 'a path starting with //';
+    const queryAt = target.indexOf('?');
+    return movesPath(queryAt === -1 ? target : target.slice(0, queryAt)) ? 'a path with a dot segment, a backslash or an encoded slash' : undefined;
+  }
   if (target === '*') return 'the asterisk-form (*)';
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target)) return 'the absolute-form (scheme://host/path)';
   return 'the authority-form (host:port)';

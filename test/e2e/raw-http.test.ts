@@ -44,6 +44,27 @@ describe('request targets (C11)', () => {
   });
 });
 
+describe('a model id cannot move the forwarded path (C11, found by probing)', () => {
+  const get = (target: string) => `GET ${target} HTTP/1.1\r\nHost: gateway\r\nx-api-key: sk-ant-client\r\nconnection: close\r\n\r\n`;
+
+  it('an ordinary model id is forwarded', async () => {
+    const response = await rawRequest(context.gateway.url, get('/v1/models/claude-haiku-5-5'));
+    expect(response.statusLine).toMatch(/^HTTP\/1\.1 200 /);
+    expect(context.fake.requests.map((request) => request.url)).toEqual(['/v1/models/claude-haiku-5-5']);
+  });
+
+  // A server upstream that decodes %2F or normalises dot segments would serve another route,
+  // with the gateway's own credential in keys mode.
+  it.each(['/v1/models/..', '/v1/models/%2e%2e', '/v1/models/..%2F..%2Fv1%2Ffiles', '/v1/models/a%5C..%5Cfiles', '/v1/models/%252e%252e%252ffiles', '/user/ann/v1/models/..%2Ffiles'])(
+    '%s is a 400 and nothing goes upstream',
+    async (target) => {
+      const response = await rawRequest(context.gateway.url, get(target));
+      expectEnvelope(response, 400, 'invalid_request_error');
+      expect(context.fake.requests).toHaveLength(0);
+    },
+  );
+});
+
 describe('answers the router and the HTTP parser make (C15)', () => {
   it.each([
     ['a path with invalid percent-encoding', post('/user/%zz/v1/messages'), 400],

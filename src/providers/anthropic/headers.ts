@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
+import { decodings } from '../../request/percent-decode.ts';
 
 /**
  * What goes upstream to Anthropic, as pure functions: which request headers are forwarded,
@@ -161,35 +162,13 @@ export function headerCarryingSecret(headers: IncomingHttpHeaders, options: { re
   return undefined;
 }
 
-/** `text` with every run of valid %XX escapes decoded (invalid ones are left as they are). */
-function percentDecoded(text: string): string {
-  return text.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
-    try {
-      return decodeURIComponent(run);
-    } catch {
-      return Buffer.from(run.replaceAll('%', ''), 'hex').toString('latin1');
-    }
-  });
-}
-
-/** How many rounds of percent-decoding a request target is checked through (an upstream may decode more than once). */
-const DECODING_ROUNDS = 4;
-
 /**
  * Whether a request target that would be forwarded (its path and query string) carries a
  * gateway key or the master key, as sent or after percent-decoding (repeatedly: `%252D` is
  * `-` to a server that decodes twice).
  */
 export function targetCarriesSecret(target: string, options: { readonly keyPrefix: string; readonly masterKey: string | undefined }): boolean {
-  let text = target;
-  for (let round = 0; round <= DECODING_ROUNDS; round++) {
-    if (text.includes(options.keyPrefix)) return true;
-    if (options.masterKey !== undefined && containsSecret(text, options.masterKey)) return true;
-    const decoded = percentDecoded(text);
-    if (decoded === text) return false;
-    text = decoded;
-  }
-  return false;
+  return decodings(target).some((text) => text.includes(options.keyPrefix) || (options.masterKey !== undefined && containsSecret(text, options.masterKey)));
 }
 
 /** Appends the OAuth beta to the client's list unless present; never replaces the list. */
