@@ -1,4 +1,5 @@
 import { createClient } from 'redis';
+import { redactUrl as redactConfigUrl } from '../config/load.ts';
 
 /**
  * The Redis connection every shared-state store uses (cooldowns, rate limits): it must never
@@ -81,13 +82,7 @@ export async function withinDeadline<T>(run: () => Promise<T>, timeoutMs: number
   }
 }
 
-/** The URL without its password, for error messages. */
+/** The URL without its secrets (user info, query values, fragment: config/load.ts), for error messages. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(an invalid URL)';
-  }
+  return redactConfigUrl(url);
 }
