@@ -10,7 +10,7 @@ function stream(chunks: readonly string[]): PassThrough {
 }
 
 describe('readBody within the in-flight budget', () => {
-  it('takes a declared length before reading, and gives it back once', async () => {
+  it('takes a declared body as it arrives, and gives it back once', async () => {
     const budget = new BodyBudget(10);
     const lease = new BodyLease(budget);
     expect((await readBody(stream(['hello', 'world']), { limit: 100, length: 10, lease })).toString()).toBe('helloworld');
@@ -25,6 +25,23 @@ describe('readBody within the in-flight budget', () => {
     budget.tryTake(5);
     await expect(readBody(stream(['x'.repeat(6)]), { limit: 100, length: 6, lease: new BodyLease(budget) })).rejects.toMatchObject({ code: 'GW_OVERLOADED', status: 529 });
     expect(budget.used).toBe(5);
+  });
+
+  it('a declared length holds nothing until its bytes arrive: slow senders cannot starve the others', async () => {
+    const budget = new BodyBudget(10);
+    const slow = new PassThrough();
+    const slowLease = new BodyLease(budget);
+    const pending = readBody(slow, { limit: 100, length: 10, lease: slowLease });
+    slow.write('ab');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(budget.used).toBe(2);
+    // Another body fits in what the slow one has not sent yet.
+    const other = new BodyLease(budget);
+    expect((await readBody(stream(['x'.repeat(8)]), { limit: 100, length: 8, lease: other })).length).toBe(8);
+    other.release();
+    slow.end('cdefghij');
+    expect((await pending).toString()).toBe('abcdefghij');
+    expect(budget.used).toBe(10);
   });
 
   it('counts a chunked body as it arrives and refuses it when it would cross the budget', async () => {

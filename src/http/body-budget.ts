@@ -4,9 +4,11 @@ import { GatewayError } from '../errors.ts';
 /**
  * Request bodies are read into memory (the passthrough forwards them as they came), so the
  * bytes of all bodies being read or held at once are bounded by one budget
- * (`server.max_inflight_body_bytes`). A body whose Content-Length does not fit what is left is
- * refused before a byte of it is read; a chunked body is counted as it arrives and refused when
- * it would cross the budget. A request's bytes return to the budget when its response ends.
+ * (`server.max_inflight_body_bytes`). Bytes are taken as they arrive, so a client that declares
+ * a large Content-Length and then sends slowly holds only what it sent (declared lengths cannot
+ * be used to starve everyone else); a body whose declared length does not fit what is left is
+ * refused before a byte of it is read, and any body is refused when its next chunk would cross
+ * the budget. A request's bytes return to the budget when its response ends.
  */
 
 export class BodyBudget {
@@ -19,6 +21,11 @@ export class BodyBudget {
 
   get used(): number {
     return this.#used;
+  }
+
+  /** Whether `bytes` more would fit now (nothing is taken). */
+  fits(bytes: number): boolean {
+    return this.#used + bytes <= this.capacity;
   }
 
   /** Takes `bytes` if they fit; false (and nothing taken) when they do not. */
@@ -45,6 +52,11 @@ export class BodyLease {
 
   get bytes(): number {
     return this.#bytes;
+  }
+
+  /** Throws the 529 that refuses this request when `bytes` more would not fit now. */
+  check(bytes: number): void {
+    if (!this.#released && !this.#budget.fits(bytes)) throw overloaded(this.#budget);
   }
 
   /** Takes `bytes` more for this request, or throws the 529 that refuses it. */
@@ -80,14 +92,14 @@ export function declaredLength(header: string | undefined): number | undefined {
 
 /**
  * Reads a request body within `limit` bytes and the lease's budget. A declared length is
- * checked (and taken from the budget) before anything is read.
+ * checked against both before anything is read; the budget is taken chunk by chunk.
  */
 export function readBody(payload: Readable, options: { readonly limit: number; readonly length: number | undefined; readonly lease: BodyLease }): Promise<Buffer> {
   const { limit, length, lease } = options;
   if (length !== undefined) {
     if (length > limit) return Promise.reject(tooLarge(limit));
     try {
-      lease.take(length);
+      lease.check(length);
     } catch (error) {
       return Promise.reject(error as Error);
     }
@@ -110,8 +122,8 @@ export function readBody(payload: Readable, options: { readonly limit: number; r
       received += chunk.length;
       try {
         if (received > limit) throw tooLarge(limit);
-        if (length === undefined) lease.take(chunk.length);
-        else if (received > length) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body is longer than its Content-Length.');
+        if (length !== undefined && received > length) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body is longer than its Content-Length.');
+        lease.take(chunk.length);
       } catch (error) {
         finish(error as Error);
         return;

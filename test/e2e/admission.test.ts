@@ -69,10 +69,17 @@ describe('admission before the body (B7)', () => {
   });
 
   it('refuses at once, with 529, a body whose Content-Length does not fit the bytes left in flight; the bytes come back when the holder ends', async () => {
+    // A declared length holds nothing until its bytes arrive: a slow sender cannot starve the others.
     const holder = await openRaw(context.gateway.url);
     await holder.write(postHead('/v1/messages', { 'x-api-key': MASTER, 'content-length': '1000000' }));
     await holder.write('{"model":');
-    await expectEventually(async () => (await metric('gateway_request_body_bytes_in_flight')) === 1_000_000);
+    await expectEventually(async () => (await metric('gateway_request_body_bytes_in_flight')) === 9);
+    context.fake.enqueue({ kind: 'json', body: { id: 'msg_0', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } });
+    const fits = await request(`${context.gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': MASTER, 'content-type': 'application/json' }, body: `${message}${' '.repeat(990_000 - message.length)}` });
+    expect(fits.statusCode).toBe(200);
+    await fits.body.dump();
+    await holder.write(Buffer.alloc(900_000, 0x20));
+    await expectEventually(async () => (await metric('gateway_request_body_bytes_in_flight')) === 900_009);
 
     const refused = await openRaw(context.gateway.url);
     await refused.write(postHead('/v1/messages', { 'x-api-key': MASTER, 'content-length': '600000' }));
