@@ -4,7 +4,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import { redactConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { GatewayError, isGatewayError } from './errors.ts';
-import { errorResponseParts, writeErrorResponse } from './http/error-response.ts';
+import { errorResponseParts, reasonPhrase, writeErrorResponse } from './http/error-response.ts';
 import { badRequestTarget, fromClientError, rawErrorResponse, requestTargetForm } from './http/raw-error.ts';
 import { BodyBudget, BodyLease, declaredLength, readBody } from './http/body-budget.ts';
 import { ConnectionGuard, defaultMaxConnections, OVERFLOW_RESERVE, readProcessLimits } from './http/connections.ts';
@@ -108,10 +108,14 @@ export function buildApp(options: AppOptions): FastifyInstance {
   // are read after the route's onRequest hooks (authentication, rate limits), within the body
   // limit and the budget of bytes all bodies may hold at once.
   app.decorateRequest('bodyLease', null);
+  app.decorateRequest('sendContinue', null);
   app.addHook('preParsing', (request, reply, payload, done) => {
     const lease = new BodyLease(bodyBudget);
     request.bodyLease = lease;
     reply.raw.once('close', () => lease.release());
+    // `Expect: 100-continue`: the client waits for the go-ahead before it sends the body, which
+    // comes only now, after authentication and limits, right before the body is read.
+    if (request.headers.expect?.toLowerCase() === '100-continue') request.sendContinue = () => reply.raw.writeContinue();
     done(null, payload);
   });
   app.removeAllContentTypeParsers();
@@ -124,6 +128,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     } catch (error) {
       return done(error as Error, undefined);
     }
+    request.sendContinue?.();
     readBody(payload, { limit: server.body_limit_bytes, length, lease: request.bodyLease }).then(
       (body) => done(null, body),
       (error: Error) => done(error, undefined),
@@ -148,6 +153,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
     // A request refused before its body was read (authentication, limits, the body budget): the
     // answer closes the connection, so the rest of the body is never read.
     if (!request.raw.complete) parts.headers.connection = 'close';
+    reply.raw.statusMessage = reasonPhrase(parts.status);
     const path = request.url.split('?')[0] ?? '';
     request.log.info({ request_id: request.id, method: request.method, path, status: parts.status, error_code: gatewayError.code }, 'request');
     const route = path.endsWith('/v1/messages') ? 'messages' : path.endsWith('/v1/messages/count_tokens') ? 'count_tokens' : path.includes('/v1/models') ? 'models' : undefined;
@@ -206,6 +212,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** What this request holds of the in-flight body budget (set before its body is read). */
     bodyLease: BodyLease | null;
+    /** Sends `100 Continue` to a client that asked for it (set before its body is read). */
+    sendContinue: (() => void) | null;
   }
 }
 
@@ -237,6 +245,9 @@ function createGuardedServer(handler: (request: IncomingMessage, response: Serve
       handler(request, response);
     },
   );
+  // Node answers `Expect: 100-continue` itself unless someone listens: the app answers it once
+  // the request is admitted (see the preParsing hook), so a refused client never uploads.
+  created.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => created.emit('request', request, response));
   connections.attach(created);
   return created;
 }

@@ -2,6 +2,11 @@ import { STATUS_CODES, type ServerResponse } from 'node:http';
 import { toErrorEnvelope } from '../anthropic/error-envelope.ts';
 import type { GatewayError } from '../errors.ts';
 
+/** The reason phrase of a status line: Node's, and Anthropic's `Overloaded` for 529 (Node knows no 529). */
+export function reasonPhrase(status: number): string {
+  return STATUS_CODES[status] ?? (status === 529 ? 'Overloaded' : '');
+}
+
 /** The status, headers and body of a gateway-made error, in Anthropic's shape. */
 export function errorResponseParts(error: GatewayError, requestId: string): { status: number; headers: Record<string, string>; body: string } {
   const headers: Record<string, string> = {
@@ -19,6 +24,6 @@ export function writeErrorResponse(response: ServerResponse, error: GatewayError
   if (response.headersSent || response.destroyed) return;
   const parts = errorResponseParts(error, requestId);
   // The reason phrase is named: a status line must never keep one from an earlier attempt ("500 OK").
-  response.writeHead(parts.status, STATUS_CODES[parts.status] ?? '', { ...parts.headers, 'content-length': String(Buffer.byteLength(parts.body)) });
+  response.writeHead(parts.status, reasonPhrase(parts.status), { ...parts.headers, 'content-length': String(Buffer.byteLength(parts.body)) });
   response.end(parts.body);
 }

@@ -1,7 +1,7 @@
-import { STATUS_CODES } from 'node:http';
 import { toErrorEnvelope } from '../anthropic/error-envelope.ts';
 import { GatewayError } from '../errors.ts';
 import { decodings } from '../request/percent-decode.ts';
+import { reasonPhrase } from './error-response.ts';
 
 /**
  * Answers written on a bare socket, where there is no request object to answer through: Node's
@@ -54,7 +54,7 @@ export function requestTargetForm(target: string | undefined): string | undefine
 export function rawErrorResponse(error: GatewayError, requestId: string): string {
   const body = JSON.stringify(toErrorEnvelope(error, requestId));
   const head = [
-    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? ''}`,
+    `HTTP/1.1 ${error.status} ${reasonPhrase(error.status)}`,
     'content-type: application/json',
     `content-length: ${Buffer.byteLength(body)}`,
     `request-id: ${requestId}`,

@@ -44,6 +44,29 @@ describe('admission before the body (B7)', () => {
     expect(context.fake.requests).toHaveLength(0);
   });
 
+  it('answers Expect: 100-continue only once the request is admitted: a refused client never uploads', async () => {
+    const received = (connection: Awaited<ReturnType<typeof openRaw>>) => {
+      let text = '';
+      connection.socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
+      return () => text;
+    };
+    const refused = await openRaw(context.gateway.url);
+    const refusedText = received(refused);
+    await refused.write(postHead('/v1/messages', { 'x-api-key': 'sk-gw-not-a-key', expect: '100-continue', 'content-length': String(message.length) }));
+    await refused.closed;
+    expect(refusedText()).toMatch(/^HTTP\/1\.1 401 /);
+    expect(refusedText()).not.toContain('100 Continue');
+
+    context.fake.enqueue({ kind: 'json', body: { id: 'msg_c', type: 'message', role: 'assistant', model: 'claude-sonnet-5-5', content: [], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } });
+    const admitted = await openRaw(context.gateway.url);
+    const admittedText = received(admitted);
+    await admitted.write(postHead('/v1/messages', { 'x-api-key': MASTER, expect: '100-continue', 'content-length': String(message.length) }));
+    await expectEventually(async () => admittedText().startsWith('HTTP/1.1 100 Continue\r\n\r\n'));
+    await admitted.write(message);
+    await expectEventually(async () => /HTTP\/1\.1 200 /.test(admittedText()));
+    admitted.socket.destroy();
+  });
+
   it('answers an unknown route 404 without reading the body', async () => {
     const connection = await openRaw(context.gateway.url);
     await connection.write(postHead('/v1/nothing-here', { 'x-api-key': MASTER, 'content-length': '900000' }));
@@ -82,9 +105,12 @@ describe('admission before the body (B7)', () => {
     await expectEventually(async () => (await metric('gateway_request_body_bytes_in_flight')) === 900_009);
 
     const refused = await openRaw(context.gateway.url);
+    let statusLine = '';
+    refused.socket.once('data', (chunk: Buffer) => (statusLine = chunk.toString('latin1').split('\r\n')[0] ?? ''));
     await refused.write(postHead('/v1/messages', { 'x-api-key': MASTER, 'content-length': '600000' }));
     const response = await refused.response;
     expect(response?.status).toBe(529);
+    expect(statusLine).toBe('HTTP/1.1 529 Overloaded');
     expect(response?.headers['connection']).toBe('close');
     expect(response?.headers['retry-after']).toBe('1');
     expect(JSON.parse(response?.body ?? '{}')).toMatchObject({ type: 'error', error: { type: 'overloaded_error' } });
