@@ -294,9 +294,10 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
   }
   const { anthropic } = config;
   if (config.auth.mode === 'keys' && anthropic.api_key === undefined && anthropic.auth_token === undefined && anthropic.oauth_token === undefined) {
-    // Keys mode never forwards the client's credential: without the gateway's own, every request
-    // routed to Anthropic fails (with GW_UPSTREAM_CREDENTIAL_MISSING, naming this cause).
-    logger.warn({ auth_mode: 'keys' }, 'AUTH_MODE=keys and no Anthropic credential is configured: requests routed to Anthropic will fail until ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set (clients’ own credentials are not forwarded in keys mode).');
+    // Keys mode never forwards the client's credential: without the gateway's own, Anthropic is
+    // left out of every chain with another target (Bedrock), and a request only Anthropic could
+    // serve fails with GW_UPSTREAM_CREDENTIAL_MISSING, naming this cause.
+    logger.warn({ auth_mode: 'keys' }, 'AUTH_MODE=keys and no Anthropic credential is configured: Claude is served from Bedrock where it can be, and requests only Anthropic can serve fail until ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN is set (clients’ own credentials are not forwarded in keys mode).');
   }
   if (config.bedrock.enabled && !isLoopback(config.server.host)) {
     // Bedrock runs on the gateway's AWS credentials: with no gateway keys yet, anyone who can

@@ -14,6 +14,7 @@ import type { InflightRequest } from './inflight.ts';
 import type { MessageRouting } from './routing-fields.ts';
 import type { AnswerEnd } from './relay.ts';
 import type { RequestLedger } from '../accounting/ledger.ts';
+import { presentedCredential } from '../accounting/auth.ts';
 
 /**
  * The fallback loop (issue 4): tries the targets in order, skipping those cooling down, waiting
@@ -53,8 +54,10 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   const startedAt = deps.clock.monotonic();
   deps.retryBudget.request();
   const upstreamHeaders = input.upstreamHeaders ?? request.headers;
-  const identity = identityOf(deps.anthropic.credentialFor(upstreamHeaders)?.value);
-  const candidates = await coolingState(input.targets, identity, deps, request);
+  const credential = deps.anthropic.credentialFor(upstreamHeaders);
+  const identity = identityOf(credential?.value);
+  const targets = credential === undefined && tookClientCredential(request, deps) ? reachableWithoutAnthropic(input.targets) : input.targets;
+  const candidates = await coolingState(targets, identity, deps, request);
   let usable = candidates.filter((candidate) => candidate.cooling === undefined);
   if (usable.length === 0) {
     // Everything cools. Targets cooling for other reasons than a rate limit are tried anyway (a
@@ -144,6 +147,25 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   }
   // `decide` answers on the last target, so the loop always returns from inside.
   throw new GatewayError('GW_INTERNAL', 'The routing loop ended without an answer.');
+}
+
+/**
+ * Whether the client presented a credential the gateway took (a gateway key in keys mode, the
+ * master key), meaning the gateway calls upstream with its own.
+ */
+function tookClientCredential(request: FastifyRequest, deps: AppDependencies): boolean {
+  return presentedCredential(request.headers) !== undefined || request.headers[deps.config.auth.key_header] !== undefined;
+}
+
+/**
+ * The gateway was to call Anthropic with its own credential and has none (seeds 002/004 ran on
+ * Bedrock alone): Anthropic targets are left out while another target can answer, so such a
+ * gateway serves Claude from Bedrock instead of failing. When nothing else remains, the
+ * Anthropic target stays and its failure names the missing setting (GW_UPSTREAM_CREDENTIAL_MISSING).
+ */
+function reachableWithoutAnthropic(targets: readonly Target[]): readonly Target[] {
+  const others = targets.filter((target) => target.provider !== 'anthropic');
+  return others.length > 0 ? others : targets;
 }
 
 function toError(error: unknown): Error {
