@@ -15,6 +15,9 @@ export function errorResponseParts(error: GatewayError, requestId: string): { st
     'x-gateway-request-id': requestId,
   };
   if (error.retryAfterMs !== undefined) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterMs / 1000)));
+  // The registry's word on retrying, as Anthropic says it: the SDKs obey this header before their
+  // status rules, so a 500 an operator must fix is not retried and a 400 never is.
+  headers['x-should-retry'] = String(error.retryable);
   if (error.code === 'GW_SHUTTING_DOWN') headers.connection = 'close';
   return { status: error.status, headers, body: JSON.stringify(toErrorEnvelope(error, requestId)) };
 }

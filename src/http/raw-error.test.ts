@@ -43,7 +43,7 @@ describe('rawErrorResponse', () => {
   it('is a whole HTTP/1.1 response in the Anthropic envelope that closes the connection', () => {
     const text = rawErrorResponse(new GatewayError('GW_BAD_HTTP', 'The request is not valid HTTP/1.1 (HPE_INVALID_METHOD).'), 'req_gw1');
     const [head, body] = text.split('\r\n\r\n') as [string, string];
-    expect(head.split('\r\n')).toEqual(['HTTP/1.1 400 Bad Request', 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, 'request-id: req_gw1', 'x-gateway-request-id: req_gw1', 'connection: close']);
+    expect(head.split('\r\n')).toEqual(['HTTP/1.1 400 Bad Request', 'content-type: application/json', 'request-id: req_gw1', 'x-gateway-request-id: req_gw1', 'x-should-retry: false', `content-length: ${Buffer.byteLength(body)}`, 'connection: close']);
     expect(JSON.parse(body)).toEqual({ type: 'error', error: { type: 'invalid_request_error', message: 'The request is not valid HTTP/1.1 (HPE_INVALID_METHOD).' }, request_id: 'req_gw1' });
   });
 });

@@ -1,7 +1,6 @@
-import { toErrorEnvelope } from '../anthropic/error-envelope.ts';
 import { GatewayError } from '../errors.ts';
 import { decodings } from '../request/percent-decode.ts';
-import { reasonPhrase } from './error-response.ts';
+import { errorResponseParts, reasonPhrase } from './error-response.ts';
 
 /**
  * Answers written on a bare socket, where there is no request object to answer through: Node's
@@ -52,14 +51,8 @@ export function requestTargetForm(target: string | undefined): string | undefine
 
 /** A complete HTTP/1.1 response carrying `error`, closing the connection. */
 export function rawErrorResponse(error: GatewayError, requestId: string): string {
-  const body = JSON.stringify(toErrorEnvelope(error, requestId));
-  const head = [
-    `HTTP/1.1 ${error.status} ${reasonPhrase(error.status)}`,
-    'content-type: application/json',
-    `content-length: ${Buffer.byteLength(body)}`,
-    `request-id: ${requestId}`,
-    `x-gateway-request-id: ${requestId}`,
-    'connection: close',
-  ];
-  return `${head.join('\r\n')}\r\n\r\n${body}`;
+  const parts = errorResponseParts(error, requestId);
+  const headers = { ...parts.headers, 'content-length': String(Buffer.byteLength(parts.body)), connection: 'close' };
+  const head = [`HTTP/1.1 ${parts.status} ${reasonPhrase(parts.status)}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  return `${head.join('\r\n')}\r\n\r\n${parts.body}`;
 }

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { describe, expect, it } from 'vitest';
-import { useGatewayWithBedrock } from '../helpers/gateway.ts';
+import { startTestGateway, useGatewayWithBedrock } from '../helpers/gateway.ts';
 
 /**
  * Seeds 002 and 004 ran on Bedrock alone, with gateway keys and no Anthropic credential. Their
@@ -40,5 +40,26 @@ describe('keys mode without an Anthropic credential (seeds 002/004)', () => {
     expect(response.headers.get('x-gateway-provider')).toBe('bedrock');
     expect(response.headers.get('x-gateway-fallback')).toBeNull();
     expect(context.fake.requests).toHaveLength(0);
+  });
+});
+
+describe('keys mode without an Anthropic credential and nothing else to serve', () => {
+  it('answers 500 GW_UPSTREAM_CREDENTIAL_MISSING with x-should-retry: false, so the SDK does not retry what an operator must fix', async () => {
+    const gateway = await startTestGateway({ ANTHROPIC_API_BASE: context.fake.url, AUTH_MODE: 'keys', MASTER_API_KEY: MASTER, BEDROCK_ENABLED: 'false' });
+    try {
+      let calls = 0;
+      const counting: typeof fetch = (input, init) => {
+        calls++;
+        return fetch(input, init);
+      };
+      const client = new Anthropic({ baseURL: gateway.url, apiKey: MASTER, maxRetries: 2, fetch: counting });
+      const failure = await client.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] }).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(Anthropic.InternalServerError);
+      expect((failure as InstanceType<typeof Anthropic.InternalServerError>).message).toContain('ANTHROPIC_API_KEY');
+      expect(calls).toBe(1);
+      expect(context.fake.requests).toHaveLength(0);
+    } finally {
+      await gateway.close();
+    }
   });
 });
