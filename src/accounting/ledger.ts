@@ -1,17 +1,18 @@
 import type { GatewayConfig } from '../config/schema.ts';
 import type { CatalogEntry, Pricing, ServiceTier } from '../config/model-catalog.ts';
 import type { ModelCatalog } from '../config/models.ts';
-import { errorTypeForStatus, GatewayError } from '../errors.ts';
+import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
 import type { Target } from '../routing/resolve.ts';
-import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type ReserveResult, type UsageRecord } from '../store/accounting.ts';
+import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type ReserveResult } from '../store/accounting.ts';
 import type { RateLimiter, RateLimits } from '../store/rate-limits.ts';
 import { costUsd } from '../usage/cost.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { Authenticator, Principal } from './auth.ts';
 import { reservedInput, worstCaseMicros, type CountedInput, type RequestSize } from './reservation.ts';
 import type { UsageRecorder } from './usage-recorder.ts';
+import { capped, RequestLedger, servedWithGatewayCredentials } from './request-ledger.ts';
 
 /**
  * Admission and settlement of one request (issue 5):
@@ -44,18 +45,6 @@ export interface AdmitInput {
   readonly countInput?: () => Promise<CountedInput | undefined>;
 }
 
-/** How a request ended, as the relays and the routing loop know it. */
-export interface LedgerEnd {
-  readonly status: number;
-  readonly usage?: TokenUsage;
-  /** Monotonic ms of the first byte to the client. */
-  readonly firstByteAt?: number;
-  readonly served?: Target;
-  readonly serviceTier?: string;
-  readonly fallback?: string;
-  readonly errorType?: string;
-}
-
 export interface AccountingOptions {
   readonly config: GatewayConfig;
   readonly store: AccountingStore;
@@ -70,29 +59,11 @@ export interface AccountingOptions {
   readonly monotonic: () => number;
 }
 
-interface Reservation {
+export interface Reservation {
   readonly keyId: string;
   readonly month: string;
   readonly micros: number;
   readonly limitMicros: number;
-}
-
-/** Longest the end of an answer waits for its usage record to be durable. */
-const COMMIT_WAIT_MS = 2_000;
-
-function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`usage record not durable within ${ms} ms; still queued`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Client-chosen strings are bounded in records (a 32 MB `model` must not make an unwritable row). */
-const MAX_RECORDED_CHARS = 256;
-
-function capped(text: string): string {
-  return text.length <= MAX_RECORDED_CHARS ? text : text.slice(0, MAX_RECORDED_CHARS);
 }
 
 const tiers = new Set<ServiceTier>(['default', 'flex', 'priority', 'reserved']);
@@ -114,10 +85,6 @@ function unpricedError(key: ApiKeyRecord, requested: string, served: string): Ga
 /** The rate-limit window of every call made with the gateway's own credentials by a caller without a key. */
 const GATEWAY_WINDOW = 'gateway';
 
-/** An anonymous (passthrough) request whose credential no upstream checks: its first target is Bedrock. */
-function servedWithGatewayCredentials(input: Pick<AdmitInput, 'principal' | 'targets'>): boolean {
-  return input.principal.kind === 'anonymous' && input.principal.credentialId !== undefined && input.targets[0]?.provider === 'bedrock';
-}
 
 export class Accounting {
   readonly #options: AccountingOptions;
@@ -316,141 +283,5 @@ export class Accounting {
   /** Internal to RequestLedger. */
   get options(): AccountingOptions {
     return this.#options;
-  }
-}
-
-export class RequestLedger {
-  readonly #accounting: Accounting;
-  readonly #input: AdmitInput;
-  readonly #reservation: Reservation | undefined;
-  #completed: Promise<void> | undefined;
-  /** Whether the request counts in the gateway's shared window too (served with the gateway's credentials, nobody checking the client's). */
-  #sharedWindow: boolean;
-
-  constructor(accounting: Accounting, input: AdmitInput, reservation: Reservation | undefined) {
-    this.#accounting = accounting;
-    this.#input = input;
-    this.#reservation = reservation;
-    this.#sharedWindow = input.route === 'messages' && servedWithGatewayCredentials(input);
-  }
-
-  /**
-   * Called before an attempt on a target served with the gateway's own credentials (Bedrock):
-   * a passthrough request whose credential nobody will check counts in the gateway's shared
-   * window, once, whichever target it started with. Throws the 429 when that window is full.
-   */
-  async beforeGatewayCredentials(): Promise<void> {
-    const { principal, route } = this.#input;
-    if (this.#sharedWindow || route !== 'messages' || principal.kind !== 'anonymous' || principal.credentialId === undefined) return;
-    await this.#accounting.admitSharedWindow(principal, this.#accounting.options.now());
-    this.#sharedWindow = true;
-  }
-
-  get completed(): boolean {
-    return this.#completed !== undefined;
-  }
-
-  /**
-   * Makes the `in_progress` record durable before the upstream call, so a crash at any later
-   * point leaves a record the next start marks `interrupted` (D1). Group-committed with the
-   * other requests of the same event-loop turn; never waits longer than COMMIT_WAIT_MS.
-   */
-  async begin(): Promise<void> {
-    const { options } = this.#accounting;
-    if (options.recorder === undefined) return;
-    const record = this.#record('in_progress', { status: 0 });
-    try {
-      await withTimeout(options.recorder.write(record), COMMIT_WAIT_MS);
-    } catch (error) {
-      options.logger.error({ err: error, request_id: record.requestId }, 'usage intent record not written');
-    }
-  }
-
-  /**
-   * Writes the final record and resolves once it is durable; the relays await it before the
-   * last bytes go to the client. Later calls return the first one's promise.
-   */
-  complete(end: LedgerEnd): Promise<void> {
-    this.#completed ??= this.#finish(end);
-    return this.#completed;
-  }
-
-  async #finish(end: LedgerEnd): Promise<void> {
-    const { options } = this.#accounting;
-    const record = this.#record('complete', end);
-    try {
-      // A store that is down must not hold the answer forever: the record stays queued and is
-      // written when the store is back; only the end of the answer stops waiting for it.
-      if (options.recorder !== undefined) await withTimeout(options.recorder.write(record), COMMIT_WAIT_MS);
-      else if (this.#reservation !== undefined) await options.store.settleBudget(this.#reservation.keyId, this.#reservation.month, this.#reservation.micros, record.costMicros);
-    } catch (error) {
-      options.logger.error({ err: error, request_id: record.requestId }, 'usage record not written');
-    }
-    void this.#after(record);
-  }
-
-  /** Off the client's path: the token window, and disabling a key whose budget is now spent. */
-  async #after(record: UsageRecord): Promise<void> {
-    const { options } = this.#accounting;
-    const principal = this.#input.principal;
-    const key = principal.kind === 'key' ? principal.key : undefined;
-    try {
-      const tokens = record.inputTokens + record.outputTokens + record.cacheReadTokens + record.cacheWrite5mTokens + record.cacheWrite1hTokens;
-      const windows = [this.#accounting.limitsOf(principal), this.#sharedWindow ? this.#accounting.limitsOf(principal, true) : undefined];
-      for (const applied of windows) {
-        if (applied?.limits.tpm !== undefined && tokens > 0 && principal.kind !== 'admin') await options.limiter.recordTokens(applied.id, tokens, options.now());
-      }
-      if (key !== undefined && this.#reservation !== undefined) {
-        const state = await options.store.getBudget(key.id, this.#reservation.month);
-        if (state.spentMicros >= this.#reservation.limitMicros) await this.#accounting.disableForBudget(key, this.#reservation.month);
-      }
-    } catch (error) {
-      options.logger.warn({ err: error, request_id: record.requestId }, 'after-request accounting failed');
-    }
-  }
-
-  #record(state: UsageRecord['state'], end: LedgerEnd): UsageRecord {
-    const { options } = this.#accounting;
-    const input = this.#input;
-    const principal = input.principal;
-    const usage = end.usage;
-    const served = end.served;
-    const tier = end.serviceTier;
-    // An answer that reached the client (2xx, bytes written) but whose usage could not be read
-    // (an encoding the gateway cannot decode, a copy past its bound, a body the client left
-    // before its end) is charged its reservation, the most it could cost, never 0.
-    const unreadable = state === 'complete' && usage === undefined && end.status >= 200 && end.status < 300 && end.firstByteAt !== undefined;
-    const costMicros = usage !== undefined ? (this.#accounting.costMicros(usage, served?.model, input.model, tier) ?? 0) : unreadable ? (this.#reservation?.micros ?? 0) : 0;
-    const now = options.monotonic();
-    // A relayed upstream error carries no gateway error: its status names the type.
-    const errorType = end.errorType ?? (state !== 'in_progress' && end.status >= 400 ? errorTypeForStatus(end.status) : undefined);
-    const expiresAt = Math.floor(input.startedAt / 1000) + options.config.usage.retention_days * 86_400;
-    return {
-      requestId: input.requestId,
-      startedAt: input.startedAt,
-      state,
-      userId: principal.userId,
-      ...(principal.kind === 'key' ? { keyId: principal.key.id } : {}),
-      ...(principal.kind === 'anonymous' && principal.credentialId !== undefined ? { credentialId: principal.credentialId } : {}),
-      route: input.route,
-      modelRequested: capped(input.model),
-      ...(served === undefined ? {} : { modelServed: capped(served.model), provider: served.provider, ...(served.provider === 'bedrock' ? { region: served.region } : {}) }),
-      ...(tier === undefined ? {} : { serviceTier: tier }),
-      stream: input.stream,
-      ...(state === 'in_progress' ? {} : { status: end.status }),
-      ...(errorType === undefined ? {} : { errorType }),
-      ...(end.fallback === undefined ? {} : { fallback: end.fallback }),
-      inputTokens: usage?.input ?? 0,
-      outputTokens: usage?.output ?? 0,
-      cacheReadTokens: usage?.cacheRead ?? 0,
-      cacheWrite5mTokens: usage?.cacheWrite5m ?? 0,
-      cacheWrite1hTokens: usage?.cacheWrite1h ?? 0,
-      costMicros,
-      reservedMicros: this.#reservation?.micros ?? 0,
-      ...(this.#reservation === undefined ? {} : { budgetMonth: this.#reservation.month }),
-      ...(state === 'in_progress' ? {} : { latencyMs: Math.round((now - input.startedAtMonotonic) * 10) / 10 }),
-      ...(end.firstByteAt === undefined ? {} : { ttfbMs: Math.round((end.firstByteAt - input.startedAtMonotonic) * 10) / 10 }),
-      expiresAt,
-    };
   }
 }

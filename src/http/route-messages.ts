@@ -13,7 +13,7 @@ import { headerText } from './header-value.ts';
 import type { InflightRequest } from './inflight.ts';
 import type { MessageRouting } from './routing-fields.ts';
 import type { AnswerEnd } from './relay.ts';
-import type { RequestLedger } from '../accounting/ledger.ts';
+import type { RequestLedger } from '../accounting/request-ledger.ts';
 import { presentedCredential } from '../accounting/auth.ts';
 
 /**
