@@ -70,7 +70,9 @@ main().catch((error: unknown) => {
   }
   // Configuration and usage mistakes, and refusals with a message (an unknown key id, an invalid
   // field), are told plainly; anything else is a fault with its stack.
-  const plain = error instanceof ConfigError || (error instanceof Error && (error.name === 'UsageError' || error.constructor.name === 'UsageError' || isGatewayError(error) || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true));
-  console.error(plain ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error));
+  const usage = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') === true;
+  const plain = error instanceof ConfigError || (error instanceof Error && (error.name === 'UsageError' || error.constructor.name === 'UsageError' || isGatewayError(error) || usage));
+  const message = plain ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(usage ? `claude-gateway: ${message}. See claude-gateway --help.` : message);
   process.exit(error instanceof ConfigError || plain ? 2 : 1);
 });

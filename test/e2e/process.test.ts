@@ -30,6 +30,15 @@ describe('claude-gateway command', () => {
     }
   });
 
+  it('a mistyped command or option is one line pointing at --help, exit 2', async () => {
+    for (const args of [['help'], ['--bogus']]) {
+      const run = launch(args, {});
+      expect(await run.exit).toBe(2);
+      expect(run.output().trim().split('\n')).toHaveLength(1);
+      expect(run.output()).toContain('See claude-gateway --help.');
+    }
+  });
+
   it('warns that Bedrock is open to every client when it listens beyond loopback, unless Bedrock is off', async () => {
     for (const [env, warned] of [[{}, true], [{ BEDROCK_ENABLED: 'false' }, false]] as const) {
       const started = await start({ HOST: '0.0.0.0', ANTHROPIC_API_BASE: fake.url, ...env });
