@@ -1,4 +1,5 @@
 import { GatewayError } from '../errors.ts';
+import { BACKSLASH, CLOSE_BRACE, CLOSE_BRACKET, COLON, COMMA, OPEN_BRACE, OPEN_BRACKET, QUOTE } from './json-bytes.ts';
 
 /**
  * Reads the few top-level fields routing needs (`model`, `stream`) from a JSON request body
@@ -31,14 +32,6 @@ export type ScanResult =
   /** A top-level key appears more than once (after escapes are decoded): `duplicate` names it. */
   | { readonly ok: false; readonly reason: string; readonly duplicate: string };
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_BRACE = 0x7b;
-const CLOSE_BRACE = 0x7d;
-const OPEN_BRACKET = 0x5b;
-const CLOSE_BRACKET = 0x5d;
-const COLON = 0x3a;
-const COMMA = 0x2c;
 
 const TRUE_LITERAL = Buffer.from('true');
 const FALSE_LITERAL = Buffer.from('false');

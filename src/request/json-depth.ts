@@ -9,12 +9,7 @@
 
 export const MAX_JSON_DEPTH = 1_000;
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
+import { BACKSLASH, CLOSE_BRACE as CLOSE_OBJECT, CLOSE_BRACKET as CLOSE_ARRAY, OPEN_BRACE as OPEN_OBJECT, OPEN_BRACKET as OPEN_ARRAY, QUOTE } from './json-bytes.ts';
 
 /** Whether `json` opens more than `limit` arrays and objects inside each other. */
 export function nestsDeeperThan(json: Uint8Array, limit: number): boolean {
