@@ -7,8 +7,8 @@ import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
-import { CompressedUsageMeter } from './compressed-usage.ts';
-import { SseUsageMeter, usageFromMessage, type TokenUsage } from '../usage/usage.ts';
+import { BoundedCopy, compressedMeter, usageOfJson } from './answer-usage.ts';
+import { SseUsageMeter, type TokenUsage } from '../usage/usage.ts';
 import { safeHeaders } from './header-value.ts';
 
 /**
@@ -194,9 +194,9 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   const firstByteAt = options.now();
   const ok = upstream.status >= 200 && upstream.status < 300;
   // A copy of a successful uncompressed JSON answer, for its usage (a Message is a few KB).
-  const copy = ok && !sse && !isCompressed(upstream.headers) ? new BoundedCopy(MAX_USAGE_COPY_BYTES) : undefined;
+  const copy = ok && !sse && !isCompressed(upstream.headers) ? new BoundedCopy() : undefined;
   // An upstream that compressed although asked for identity is metered from a decoded copy.
-  const compressed = ok && isCompressed(upstream.headers) ? compressedMeter(options, sse) : undefined;
+  const compressed = ok && isCompressed(upstream.headers) ? compressedMeter(upstream.headers['content-encoding'] as string, sse, options.maxEventBytes) : undefined;
   // With accounting, each chunk goes out when the next arrives, so the last one can wait for
   // the usage record (a body is useless to the client until it is whole anyway).
   let last: Buffer | undefined;
@@ -228,51 +228,6 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   }
   response.end();
   return { status: upstream.status, end: 'complete', sse, firstByteAt, ...(usage === undefined ? {} : { usage }) };
-}
-
-const MAX_USAGE_COPY_BYTES = 4 * 1024 * 1024;
-/** Decoded bytes of a compressed stream read for its usage (a long answer is a few MB of SSE). */
-const MAX_DECODED_STREAM_BYTES = 256 * 1024 * 1024;
-
-function compressedMeter(options: RelayOptions, sse: boolean): CompressedUsageMeter | undefined {
-  const encoding = options.upstream.headers['content-encoding'] as string;
-  return CompressedUsageMeter.create(encoding, sse ? 'sse' : 'json', { maxJsonBytes: MAX_USAGE_COPY_BYTES, maxDecodedBytes: MAX_DECODED_STREAM_BYTES, maxEventBytes: options.maxEventBytes });
-}
-
-/** Keeps the first `limit` bytes passing through; past it, nothing (the usage is then unknown). */
-class BoundedCopy {
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
-  private overflow = false;
-  private readonly limit: number;
-
-  constructor(limit: number) {
-    this.limit = limit;
-  }
-
-  add(chunk: Buffer): void {
-    if (this.overflow) return;
-    this.size += chunk.length;
-    if (this.size > this.limit) {
-      this.overflow = true;
-      this.chunks.length = 0;
-      return;
-    }
-    this.chunks.push(chunk);
-  }
-
-  text(): string | undefined {
-    return this.overflow ? undefined : Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
-function usageOfJson(text: string | undefined): TokenUsage | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return usageFromMessage(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
 }
 
 /** The relay stopped from our side: the client left, or shutdown ends it (with an error event if committed SSE). */
