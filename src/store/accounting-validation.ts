@@ -119,3 +119,9 @@ function checkServiceTier(tier: ServiceTierName): void {
 function checkOptionalCount(value: number | undefined, what: string): void {
   if (value !== undefined) checkCount(value, what);
 }
+
+/** A budget's key id and month (YYYY-MM). */
+export function checkBudgetKey(keyId: string, month: string): void {
+  checkText(keyId, 'budget key id');
+  checkMonth(month);
+}

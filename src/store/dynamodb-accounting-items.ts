@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, KeyStatus, ServiceTierName, UsageRecord, UsageState } from './accounting.ts';
+import type { ApiKeyRecord, BudgetState, KeyStatus, ServiceTierName, UsageRecord, UsageState } from './accounting.ts';
 import { omitUndefined } from './accounting-validation.ts';
 import { pendingShards } from './dynamodb-tables.ts';
 
@@ -213,4 +213,10 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, task
 
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** A budget item as the store reports it (no item: nothing spent or reserved). */
+export function toBudgetState(item: Item | undefined): BudgetState {
+  if (item === undefined) return { spentMicros: 0, reservedMicros: 0 };
+  return { spentMicros: optionalNumber(item, 'spent') ?? 0, reservedMicros: optionalNumber(item, 'reserved') ?? 0 };
 }

@@ -12,7 +12,7 @@ import {
   type UsageQuery,
   type UsageRecord,
 } from './accounting.ts';
-import { checkCount, checkKeyPatch, checkKeyRecord, checkMonth, checkText, checkTime, checkUsageRecord, collapseUsage, compareText } from './accounting-validation.ts';
+import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageRecord, collapseUsage, compareText } from './accounting-validation.ts';
 import {
   digestGuardId,
   forEachLimited,
@@ -21,8 +21,8 @@ import {
   isConditionFailure,
   isDigestGuardId,
   keyPatchAttributes,
-  optionalNumber,
   text,
+  toBudgetState,
   toKeyItem,
   toUsageItem,
   type Item,
@@ -395,14 +395,4 @@ export class DynamoAccountingStore implements AccountingStore {
     if (this.#documents === undefined) throw closedAccountingStoreError(this.kind);
     return this.#documents;
   }
-}
-
-function checkBudgetKey(keyId: string, month: string): void {
-  checkText(keyId, 'budget key id');
-  checkMonth(month);
-}
-
-function toBudgetState(item: Item | undefined): BudgetState {
-  if (item === undefined) return { spentMicros: 0, reservedMicros: 0 };
-  return { spentMicros: optionalNumber(item, 'spent') ?? 0, reservedMicros: optionalNumber(item, 'reserved') ?? 0 };
 }

@@ -11,17 +11,7 @@ import {
   type UsageQuery,
   type UsageRecord,
 } from './accounting.ts';
-import {
-  checkCount,
-  checkKeyPatch,
-  checkKeyRecord,
-  checkMonth,
-  checkText,
-  checkTime,
-  checkUsageQuery,
-  checkUsageRecord,
-  compareText,
-} from './accounting-validation.ts';
+import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from './accounting-validation.ts';
 import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './sqlite-accounting-rows.ts';
 import { inTransaction, openSqlite, type OpenSqliteOptions } from './sqlite.ts';
 
@@ -279,11 +269,6 @@ export class SqliteAccountingStore implements AccountingStore {
     if (this.#statements === undefined) throw closedAccountingStoreError(this.kind);
     return this.#statements;
   }
-}
-
-function checkBudgetKey(keyId: string, month: string): void {
-  checkText(keyId, 'budget key id');
-  checkMonth(month);
 }
 
 /** `record` with `patch` applied: an absent field stays, `null` clears it, a value replaces it. */
