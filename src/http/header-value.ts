@@ -4,7 +4,7 @@
  * come from the client or an upstream (the model, a stop reason) are made safe here:
  * - `headerText` for a value the gateway adds: visible ASCII kept, everything else (controls,
  *   CR, LF, NUL, non-ASCII, `%` itself) percent-encoded as UTF-8, and bounded in length;
- * - `safeHeaders` for a whole set about to be written: any value Node would refuse is encoded
+ * - `safeHeaders` for a whole set about to be written: every value Node would refuse is encoded
  *   the same way, any name it would refuse is dropped. Valid headers pass through unchanged.
  */
 
