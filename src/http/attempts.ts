@@ -11,6 +11,7 @@ import { readErrorText } from '../providers/bedrock/transport.ts';
 import type { MessageRouting } from './routing-fields.ts';
 import { PreCommitFailure, relay, type AnswerEnd, type RelayOutcome } from './relay.ts';
 import { parseBody, serveBedrockCountTokens, serveBedrockMessages } from './serve-bedrock.ts';
+import { requestJson } from './request-json.ts';
 
 /**
  * One attempt at one target. An attempt either answers the client (success, or a failure that
@@ -97,7 +98,7 @@ export async function attemptAnthropic(model: string, context: AttemptContext): 
 
 async function anthropicOnce(model: string, context: AttemptContext, signal: AbortSignal, watch: FirstEventWatch | undefined, timedOut: () => GatewayError): Promise<AttemptResult> {
   const { request, deps } = context;
-  const renamed = model === context.routing.model ? undefined : await withModel(request.body as Buffer, request.headers['content-encoding'], model, deps.config.server.body_limit_bytes);
+  const renamed = model === context.routing.model ? undefined : withModel((await requestJson(request, deps.config.server.body_limit_bytes)).object, model);
   const headers = renamed === undefined ? context.upstreamHeaders : withoutEncoding(context.upstreamHeaders);
   let upstream;
   try {

@@ -5,14 +5,14 @@ import type { CountedInput, RequestSize } from '../accounting/reservation.ts';
 import { readErrorText } from '../providers/bedrock/transport.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { inputTokenBound } from '../request/input-bound.ts';
-import { readJsonObject } from '../request/json-body.ts';
 import type { Target } from '../routing/resolve.ts';
+import { requestJson } from './request-json.ts';
 
 /**
  * What a budget reservation needs from a Messages body (issue 10 A3): `max_tokens`, a true bound
  * and an estimate of the input tokens, and, only when asked, the exact input tokens counted by
  * the upstream (Anthropic's count_tokens with the request's own credential and betas, or Bedrock
- * CountTokens for Claude on Bedrock). The body is parsed once, when first needed.
+ * CountTokens for Claude on Bedrock). The body is parsed when first needed (request-json.ts).
  */
 
 /** Reserved for when a request names no max_tokens (Anthropic requires it; the upstream will refuse it anyway). */
@@ -39,8 +39,7 @@ const countedFields = [
 ] as const;
 
 export function requestSize(request: FastifyRequest, deps: AppDependencies, targets: readonly Target[], upstreamHeaders: FastifyRequest['headers']): Pick<AdmitInput, 'worstCase' | 'countInput'> {
-  let parsed: Promise<Record<string, unknown>> | undefined;
-  const body = () => (parsed ??= readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes).then((result) => result.object));
+  const body = async () => (await requestJson(request, deps.config.server.body_limit_bytes)).object;
   return {
     worstCase: async () => sizeOf(await body()),
     countInput: async () => {

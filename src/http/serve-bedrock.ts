@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
 import { GatewayError } from '../errors.ts';
 import type { BedrockResult, BedrockTarget } from '../providers/bedrock/index.ts';
-import { readJsonObject } from '../request/json-body.ts';
+import { requestJson } from './request-json.ts';
 import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { relayEvents } from './event-relay.ts';
@@ -21,10 +21,13 @@ export interface BedrockServed {
   readonly result?: BedrockResult;
 }
 
-/** The client's body as a JSON object, decoded if compressed, within Bedrock's size limit. */
+/**
+ * The client's body as a JSON object, decoded if compressed, within Bedrock's size limit. (The
+ * routing fields were read first, decoded within the body limit, so the decoded body fits it.)
+ */
 export async function parseBody(request: FastifyRequest, deps: AppDependencies): Promise<Record<string, unknown>> {
   const limit = deps.config.bedrock.max_body_bytes;
-  const { object, bytes } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], Math.max(limit, deps.config.server.body_limit_bytes));
+  const { object, bytes } = await requestJson(request, deps.config.server.body_limit_bytes);
   if (bytes > limit) throw new GatewayError('GW_BODY_TOO_LARGE', `The request body is ${bytes} bytes; AWS Bedrock accepts at most ${limit} bytes.`);
   return object;
 }

@@ -8,7 +8,7 @@ import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
 import { fromMicros } from '../../store/accounting.ts';
-import { readJsonObject } from '../../request/json-body.ts';
+import { requestJson } from '../request-json.ts';
 import { admissionOf, admitFromHeaders } from '../admission.ts';
 import { presentedCredential } from '../../accounting/auth.ts';
 import { allFeaturesOn, disabledFeatureIn } from '../../request/feature-switches.ts';
@@ -161,7 +161,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
 
 /** Refuses a request that uses a feature the operator turned off (ENABLE_TOOL_USE=false, …); parsed only when one is off. */
 async function refuseDisabledFeatures(request: FastifyRequest, deps: AppDependencies): Promise<void> {
-  const { object } = await readJsonObject(request.body as Buffer, request.headers['content-encoding'], deps.config.server.body_limit_bytes);
+  const { object } = await requestJson(request, deps.config.server.body_limit_bytes);
   const refusal = disabledFeatureIn(object, deps.config.features);
   if (refusal !== undefined) throw refusal;
 }
