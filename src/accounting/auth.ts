@@ -248,6 +248,14 @@ export class Authenticator {
     if (several !== undefined) throw new GatewayError('GW_DUPLICATE_CREDENTIAL', `The ${several} header holds more than one credential; send exactly one.`);
   }
 
+  /**
+   * Whether the client presented any credential this gateway reads (its own, a gateway key, the
+   * master key): when none went upstream, the gateway took it and was to call with its own.
+   */
+  presentsCredential(headers: IncomingHttpHeaders): boolean {
+    return presentedCredential(headers) !== undefined || headers[this.#config.key_header] !== undefined;
+  }
+
   #isMaster(value: string | undefined): boolean {
     return value !== undefined && this.#config.master_key !== undefined && secretsEqual(value, this.#config.master_key);
   }

@@ -14,7 +14,6 @@ import type { InflightRequest } from './inflight.ts';
 import type { MessageRouting } from './routing-fields.ts';
 import type { AnswerEnd } from './relay.ts';
 import type { RequestLedger } from '../accounting/request-ledger.ts';
-import { presentedCredential } from '../accounting/auth.ts';
 
 /**
  * The fallback loop (issue 4): tries the targets in order, skipping those cooling down, waiting
@@ -56,7 +55,9 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   const upstreamHeaders = input.upstreamHeaders ?? request.headers;
   const credential = deps.anthropic.credentialFor(upstreamHeaders);
   const identity = identityOf(credential?.value);
-  const targets = credential === undefined && tookClientCredential(request, deps) ? reachableWithoutAnthropic(input.targets) : input.targets;
+  // No credential goes upstream although the client presented one: the gateway took it (a gateway
+  // key in keys mode, the master key) and was to call Anthropic with its own.
+  const targets = credential === undefined && deps.accounting.authenticator.presentsCredential(request.headers) ? reachableWithoutAnthropic(input.targets) : input.targets;
   const candidates = await coolingState(targets, identity, deps, request);
   let usable = candidates.filter((candidate) => candidate.cooling === undefined);
   if (usable.length === 0) {
@@ -147,14 +148,6 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
   }
   // `decide` answers on the last target, so the loop always returns from inside.
   throw new GatewayError('GW_INTERNAL', 'The routing loop ended without an answer.');
-}
-
-/**
- * Whether the client presented a credential the gateway took (a gateway key in keys mode, the
- * master key), meaning the gateway calls upstream with its own.
- */
-function tookClientCredential(request: FastifyRequest, deps: AppDependencies): boolean {
-  return presentedCredential(request.headers) !== undefined || request.headers[deps.config.auth.key_header] !== undefined;
 }
 
 /**

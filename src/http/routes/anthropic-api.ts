@@ -10,7 +10,6 @@ import { bedrockModel, listModels } from './models.ts';
 import { fromMicros } from '../../store/accounting.ts';
 import { requestJson } from '../request-json.ts';
 import { admissionOf, admitFromHeaders } from '../admission.ts';
-import { presentedCredential } from '../../accounting/auth.ts';
 import { allFeaturesOn, disabledFeatureIn } from '../../request/feature-switches.ts';
 import { requestSize } from '../request-size.ts';
 
@@ -280,8 +279,7 @@ async function proxy(
  */
 function explainMissingCredential(failure: GatewayError | undefined, request: FastifyRequest, deps: AppDependencies): GatewayError | undefined {
   if (failure?.code !== 'GW_NO_CREDENTIAL') return failure;
-  const presented = presentedCredential(request.headers) !== undefined || request.headers[deps.config.auth.key_header] !== undefined;
-  if (!presented) return failure;
+  if (!deps.accounting.authenticator.presentsCredential(request.headers)) return failure;
   return new GatewayError(
     'GW_UPSTREAM_CREDENTIAL_MISSING',
     `The gateway has no Anthropic credential configured: with auth mode ${deps.config.auth.mode} it calls Anthropic with its own (ANTHROPIC_API_KEY, ANTHROPIC_AUTH_TOKEN or CLAUDE_CODE_OAUTH_TOKEN), and none is set. Your credential was accepted; the gateway's operator must set one.`,
