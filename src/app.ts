@@ -1,12 +1,12 @@
-import type { Duplex } from 'node:stream';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { redactConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { GatewayError, isGatewayError } from './errors.ts';
-import { errorResponseParts, reasonPhrase, writeErrorResponse } from './http/error-response.ts';
-import { badRequestTarget, fromClientError, rawErrorResponse, requestTargetForm } from './http/raw-error.ts';
-import { BodyBudget, BodyLease, declaredLength, readBody } from './http/body-budget.ts';
+import { errorResponseParts, reasonPhrase } from './http/error-response.ts';
+import { badRequestTarget, fromClientError } from './http/raw-error.ts';
+import { BodyBudget } from './http/body-budget.ts';
+import { notFound, registerRequestIntake } from './http/request-intake.ts';
+import { answerOnSocket, createGuardedServer } from './http/server.ts';
 import { ConnectionGuard, defaultMaxConnections, OVERFLOW_RESERVE, readProcessLimits } from './http/connections.ts';
 import { InflightRequests } from './http/inflight.ts';
 import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
@@ -81,59 +81,10 @@ export function buildApp(options: AppOptions): FastifyInstance {
     requestIdHeader: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
     // What the router and Node's parser refuse is answered in Anthropic's envelope too.
-    frameworkErrors: (error, request, reply) => {
-      const gatewayError = fromFrameworkError(error, request.raw.url ?? '');
-      const parts = errorResponseParts(gatewayError, request.id);
-      request.log.info({ request_id: request.id, method: request.method, status: parts.status, error_code: gatewayError.code }, 'request');
-      const raw = reply as unknown as FastifyReply;
-      void raw.code(parts.status).headers(parts.headers).send(parts.body);
-    },
+    frameworkErrors: answerFrameworkError,
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => answerOnSocket(socket, fromClientError(error), deps),
   });
-  // CONNECT (authority-form) never reaches a route: Node hands the socket over as it is.
-  app.server.on('connect', (_request: unknown, socket: Duplex) => answerOnSocket(socket, badRequestTarget('the authority-form (CONNECT host:port)'), deps));
-  // Only origin-form targets (`/path?query`): an absolute-form `POST http://elsewhere/v1/messages`
-  // is routed by its path but must never be forwarded as it was written. First hook of all.
-  // Node keeps only the first of two Authorization headers (and joins two x-api-key): a
-  // credential header sent twice is refused here, from the headers as they arrived.
-  const credentialHeaders = ['x-api-key', 'authorization', deps.config.auth.key_header];
-  app.addHook('onRequest', async (request) => {
-    const form = requestTargetForm(request.raw.url);
-    if (form !== undefined) throw badRequestTarget(form);
-    const distinct = request.raw.headersDistinct;
-    const repeated = credentialHeaders.find((name) => (distinct[name]?.length ?? 0) > 1);
-    if (repeated !== undefined) throw new GatewayError('GW_DUPLICATE_CREDENTIAL', `The ${repeated} header is sent more than once; send exactly one credential.`);
-  });
-  // Bodies stay raw bytes: the passthrough forwards them unchanged and reads only a copy. They
-  // are read after the route's onRequest hooks (authentication, rate limits), within the body
-  // limit and the budget of bytes all bodies may hold at once.
-  app.decorateRequest('bodyLease', null);
-  app.decorateRequest('sendContinue', null);
-  app.addHook('preParsing', (request, reply, payload, done) => {
-    const lease = new BodyLease(bodyBudget);
-    request.bodyLease = lease;
-    reply.raw.once('close', () => lease.release());
-    // `Expect: 100-continue`: the client waits for the go-ahead before it sends the body, which
-    // comes only now, after authentication and limits, right before the body is read.
-    if (request.headers.expect?.toLowerCase() === '100-continue') request.sendContinue = () => reply.raw.writeContinue();
-    done(null, payload);
-  });
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', (request, payload, done) => {
-    // An unknown route is answered without its body.
-    if (request.is404 || request.bodyLease === null) return done(notFound(request), undefined);
-    let length: number | undefined;
-    try {
-      length = declaredLength(request.headers['content-length']);
-    } catch (error) {
-      return done(error as Error, undefined);
-    }
-    request.sendContinue?.();
-    readBody(payload, { limit: server.body_limit_bytes, length, lease: request.bodyLease }).then(
-      (body) => done(null, body),
-      (error: Error) => done(error, undefined),
-    );
-  });
+  registerRequestIntake(app, bodyBudget, deps);
 
   // Every answer the gateway makes itself carries its request id. (Relayed answers are written
   // after `reply.hijack()`, so this hook never runs on the passthrough path.)
@@ -146,7 +97,19 @@ export function buildApp(options: AppOptions): FastifyInstance {
     throw notFound(request);
   });
 
-  app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
+  app.setErrorHandler(errorHandler(deps));
+
+  const endpoints = collectEndpoints(app);
+  registerAnthropicApi(app, deps);
+  registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints });
+  registerAdminRoutes(app, deps);
+  registerUsageRoutes(app, deps);
+  return app;
+}
+
+/** Every error a route or hook throws, answered in Anthropic's envelope (and counted for the API routes). */
+function errorHandler(deps: AppDependencies) {
+  return (error: FastifyError | GatewayError, request: FastifyRequest, reply: FastifyReply) => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: error }, 'unhandled error');
     const parts = errorResponseParts(gatewayError, request.id);
@@ -161,33 +124,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       deps.metrics.observeRequest({ route, provider: undefined, status: parts.status, stream: false, errorCode: gatewayError.code, fallback: undefined, durationMs: 0, ttfbMs: undefined });
     }
     return reply.code(parts.status).headers(parts.headers).send(parts.body);
-  });
-
-  // Every route, as `GET /` lists them (so the list cannot drift from what is served).
-  const endpoints: string[] = [];
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) if (method !== 'HEAD') endpoints.push(`${method} ${route.url.replaceAll(/:([A-Za-z]+)/g, (_match, name: string) => `{${name.replaceAll(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}}`)}`);
-  });
-  registerAnthropicApi(app, deps);
-  registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints });
-  registerAdminRoutes(app, deps);
-  registerUsageRoutes(app, deps);
-  return app;
-}
-
-/** Writes a whole error response on a socket no request object owns, then closes it. */
-function answerOnSocket(socket: Duplex, error: GatewayError, deps: AppDependencies): void {
-  // A reset connection, or one whose answer already started: nothing can be written.
-  const current = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.destroyed || !socket.writable || current?.headersSent === true) {
-    socket.destroy();
-    return;
-  }
-  const requestId = deps.ids.requestId();
-  deps.logger.info({ request_id: requestId, status: error.status, error_code: error.code }, 'request');
-  socket.end(rawErrorResponse(error, requestId));
-  // A peer that never reads must not hold the socket.
-  setTimeout(() => socket.destroy(), 5_000).unref();
+  };
 }
 
 /** The router's refusals: a path with invalid percent-encoding, a path parameter over the length limit. */
@@ -204,59 +141,22 @@ function fromFrameworkError(error: FastifyError, url: string): GatewayError {
   }
 }
 
-function notFound(request: FastifyRequest): GatewayError {
-  return new GatewayError('GW_ROUTE_NOT_FOUND', `Not found: ${request.method} ${request.url.split('?')[0]}`);
+/** What the router and Node's parser refuse is answered in Anthropic's envelope too. */
+function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const gatewayError = fromFrameworkError(error, request.raw.url ?? '');
+  const parts = errorResponseParts(gatewayError, request.id);
+  request.log.info({ request_id: request.id, method: request.method, status: parts.status, error_code: gatewayError.code }, 'request');
+  void reply.code(parts.status).headers(parts.headers).send(parts.body);
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** What this request holds of the in-flight body budget (set before its body is read). */
-    bodyLease: BodyLease | null;
-    /** Sends `100 Continue` to a client that asked for it (set before its body is read). */
-    sendContinue: (() => void) | null;
-  }
-}
-
-/**
- * The HTTP server: timeouts for receiving requests (headers, whole request; answers are not
- * bounded here, streams may run for many minutes), idle keep-alive, and the connection cap with
- * its overflow connections that only reach the health routes.
- */
-function createGuardedServer(handler: (request: IncomingMessage, response: ServerResponse) => void, connections: ConnectionGuard, deps: AppDependencies): Server {
-  const { server: config } = deps.config;
-  const created = createServer(
-    {
-      headersTimeout: config.headers_timeout_ms,
-      requestTimeout: config.request_timeout_ms,
-      keepAliveTimeout: config.keep_alive_timeout_ms,
-      // Node checks the two timeouts above only this often (30 s by default).
-      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(Math.min(config.headers_timeout_ms, config.request_timeout_ms) / 4))),
-    },
-    (request, response) => {
-      connections.requestStarted(request, response);
-      if (connections.isOverflow(request.socket)) {
-        response.setHeader('connection', 'close');
-        if (!isHealthPath(request.url)) {
-          const error = new GatewayError('GW_OVERLOADED', 'The gateway has as many connections open as it may; retry shortly.', { retryAfterMs: 1_000 });
-          writeErrorResponse(response, error, deps.ids.requestId());
-          return;
-        }
-      }
-      handler(request, response);
-    },
-  );
-  // Node answers `Expect: 100-continue` itself unless someone listens: the app answers it once
-  // the request is admitted (see the preParsing hook), so a refused client never uploads.
-  created.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => created.emit('request', request, response));
-  connections.attach(created);
-  return created;
-}
-
-const healthPaths = new Set(['/health', '/health/ready', '/ready', '/health/live', '/liveness']);
-
-function isHealthPath(url: string | undefined): boolean {
-  const path = url?.split('?')[0] ?? '';
-  return healthPaths.has(path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path);
+/** Every route, `METHOD /path/{param}`, as `GET /` lists them (so the list cannot drift from what is served). */
+function collectEndpoints(app: FastifyInstance): readonly string[] {
+  const endpoints: string[] = [];
+  app.addHook('onRoute', (route) => {
+    const url = route.url.replaceAll(/:([A-Za-z]+)/g, (_match, name: string) => `{${name.replaceAll(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`)}}`);
+    for (const method of [route.method].flat()) if (method !== 'HEAD') endpoints.push(`${method} ${url}`);
+  });
+  return endpoints;
 }
 
 function toGatewayError(error: FastifyError | GatewayError): GatewayError {

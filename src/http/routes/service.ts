@@ -14,6 +14,13 @@ export interface ServiceInfo {
   readonly endpoints: () => readonly string[];
 }
 
+/** Readiness (503 while draining or not ready) and liveness routes. */
+const readinessPaths = ['/health', '/health/ready', '/ready'];
+const livenessPaths = ['/health/live', '/liveness'];
+
+/** Every health route: these still answer on the overflow connections past the connection cap (server.ts). */
+export const healthPaths: readonly string[] = [...readinessPaths, ...livenessPaths];
+
 export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencies, info: ServiceInfo): void {
   // Claude Code's connectivity check.
   app.route({ method: ['HEAD', 'GET'], url: '/api/hello', handler: async (_request, reply) => reply.code(200).send() });
@@ -31,11 +38,8 @@ export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencie
     }
     return { status: 'ok' as const };
   };
-  app.get('/health', readiness);
-  app.get('/health/ready', readiness);
-  app.get('/ready', readiness);
-  app.get('/health/live', health);
-  app.get('/liveness', health);
+  for (const path of readinessPaths) app.get(path, readiness);
+  for (const path of livenessPaths) app.get(path, health);
 
   app.get('/', async () => ({
     name: 'claude-gateway',
