@@ -141,7 +141,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   // Seed variables honoured with the seed's meaning (issue 10 D24; docs/configuration.md, "Coming from a seed").
   { name: 'ROUTING_ENABLE', paths: [['routing', 'routes_enabled']], convert: toBoolean, description: 'false: the configured routes are not used; every model takes the zero-configuration chain (default true).', seeds: '001' },
   { name: 'RATE_LIMIT_TRACKING_ENABLED', paths: [['routing', 'rate_limit_cooldowns']], convert: toBoolean, description: 'false: a 429 is not remembered; the next request tries the first target again (default true).', seeds: '000' },
-  { name: 'RATE_LIMIT_TABLE_NAME', paths: [['store', 'dynamodb', 'table_names', 'cooldowns']], description: 'STORE=dynamodb: full name of the cooldown table (the 429s remembered per user).', seeds: '000' },
+  { name: 'RATE_LIMIT_TABLE_NAME', paths: [['store', 'dynamodb', 'table_names', 'cooldowns']], description: 'STORE=dynamodb: full name of the cooldown table (the 429s remembered per upstream credential).', seeds: '000' },
   { name: 'USAGE_TABLE_NAME', paths: [['store', 'dynamodb', 'table_names', 'usage']], description: 'STORE=dynamodb: full name of the usage table.', seeds: '000' },
   { name: 'RATE_LIMIT_ENABLED', paths: [['limits', 'enabled']], convert: toBoolean, description: 'false: no request or token rate limits, per-key ones included; budgets still apply (default true).', seeds: '002, 004' },
   { name: 'RATE_LIMIT_WINDOW', paths: [], validate: positiveSeconds, description: 'Seconds RATE_LIMIT_REQUESTS counts over (default 60); applied as the same rate per minute, rounded up.', seeds: '002, 004' },

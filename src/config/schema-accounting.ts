@@ -79,9 +79,9 @@ export const limitsSchema = z
   .object({
     /** Request and token rate limits apply at all (false: none, per-key ones included; budgets still do; seeds 002/004's RATE_LIMIT_ENABLED). */
     enabled: z.boolean().default(true),
-    /** Requests per minute for keys (or, in passthrough mode, users) that set none. */
+    /** Requests per minute for keys (in passthrough mode, per credential) that set none. */
     default_rpm: z.coerce.number().int().positive().optional(),
-    /** Tokens per minute for keys (or users) that set none. */
+    /** Tokens per minute for keys (in passthrough mode, per credential) that set none. */
     default_tpm: z.coerce.number().int().positive().optional(),
     /** When the rate-limit or budget store cannot be reached: admit (open) or refuse with 529 (closed). */
     on_store_error: z.enum(['open', 'closed']).default('open'),

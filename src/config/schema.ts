@@ -218,7 +218,7 @@ export const routingSchema = z
     fallback_on_retired_model: z.boolean().default(true),
     /** The `routes:` apply (false: every model takes the zero-configuration chain; seed 001's ROUTING_ENABLE). */
     routes_enabled: z.boolean().default(true),
-    /** A 429 cools its target for the user (false: it is not remembered, the next request tries the first target again; seed 000's RATE_LIMIT_TRACKING_ENABLED). */
+    /** A 429 cools its target for the upstream credential (false: it is not remembered, the next request tries the first target again; seed 000's RATE_LIMIT_TRACKING_ENABLED). */
     rate_limit_cooldowns: z.boolean().default(true),
   })
   .strict();

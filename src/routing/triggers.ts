@@ -30,7 +30,7 @@ const codeTriggers: ReadonlyMap<GatewayErrorCode, Trigger> = new Map<GatewayErro
 
 /** The trigger for a failure before the commit point, if any. */
 export function triggerForError(error: GatewayError): Trigger | undefined {
-  // An error event in place of the first event: a rate limit is still a rate limit (cooled per user).
+  // An error event in place of the first event: a rate limit is still a rate limit (cooled per credential).
   if (error.firstEventError) return error.code === 'GW_UPSTREAM_RATE_LIMITED' ? 'rate_limited' : codeTriggers.has(error.code) ? 'first_event_error' : undefined;
   return codeTriggers.get(error.code);
 }
