@@ -5,7 +5,7 @@ import { InflightRequests, shutdownError } from './http/inflight.ts';
 import { randomIds, systemClock, type Clock, type IdSource } from './ids.ts';
 import { createLogger, type Logger } from './logging/logger.ts';
 import { join } from 'node:path';
-import { ConfigError } from './config/load.ts';
+import { ConfigError, redactUrl } from './config/load.ts';
 import { dataDirectoryFailure, listenFailure, storeFailure } from './startup-error.ts';
 import { ReadinessMonitor, type ReadinessState } from './readiness.ts';
 import type { StartupNotice } from './config/notices.ts';
@@ -267,7 +267,6 @@ async function withRedis<T>(url: string, connect: () => Promise<T>): Promise<T> 
   try {
     return await connect();
   } catch (error) {
-    const { redactUrl } = await import('./store/redis-connection.ts');
     throw storeFailure(`Redis at ${redactUrl(url)}`, error);
   }
 }

@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { redactUrl as redactConfigUrl } from '../config/load.ts';
+import { redactUrl } from '../config/load.ts';
 
 /**
  * The Redis connection every shared-state store uses (cooldowns, rate limits): it must never
@@ -80,9 +80,4 @@ export async function withinDeadline<T>(run: () => Promise<T>, timeoutMs: number
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** The URL without its secrets (user info, query values, fragment: config/load.ts), for error messages. */
-export function redactUrl(url: string): string {
-  return redactConfigUrl(url);
 }
