@@ -1,6 +1,6 @@
 import type { Transform } from 'node:stream';
-import zlib from 'node:zlib';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
+import { canDecode, codingsToUndo, decoderStream, type DecoderStream as Decoder } from '../request/decode-body.ts';
 import { SseUsageMeter, usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 
 /**
@@ -18,32 +18,11 @@ export interface CompressedUsageLimits {
   readonly maxEventBytes: number;
 }
 
-/** A zlib decompression stream (they all can flush what they decoded so far). */
-type Decoder = Transform & { flush(callback: () => void): void };
-type DecoderFactory = () => Decoder;
-
-const decoders: ReadonlyMap<string, DecoderFactory> = new Map<string, DecoderFactory>([
-  ['gzip', () => zlib.createGunzip()],
-  ['x-gzip', () => zlib.createGunzip()],
-  ['deflate', () => zlib.createInflate()],
-  ['br', () => zlib.createBrotliDecompress()],
-  ...('createZstdDecompress' in zlib ? [['zstd', () => (zlib as unknown as { createZstdDecompress: DecoderFactory }).createZstdDecompress()] as [string, DecoderFactory]] : []),
-]);
-
 /** The decoders for a Content-Encoding, outermost first; undefined when one is unknown. */
 function decoderChain(contentEncoding: string): Decoder[] | undefined {
-  const codings = contentEncoding
-    .split(',')
-    .map((coding) => coding.trim().toLowerCase())
-    .filter((coding) => coding !== '' && coding !== 'identity');
-  const chain: Decoder[] = [];
-  // Encodings apply in order, so the last one listed is undone first.
-  for (const coding of codings.reverse()) {
-    const factory = decoders.get(coding);
-    if (factory === undefined) return undefined;
-    chain.push(factory());
-  }
-  return chain.length === 0 ? undefined : chain;
+  const codings = codingsToUndo(contentEncoding);
+  if (codings.length === 0 || !codings.every(canDecode)) return undefined;
+  return codings.map((coding) => decoderStream(coding) as Decoder);
 }
 
 export class CompressedUsageMeter {
