@@ -85,7 +85,6 @@ function unpricedError(key: ApiKeyRecord, requested: string, served: string): Ga
 /** The rate-limit window of every call made with the gateway's own credentials by a caller without a key. */
 const GATEWAY_WINDOW = 'gateway';
 
-
 export class Accounting {
   readonly #options: AccountingOptions;
 
@@ -119,7 +118,7 @@ export class Accounting {
     const key = principal.kind === 'key' ? principal.key : undefined;
     // A passthrough credential sent to a Bedrock target is checked by nobody (Bedrock is called
     // with the gateway's AWS credentials): such a request also counts in the gateway's window.
-    if (input.route === 'messages' && servedWithGatewayCredentials(input)) await this.#checkRate(principal, undefined, input.startedAt, true);
+    if (input.route === 'messages' && servedWithGatewayCredentials(input)) await this.admitSharedWindow(principal, input.startedAt);
     const reservation = input.route === 'messages' && key?.monthlyBudgetMicros !== undefined ? await this.#reserve(key, input) : undefined;
     const ledger = new RequestLedger(this, input, reservation);
     await ledger.begin();

@@ -193,10 +193,11 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   options.onCommit?.();
   const firstByteAt = options.now();
   const ok = upstream.status >= 200 && upstream.status < 300;
+  const encoded = isCompressed(upstream.headers);
   // A copy of a successful uncompressed JSON answer, for its usage (a Message is a few KB).
-  const copy = ok && !sse && !isCompressed(upstream.headers) ? new BoundedCopy() : undefined;
+  const copy = ok && !sse && !encoded ? new BoundedCopy() : undefined;
   // An upstream that compressed although asked for identity is metered from a decoded copy.
-  const compressed = ok && isCompressed(upstream.headers) ? compressedMeter(upstream.headers['content-encoding'] as string, sse, options.maxEventBytes) : undefined;
+  const compressed = ok && encoded ? compressedMeter(upstream.headers['content-encoding'] as string, sse, options.maxEventBytes) : undefined;
   // With accounting, each chunk goes out when the next arrives, so the last one can wait for
   // the usage record (a body is useless to the client until it is whole anyway).
   let last: Buffer | undefined;

@@ -32,7 +32,6 @@ export type ScanResult =
   /** A top-level key appears more than once (after escapes are decoded): `duplicate` names it. */
   | { readonly ok: false; readonly reason: string; readonly duplicate: string };
 
-
 const TRUE_LITERAL = Buffer.from('true');
 const FALSE_LITERAL = Buffer.from('false');
 

@@ -1,3 +1,5 @@
+import { BACKSLASH, CLOSE_BRACE as CLOSE_OBJECT, CLOSE_BRACKET as CLOSE_ARRAY, OPEN_BRACE as OPEN_OBJECT, OPEN_BRACKET as OPEN_ARRAY, QUOTE } from './json-bytes.ts';
+
 /**
  * How deep a JSON text nests, found by scanning its bytes (no parse, no recursion, no
  * allocation): `[` and `{` outside strings open a level, `]` and `}` close one. The gateway
@@ -8,8 +10,6 @@
  */
 
 export const MAX_JSON_DEPTH = 1_000;
-
-import { BACKSLASH, CLOSE_BRACE as CLOSE_OBJECT, CLOSE_BRACKET as CLOSE_ARRAY, OPEN_BRACE as OPEN_OBJECT, OPEN_BRACKET as OPEN_ARRAY, QUOTE } from './json-bytes.ts';
 
 /** Whether `json` opens more than `limit` arrays and objects inside each other. */
 export function nestsDeeperThan(json: Uint8Array, limit: number): boolean {

@@ -23,12 +23,12 @@ export function checkTime(value: number, what: string): number {
   return value;
 }
 
-export function checkText(value: string, what: string): string {
+function checkText(value: string, what: string): string {
   if (typeof value !== 'string' || value === '') throw new TypeError(`${what} must be a non-empty string`);
   return value;
 }
 
-export function checkMonth(month: string): string {
+function checkMonth(month: string): string {
   if (typeof month !== 'string' || !/^\d{4}-(0[1-9]|1[0-2])$/.test(month)) throw new TypeError(`budget month must be YYYY-MM, got ${String(month)}`);
   return month;
 }
