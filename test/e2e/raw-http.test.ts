@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useGatewayWithFake } from '../helpers/gateway.ts';
-import { rawRequest, type RawResponse } from '../helpers/raw-request.ts';
+import { rawRequest, type RawResponse } from '../helpers/raw-http.ts';
 
 /**
  * What reaches the gateway as raw bytes (request targets, parser errors, malformed paths) gets

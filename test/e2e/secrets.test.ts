@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateKey } from '../../src/accounting/keys.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
-import { rawRequest } from '../helpers/raw-request.ts';
+import { rawRequest } from '../helpers/raw-http.ts';
 
 /**
  * C12: nothing that is or contains the master key or a gateway key leaves the gateway, in any

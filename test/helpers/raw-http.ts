@@ -6,6 +6,8 @@ import { connect, type Socket } from 'node:net';
  */
 
 export interface RawResponse {
+  /** `HTTP/1.1 200 OK`: the reason phrase is part of what some tests check. */
+  readonly statusLine: string;
   readonly status: number;
   readonly headers: Record<string, string>;
   readonly body: string;
@@ -56,22 +58,34 @@ export function openRaw(url: string): Promise<RawConnection> {
   });
 }
 
+/**
+ * Writes `bytes` on a fresh connection and reads the first response (whole by its
+ * Content-Length, or what came before the server closed); the connection is then closed.
+ */
+export async function rawRequest(url: string, bytes: string | Buffer): Promise<RawResponse> {
+  const connection = await openRaw(url);
+  await connection.write(bytes);
+  const response = await connection.response;
+  connection.socket.destroy();
+  if (response === undefined) throw new Error('no complete response before the connection closed');
+  return response;
+}
+
 /** The response in `bytes`, when whole (with `complete`, a body as long as its Content-Length). */
 function parseResponse(bytes: Buffer, complete = false): RawResponse | undefined {
-  const text = bytes.toString('latin1');
-  const end = text.indexOf('\r\n\r\n');
+  const end = bytes.indexOf('\r\n\r\n');
   if (end === -1) return undefined;
-  const [statusLine = '', ...lines] = text.slice(0, end).split('\r\n');
+  const [statusLine = '', ...lines] = bytes.subarray(0, end).toString('latin1').split('\r\n');
   const status = Number(statusLine.split(' ')[1]);
   const headers: Record<string, string> = {};
   for (const line of lines) {
     const colon = line.indexOf(':');
     headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
   }
-  const body = text.slice(end + 4);
+  const body = bytes.subarray(end + 4);
   const length = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
   if (complete && (length === undefined || body.length < length)) return undefined;
-  return { status, headers, body: length === undefined ? body : body.slice(0, length) };
+  return { statusLine, status, headers, body: (length === undefined ? body : body.subarray(0, length)).toString('utf8') };
 }
 
 /** The request line and headers of a POST, ending with the blank line. */
