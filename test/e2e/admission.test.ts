@@ -1,6 +1,6 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { useGatewayWithFake } from '../helpers/gateway.ts';
+import { eventually, useGatewayWithFake } from '../helpers/gateway.ts';
 import { openRaw, postHead } from '../helpers/raw-http.ts';
 
 /**
@@ -142,10 +142,6 @@ describe('admission before the body (B7)', () => {
   });
 });
 
-async function expectEventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+function expectEventually(check: () => Promise<boolean>): Promise<void> {
+  return eventually(check, 5_000, 10);
 }

@@ -1,10 +1,10 @@
 import type { ServerResponse } from 'node:http';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/accounting/keys.ts';
 import { budgetMonth } from '../../src/store/accounting.ts';
 import { FakeAnthropic, type FakeStep, type RecordedRequest } from '../fakes/anthropic.ts';
 import { startTestGateway, useGatewayWithBedrock, type TestGateway } from '../helpers/gateway.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * Issue 10 A3: concurrency cannot overspend a budget, whatever the prompt. Prompts of CJK text
@@ -82,10 +82,7 @@ beforeEach(() => {
 });
 
 async function createKey(budgetMicros: number): Promise<{ key: string; id: string }> {
-  const made = generateKey(undefined);
-  const now = Date.now();
-  await gateway.accounting.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, name: 'edge', userId: 'edge', status: 'active', createdAt: now, updatedAt: now, monthlyBudgetMicros: budgetMicros });
-  return { key: made.key, id: made.id };
+  return storeKey(gateway.accounting, { name: 'edge', userId: 'edge', monthlyBudgetMicros: budgetMicros });
 }
 
 async function post(key: string, body: Record<string, unknown>) {
@@ -211,10 +208,7 @@ describe('exact counts on Bedrock (A3)', () => {
   const context = useGatewayWithBedrock({ AUTH_MODE: 'keys', ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY });
 
   async function bedrockKey(budgetMicros: number): Promise<string> {
-    const made = generateKey(undefined);
-    const now = Date.now();
-    await context.gateway.accounting.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, name: 'edge', userId: 'edge', status: 'active', createdAt: now, updatedAt: now, monthlyBudgetMicros: budgetMicros });
-    return made.key;
+    return (await storeKey(context.gateway.accounting, { name: 'edge', userId: 'edge', monthlyBudgetMicros: budgetMicros })).key;
   }
 
   async function send(key: string, model: string) {

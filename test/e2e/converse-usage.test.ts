@@ -1,11 +1,11 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/accounting/keys.ts';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
 import { estimateInputTokens } from '../../src/request/estimate-tokens.ts';
 import { budgetMonth } from '../../src/store/accounting.ts';
 import { useGatewayWithBedrock } from '../helpers/gateway.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * Issue 10 D22: a Converse stream's message_start announces the local estimate of the input
@@ -23,10 +23,7 @@ const REAL = { input: 25, cacheRead: 1_025, output: 9 };
 const COST_MICROS = Math.round(REAL.input * 0.22 + REAL.output * 1.8 + REAL.cacheRead * 0.022);
 
 async function budgetedKey(): Promise<{ key: string; id: string }> {
-  const made = generateKey(undefined);
-  const now = Date.now();
-  await context.gateway.accounting.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, name: 'converse', userId: 'lc', status: 'active', createdAt: now, updatedAt: now, monthlyBudgetMicros: 1_000_000 });
-  return { key: made.key, id: made.id };
+  return storeKey(context.gateway.accounting, { name: 'converse', userId: 'lc', monthlyBudgetMicros: 1_000_000 });
 }
 
 describe('input tokens of a Converse stream (D22)', () => {

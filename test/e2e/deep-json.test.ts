@@ -1,8 +1,8 @@
 import { request } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/accounting/keys.ts';
 import { MAX_JSON_DEPTH } from '../../src/request/json-depth.ts';
 import { useGatewayWithBedrock } from '../helpers/gateway.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * Issue 10 B9: a deeply nested body never crashes a reader of the request (the token bound, the
@@ -31,10 +31,7 @@ function deepBody(model: string, depth: number): string {
 }
 
 async function keyWith(budgetMicros: number | undefined): Promise<string> {
-  const made = generateKey(undefined);
-  const now = Date.now();
-  await context.gateway.accounting.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, name: 'deep', userId: 'deep', status: 'active', createdAt: now, updatedAt: now, ...(budgetMicros === undefined ? {} : { monthlyBudgetMicros: budgetMicros }) });
-  return made.key;
+  return (await storeKey(context.gateway.accounting, { name: 'deep', userId: 'deep', ...(budgetMicros === undefined ? {} : { monthlyBudgetMicros: budgetMicros }) })).key;
 }
 
 async function post(key: string, body: string) {

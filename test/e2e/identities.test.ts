@@ -1,11 +1,10 @@
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/accounting/keys.ts';
 import { runAdminCommand } from '../../src/cli/admin.ts';
-import type { ApiKeyRecord } from '../../src/store/accounting.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { FakeBedrock } from '../fakes/bedrock.ts';
 import { awsEnvironment, startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * A5: rate limits are keyed on what a client cannot choose (a verified key, the credential it
@@ -122,9 +121,7 @@ describe('reserved identities (A6)', () => {
   });
 
   it('a key made for a reserved user id before this rule no longer authenticates', async () => {
-    const made = generateKey(undefined);
-    const record: ApiKeyRecord = { id: made.id, digest: made.digest, prefix: made.prefix, userId: 'admin', name: 'old', status: 'active', createdAt: Date.now(), updatedAt: Date.now() };
-    await gateway.accounting.createKey(record);
+    const made = await storeKey(gateway.accounting, { userId: 'admin', name: 'old' });
     expect((await post(gateway, '/v1/messages', { 'x-api-key': made.key })).status).toBe(401);
     expect((await call(gateway, 'GET', '/v1/usage/me', { 'x-api-key': made.key })).status).toBe(401);
   });
@@ -146,8 +143,7 @@ describe('reserved identities (A6)', () => {
   });
 
   it('keys list (CLI) escapes control characters a stored name already holds', async () => {
-    const made = generateKey(undefined);
-    await gateway.accounting.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, userId: 'eve', name: 'x\u001b[2J\r\nfake line\u009b', status: 'active', createdAt: Date.now(), updatedAt: Date.now() });
+    await storeKey(gateway.accounting, { userId: 'eve', name: 'x\u001b[2J\r\nfake line\u009b' });
     for (const json of [false, true]) {
       const lines: string[] = [];
       const code = await runAdminCommand(['keys', 'list', '-u', 'eve', ...(json ? ['--json'] : [])], { out: (line) => lines.push(line), env: { GATEWAY_DATA_DIR: gateway.config.store.data_dir }, now: () => Date.now() });

@@ -1,12 +1,12 @@
 import zlib from 'node:zlib';
 import { request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/accounting/keys.ts';
 import { decodeSse } from '../../src/anthropic/sse-decode.ts';
 import { inputTokenBound } from '../../src/request/input-bound.ts';
 import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../../src/store/accounting.ts';
 import { compressingResponder, FakeAnthropic, textEvents, type FakeEncoding, type SseItem } from '../fakes/anthropic.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * Issue 10 A1: every answer is metered whatever its encoding. The gateway asks upstream for
@@ -22,10 +22,7 @@ const TEXT_COST_MICROS = 25 * 3 + 12 * 15 + Math.round(1_200 * 0.3);
 const encodings: readonly FakeEncoding[] = ['gzip', 'deflate', 'br'];
 
 async function createKey(store: AccountingStore, fields: Partial<ApiKeyRecord> & { userId: string }): Promise<string> {
-  const made = generateKey(undefined);
-  const now = Date.now();
-  await store.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, ...fields });
-  return made.key;
+  return (await storeKey(store, { name: 'metering', ...fields })).key;
 }
 
 const body = (extra: Record<string, unknown> = {}) => ({ model: 'claude-sonnet-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hello there' }], ...extra });
@@ -112,9 +109,7 @@ describe('compressed answers are metered (A1)', () => {
 
   it('settles the budget to the decoded usage', async () => {
     fake.respondWith(compressingResponder('gzip', 'always'));
-    const keyRecord = generateKey(undefined);
-    const now = Date.now();
-    await gateway.accounting.createKey({ id: keyRecord.id, digest: keyRecord.digest, prefix: keyRecord.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, userId: 'eve', monthlyBudgetMicros: 1_000_000 });
+    const keyRecord = await storeKey(gateway.accounting, { name: 'metering', userId: 'eve', monthlyBudgetMicros: 1_000_000 });
     for (const stream of [false, true]) expect((await post(gateway, keyRecord.key, body({ stream }))).status).toBe(200);
     await gateway.flushUsage();
     expect(await gateway.accounting.getBudget(keyRecord.id, budgetMonth(Date.now()))).toEqual({ spentMicros: 2 * TEXT_COST_MICROS, reservedMicros: 0 });
@@ -129,9 +124,7 @@ describe('answers the client cut short, or whose usage cannot be read (A1, found
     const deltas = Array.from({ length: 20 }, (_, index) => ({ event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: text.slice(index * 114, index * 114 + 114) } } }));
     const items: SseItem[] = [start, blockStart, ...deltas, blockStop, { delayMs: 5_000 }, delta, stop].filter((item) => item !== undefined);
     fake.enqueue({ kind: 'sse', items });
-    const keyRecord = generateKey(undefined);
-    const now = Date.now();
-    await gateway.accounting.createKey({ id: keyRecord.id, digest: keyRecord.digest, prefix: keyRecord.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, userId: 'finn', monthlyBudgetMicros: 10_000_000 });
+    const keyRecord = await storeKey(gateway.accounting, { name: 'metering', userId: 'finn', monthlyBudgetMicros: 10_000_000 });
     const controller = new AbortController();
     const response = await request(`${gateway.url}/v1/messages`, {
       method: 'POST',
@@ -167,9 +160,7 @@ describe('answers the client cut short, or whose usage cannot be read (A1, found
         response.end(Buffer.from('1f9d90a5b3c2', 'hex'));
       },
     });
-    const keyRecord = generateKey(undefined);
-    const now = Date.now();
-    await gateway.accounting.createKey({ id: keyRecord.id, digest: keyRecord.digest, prefix: keyRecord.prefix, name: 'metering', status: 'active', createdAt: now, updatedAt: now, userId: 'gus', monthlyBudgetMicros: 1_000_000 });
+    const keyRecord = await storeKey(gateway.accounting, { name: 'metering', userId: 'gus', monthlyBudgetMicros: 1_000_000 });
     const answer = await post(gateway, keyRecord.key, body());
     expect(answer.status).toBe(200);
     await gateway.flushUsage();

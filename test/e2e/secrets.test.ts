@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateKey } from '../../src/accounting/keys.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rawRequest } from '../helpers/raw-http.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * C12: nothing that is or contains the master key or a gateway key leaves the gateway, in any
@@ -34,10 +34,7 @@ describe.each(['passthrough', 'keys', 'both'] as const)('AUTH_MODE=%s', (mode) =
   let key: string;
   beforeAll(async () => {
     gateway = await startTestGateway({ ANTHROPIC_API_BASE: fake.url, BEDROCK_ENABLED: 'false', AUTH_MODE: mode, MASTER_API_KEY: MASTER, ANTHROPIC_API_KEY: GATEWAY_OWN });
-    const made = generateKey(undefined);
-    key = made.key;
-    const now = Date.now();
-    await gateway.accounting.createKey({ id: made.id, digest: made.digest, prefix: made.prefix, userId: 'ann', name: 'c12', status: 'active', createdAt: now, updatedAt: now });
+    ({ key } = await storeKey(gateway.accounting, { userId: 'ann', name: 'c12' }));
   });
   afterAll(async () => gateway.close());
 

@@ -154,10 +154,6 @@ describe('AUTH_MODE=keys without an upstream credential (D19)', () => {
   });
 });
 
-async function expectEventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function expectEventually(check: () => Promise<boolean>): Promise<void> {
+  return eventually(check, 15_000, 100);
 }

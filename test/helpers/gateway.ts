@@ -75,12 +75,12 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
   };
 }
 
-/** Polls until `check` returns true or the time runs out (for effects on another socket). */
-export async function eventually(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+/** Polls every `intervalMs` until `check` returns true or the time runs out (for effects on another socket or process). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 5_000, intervalMs = 5): Promise<void> {
   const started = Date.now();
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
 
