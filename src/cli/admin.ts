@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { createApiKey, keyView, printable, revokeApiKey, UNPRINTABLE, updateApiKey, type UpdateKeyInput } from '../accounting/key-admin.ts';
 import { loadConfig, processEnvironment, redactUrl } from '../config/load.ts';
 import type { GatewayConfig } from '../config/schema.ts';
+import type { AccountingStore } from '../store/accounting.ts';
 import { GatewayError } from '../errors.ts';
 import { dynamoConnection, openAccountingStore } from '../main.ts';
 import { dynamoStoreFailure } from '../startup-error.ts';
@@ -44,8 +45,25 @@ export async function runAdminCommand(args: readonly string[], io: CommandIo = d
   }
   if (command === 'setup-tables') return setupTables([sub, ...rest].filter((value): value is string => value !== undefined), io);
   if (command !== 'keys' || sub === undefined) throw new UsageError(adminUsage);
-  const { values, positionals } = parseArgs({
-    args: rest,
+  const { values, positionals } = parseKeyArgs(rest);
+  const config = loadConfig({ env: io.env, configFile: values.config });
+  const store = await openAccountingStore(config);
+  const print = (value: unknown, text: string) => io.out(values.json === true ? printableJson(value) : text);
+  try {
+    const run = keyCommands.get(sub);
+    if (run === undefined) throw new UsageError(`Unknown command keys ${sub}.\n\n${adminUsage}`);
+    await run({ store, config, values, positionals, print, now: io.now() });
+    return 0;
+  } catch (error) {
+    throw storeFailure(config, error);
+  } finally {
+    await store.close();
+  }
+}
+
+function parseKeyArgs(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
     allowPositionals: true,
     strict: true,
     options: {
@@ -61,88 +79,92 @@ export async function runAdminCommand(args: readonly string[], io: CommandIo = d
       json: { type: 'boolean' },
     },
   });
-  const config = loadConfig({ env: io.env, configFile: values.config });
-  const store = await openAccountingStore(config);
-  const print = (value: unknown, text: string) => io.out(values.json === true ? printableJson(value) : text);
-  try {
-    switch (sub) {
-      case 'create': {
-        if (values.user === undefined || values.name === undefined) throw new UsageError('keys create needs -u USER and -n NAME.\n\n' + adminUsage);
-        const created = await createApiKey(
-          store,
-          {
-            user_id: values.user,
-            name: values.name,
-            ...(values.tier === undefined ? {} : { service_tier: values.tier as 'default' }),
-            ...(values.rpm === undefined ? {} : { rpm_limit: number(values.rpm, '-r') }),
-            ...(values.tpm === undefined ? {} : { tpm_limit: number(values.tpm, '--tpm') }),
-            ...(values.budget === undefined ? {} : { monthly_budget_usd: number(values.budget, '--budget') }),
-          },
-          { pepper: config.auth.key_pepper, now: io.now() },
-        );
-        const view = keyView(created.record);
-        print(
-          { key: created.key, ...view },
-          [
-            `Created key ${view.id} for ${view.user_id} (${printable(view.name)}).`,
-            '',
-            `  ${created.key}`,
-            '',
-            'This is the only time the key is shown: it is stored as a digest. Clients send it as',
-            `x-api-key or Authorization: Bearer (AUTH_MODE=keys), or in ${config.auth.key_header} (AUTH_MODE=both).`,
-            describe(view),
-          ].join('\n'),
-        );
-        return 0;
-      }
-      case 'list': {
-        const keys = (await store.listKeys(values.user === undefined ? {} : { userId: values.user })).map(keyView);
-        // Names stored before control characters were refused (or written to the store directly) are shown escaped.
-        print(
-          { data: keys },
-          keys.length === 0
-            ? 'No keys.'
-            : keys.map((view) => `${view.id}  ${view.prefix}…  ${printable(view.user_id)}  ${printable(view.name)}  ${view.status}${view.disabled_reason === null ? '' : ` (${printable(view.disabled_reason)})`}${describe(view, ' ')}`).join('\n'),
-        );
-        return 0;
-      }
-      case 'update': {
-        const id = single(positionals, 'keys update KEY_ID');
-        if (values.enable === true && values.disable === true) throw new UsageError('--enable and --disable exclude each other.');
-        const input: UpdateKeyInput = {
-          ...(values.name === undefined ? {} : { name: values.name }),
-          ...(values.tier === undefined ? {} : { service_tier: values.tier === 'none' ? null : (values.tier as 'default') }),
-          ...(values.rpm === undefined ? {} : { rpm_limit: orNone(values.rpm, '-r') }),
-          ...(values.tpm === undefined ? {} : { tpm_limit: orNone(values.tpm, '--tpm') }),
-          ...(values.budget === undefined ? {} : { monthly_budget_usd: orNone(values.budget, '--budget') }),
-          ...(values.enable === true ? { status: 'active' as const } : values.disable === true ? { status: 'disabled' as const } : {}),
-        };
-        const updated = await updateApiKey(store, id, input, io.now());
-        if (updated === undefined) throw new GatewayError('GW_RESOURCE_NOT_FOUND', `No key ${id}.`);
-        const view = keyView(updated);
-        print(view, `Updated ${view.id}: ${view.status}${describe(view, ' ')}`);
-        return 0;
-      }
-      case 'revoke': {
-        const id = single(positionals, 'keys revoke KEY_ID');
-        const before = await store.getKey(id);
-        const revoked = before?.status === 'revoked' ? before : await revokeApiKey(store, id, io.now());
-        if (revoked === undefined) throw new GatewayError('GW_RESOURCE_NOT_FOUND', `No key ${id}.`);
-        const already = before?.status === 'revoked';
-        print(
-          { ...keyView(revoked), already_revoked: already },
-          already ? `${revoked.id} (${revoked.prefix}…) was already revoked (${new Date(revoked.updatedAt).toISOString()}); nothing changed.` : `Revoked ${revoked.id} (${revoked.prefix}…).`,
-        );
-        return 0;
-      }
-      default:
-        throw new UsageError(`Unknown command keys ${sub}.\n\n${adminUsage}`);
-    }
-  } catch (error) {
-    throw storeFailure(config, error);
-  } finally {
-    await store.close();
-  }
+}
+
+/** What a `keys …` subcommand works with: the store open, its flags parsed, output as text or JSON. */
+interface KeyCommand {
+  readonly store: AccountingStore;
+  readonly config: GatewayConfig;
+  readonly values: ReturnType<typeof parseKeyArgs>['values'];
+  readonly positionals: readonly string[];
+  readonly print: (value: unknown, text: string) => void;
+  readonly now: number;
+}
+
+const keyCommands: ReadonlyMap<string, (command: KeyCommand) => Promise<void>> = new Map([
+  ['create', createKey],
+  ['list', listKeys],
+  ['update', updateKey],
+  ['revoke', revokeKey],
+]);
+
+async function createKey({ store, config, values, print, now }: KeyCommand): Promise<void> {
+  if (values.user === undefined || values.name === undefined) throw new UsageError('keys create needs -u USER and -n NAME.\n\n' + adminUsage);
+  const created = await createApiKey(
+    store,
+    {
+      user_id: values.user,
+      name: values.name,
+      ...(values.tier === undefined ? {} : { service_tier: values.tier as 'default' }),
+      ...(values.rpm === undefined ? {} : { rpm_limit: number(values.rpm, '-r') }),
+      ...(values.tpm === undefined ? {} : { tpm_limit: number(values.tpm, '--tpm') }),
+      ...(values.budget === undefined ? {} : { monthly_budget_usd: number(values.budget, '--budget') }),
+    },
+    { pepper: config.auth.key_pepper, now },
+  );
+  const view = keyView(created.record);
+  print(
+    { key: created.key, ...view },
+    [
+      `Created key ${view.id} for ${view.user_id} (${printable(view.name)}).`,
+      '',
+      `  ${created.key}`,
+      '',
+      'This is the only time the key is shown: it is stored as a digest. Clients send it as',
+      `x-api-key or Authorization: Bearer (AUTH_MODE=keys), or in ${config.auth.key_header} (AUTH_MODE=both).`,
+      describe(view),
+    ].join('\n'),
+  );
+}
+
+async function listKeys({ store, values, print }: KeyCommand): Promise<void> {
+  const keys = (await store.listKeys(values.user === undefined ? {} : { userId: values.user })).map(keyView);
+  // Names stored before control characters were refused (or written to the store directly) are shown escaped.
+  print(
+    { data: keys },
+    keys.length === 0
+      ? 'No keys.'
+      : keys.map((view) => `${view.id}  ${view.prefix}…  ${printable(view.user_id)}  ${printable(view.name)}  ${view.status}${view.disabled_reason === null ? '' : ` (${printable(view.disabled_reason)})`}${describe(view, ' ')}`).join('\n'),
+  );
+}
+
+async function updateKey({ store, values, positionals, print, now }: KeyCommand): Promise<void> {
+  const id = single(positionals, 'keys update KEY_ID');
+  if (values.enable === true && values.disable === true) throw new UsageError('--enable and --disable exclude each other.');
+  const input: UpdateKeyInput = {
+    ...(values.name === undefined ? {} : { name: values.name }),
+    ...(values.tier === undefined ? {} : { service_tier: values.tier === 'none' ? null : (values.tier as 'default') }),
+    ...(values.rpm === undefined ? {} : { rpm_limit: orNone(values.rpm, '-r') }),
+    ...(values.tpm === undefined ? {} : { tpm_limit: orNone(values.tpm, '--tpm') }),
+    ...(values.budget === undefined ? {} : { monthly_budget_usd: orNone(values.budget, '--budget') }),
+    ...(values.enable === true ? { status: 'active' as const } : values.disable === true ? { status: 'disabled' as const } : {}),
+  };
+  const updated = await updateApiKey(store, id, input, now);
+  if (updated === undefined) throw new GatewayError('GW_RESOURCE_NOT_FOUND', `No key ${id}.`);
+  const view = keyView(updated);
+  print(view, `Updated ${view.id}: ${view.status}${describe(view, ' ')}`);
+}
+
+async function revokeKey({ store, positionals, print, now }: KeyCommand): Promise<void> {
+  const id = single(positionals, 'keys revoke KEY_ID');
+  const before = await store.getKey(id);
+  const already = before?.status === 'revoked';
+  const revoked = already ? before : await revokeApiKey(store, id, now);
+  if (revoked === undefined) throw new GatewayError('GW_RESOURCE_NOT_FOUND', `No key ${id}.`);
+  print(
+    { ...keyView(revoked), already_revoked: already },
+    already ? `${revoked.id} (${revoked.prefix}…) was already revoked (${new Date(revoked.updatedAt).toISOString()}); nothing changed.` : `Revoked ${revoked.id} (${revoked.prefix}…).`,
+  );
 }
 
 async function setupTables(args: readonly string[], io: CommandIo): Promise<number> {
