@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { invalidPathUserId } from './accounting/auth.ts';
 import { redactConfig } from './config/load.ts';
 import type { GatewayConfig } from './config/schema.ts';
 import { GatewayError, isGatewayError } from './errors.ts';
@@ -133,9 +134,7 @@ function fromFrameworkError(error: FastifyError, url: string): GatewayError {
     case 'FST_ERR_BAD_URL':
       return badRequestTarget('a path with invalid percent-encoding');
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return url.startsWith('/user/')
-        ? new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.')
-        : new GatewayError('GW_ROUTE_NOT_FOUND', 'Not found: a path segment is longer than 256 characters.');
+      return url.startsWith('/user/') ? invalidPathUserId() : new GatewayError('GW_ROUTE_NOT_FOUND', 'Not found: a path segment is longer than 256 characters.');
     default:
       return new GatewayError('GW_INTERNAL', 'The gateway failed to route the request.', { cause: error });
   }

@@ -57,6 +57,11 @@ export function userIdProblem(id: string): string | undefined {
   return undefined;
 }
 
+/** The refusal of a `/user/{user_id}/` path whose id cannot name a user (isUserId). */
+export function invalidPathUserId(): GatewayError {
+  return new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -, and not admin or default.');
+}
+
 /** Whether `id` may name a user: the pattern, and not reserved. */
 export function isUserId(id: string): boolean {
   return userIdProblem(id) === undefined;

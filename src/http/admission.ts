@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { AppDependencies } from '../app.ts';
-import { isUserId, type Principal } from '../accounting/auth.ts';
+import { invalidPathUserId, isUserId, type Principal } from '../accounting/auth.ts';
 import { GatewayError } from '../errors.ts';
 import { shutdownError } from './inflight.ts';
 
@@ -37,9 +37,7 @@ export async function admitFromHeaders(request: FastifyRequest, route: 'messages
   // Draining: requests still arriving on kept-alive connections are turned away (retryable).
   if (deps.state.draining) throw shutdownError();
   const userId = (request.params as { userId?: string }).userId;
-  if (userId !== undefined && !isUserId(userId)) {
-    throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -, and not admin or default.');
-  }
+  if (userId !== undefined && !isUserId(userId)) throw invalidPathUserId();
   const { principal, upstreamHeaders } = await deps.accounting.authenticator.api(request.headers, userId, request.url);
   if (route !== 'models') await deps.accounting.admitCaller(principal, route, startedAtEpoch);
   request.admission = { principal, upstreamHeaders, userId, startedAt, startedAtEpoch };

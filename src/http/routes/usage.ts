@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 import type { Principal } from '../../accounting/auth.ts';
-import { isUserId, USER_ID_PATTERN } from '../../accounting/auth.ts';
+import { invalidPathUserId, isUserId, USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { GatewayError } from '../../errors.ts';
 import { fromMicros, utcDay, type UsageDay, type UsageQuery } from '../../store/accounting.ts';
 
@@ -164,7 +164,7 @@ function credentialRequired(mode: string): GatewayError {
  */
 function checkUserId(value: string | undefined, what: string): string | undefined {
   if (value === undefined) return value;
-  if (what === 'path' && !isUserId(value)) throw new GatewayError('GW_INVALID_USER_ID', 'The user id in /user/{user_id}/ must be 1-128 characters of A-Z a-z 0-9 . _ @ + -, and not admin or default.');
+  if (what === 'path' && !isUserId(value)) throw invalidPathUserId();
   if (!USER_ID_PATTERN.test(value)) throw new GatewayError('GW_INVALID_QUERY', `${what} must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.`);
   return value;
 }
