@@ -57,7 +57,15 @@ export function requestSize(request: FastifyRequest, deps: AppDependencies, targ
 export function sizeOf(object: Record<string, unknown>): RequestSize {
   const maxTokens = typeof object['max_tokens'] === 'number' && Number.isFinite(object['max_tokens']) && object['max_tokens'] > 0 ? Math.ceil(object['max_tokens']) : DEFAULT_MAX_TOKENS;
   const bound = inputTokenBound(object);
-  return { inputBound: bound.tokens, inputEstimate: Math.min(bound.tokens, estimateInputTokens(object)), maxTokens, cacheWrite: bound.cacheWrite };
+  return {
+    inputBound: bound.tokens,
+    // Read only at the budget's edge (the bound did not fit): the body is walked for it then, not on every request.
+    get inputEstimate() {
+      return Math.min(bound.tokens, estimateInputTokens(object));
+    },
+    maxTokens,
+    cacheWrite: bound.cacheWrite,
+  };
 }
 
 /** Counted on the first target that can count (Anthropic, or Claude on Bedrock); undefined when none can. */
