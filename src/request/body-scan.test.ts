@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { scanRoutingFields } from './body-scan.ts';
+import { scanBody, scanRoutingFields } from './body-scan.ts';
+import { nestsDeeperThan } from './json-depth.ts';
 
 function scan(text: string) {
   return scanRoutingFields(Buffer.from(text, 'utf8'));
@@ -121,6 +122,34 @@ describe('scanRoutingFields', () => {
         expect(typeof result.ok).toBe('boolean');
       }),
       { numRuns: 1000 },
+    );
+  });
+});
+
+describe('scanBody depth', () => {
+  it.each([
+    ['{}', 1],
+    ['{"a":1,"b":"[[[{{{"}', 1],
+    ['{"a":[]}', 2],
+    ['{"a":[[],{"b":[{}]}],"c":{}}', 5],
+    ['{"a":"\\"[","b":[["\\\\"]]}', 3],
+  ])('%s nests %i deep', (text, depth) => {
+    expect(scanBody(Buffer.from(text)).depth).toBe(depth);
+  });
+
+  it('is undefined when the scan fails', () => {
+    expect(scanBody(Buffer.from('{"a":[[[')).depth).toBeUndefined();
+    expect(scanBody(Buffer.from('{"a":1,"a":2}')).depth).toBeUndefined();
+  });
+
+  it('agrees with the byte scan on any JSON object', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (object) => {
+        const body = Buffer.from(JSON.stringify(object));
+        const depth = scanBody(body).depth as number;
+        expect(nestsDeeperThan(body, depth)).toBe(false);
+        expect(nestsDeeperThan(body, depth - 1)).toBe(true);
+      }),
     );
   });
 });

@@ -68,8 +68,13 @@ function skipString(body: Buffer, index: number): number {
   }
 }
 
+/** The deepest nesting a scan saw, counting the top-level object as 1. */
+interface Nesting {
+  deepest: number;
+}
+
 /** `index` is at `{` or `[`; returns the index just past the matching close. */
-function skipContainer(body: Buffer, index: number): number {
+function skipContainer(body: Buffer, index: number, nesting: Nesting): number {
   let depth = 0;
   let cursor = index;
   while (cursor < body.length) {
@@ -78,8 +83,11 @@ function skipContainer(body: Buffer, index: number): number {
       cursor = skipString(body, cursor);
       continue;
     }
-    if (byte === OPEN_BRACE || byte === OPEN_BRACKET) depth++;
-    else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+    if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      depth++;
+      // Inside the top-level object, so one level deeper than its own count.
+      if (depth + 1 > nesting.deepest) nesting.deepest = depth + 1;
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
       depth--;
       if (depth === 0) return cursor + 1;
     }
@@ -100,10 +108,10 @@ function skipScalar(body: Buffer, index: number): number {
   return cursor;
 }
 
-function skipValue(body: Buffer, index: number): number {
+function skipValue(body: Buffer, index: number, nesting: Nesting): number {
   const byte = body[index];
   if (byte === QUOTE) return skipString(body, index);
-  if (byte === OPEN_BRACE || byte === OPEN_BRACKET) return skipContainer(body, index);
+  if (byte === OPEN_BRACE || byte === OPEN_BRACKET) return skipContainer(body, index, nesting);
   return skipScalar(body, index);
 }
 
@@ -126,12 +134,22 @@ function readBoolean(body: Buffer, start: number, end: number): boolean | undefi
 }
 
 export function scanRoutingFields(body: Buffer): ScanResult {
+  return scanBody(body).scan;
+}
+
+/**
+ * The routing fields, and how deep the body nests (arrays and objects inside each other, the
+ * top-level object counting as 1), found by the same pass; the depth is undefined when the scan
+ * failed. Readers that parse a body refuse one nested too deep from this (json-body.ts).
+ */
+export function scanBody(body: Buffer): { readonly scan: ScanResult; readonly depth: number | undefined } {
+  const nesting: Nesting = { deepest: 1 };
   try {
-    return { ok: true, fields: scanObject(body) };
+    return { scan: { ok: true, fields: scanObject(body, nesting) }, depth: nesting.deepest };
   } catch (error) {
-    if (error instanceof MalformedJson) return { ok: false, reason: error.message };
-    if (error instanceof DuplicateKey) return { ok: false, reason: error.message, duplicate: error.key };
-    if (error instanceof SyntaxError) return { ok: false, reason: 'invalid string escape' };
+    if (error instanceof MalformedJson) return { scan: { ok: false, reason: error.message }, depth: undefined };
+    if (error instanceof DuplicateKey) return { scan: { ok: false, reason: error.message, duplicate: error.key }, depth: undefined };
+    if (error instanceof SyntaxError) return { scan: { ok: false, reason: 'invalid string escape' }, depth: undefined };
     throw error;
   }
 }
@@ -144,7 +162,7 @@ export function scanError(failure: Extract<ScanResult, { ok: false }>): GatewayE
   return new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${failure.reason}.`);
 }
 
-function scanObject(body: Buffer): RoutingFields {
+function scanObject(body: Buffer, nesting: Nesting): RoutingFields {
   let model: string | undefined;
   let modelIsInvalid = false;
   let stream: boolean | undefined;
@@ -165,7 +183,7 @@ function scanObject(body: Buffer): RoutingFields {
     if (body[index] !== COLON) throw new MalformedJson('expected a colon after a property name');
     const valueStart = skipWhitespace(body, index + 1);
     if (valueStart >= body.length) throw new MalformedJson('missing value');
-    const valueEnd = skipValue(body, valueStart);
+    const valueEnd = skipValue(body, valueStart, nesting);
     if (key === 'model') {
       const isString = body[valueStart] === QUOTE;
       model = isString ? decodeString(body, valueStart, valueEnd) : undefined;

@@ -1,5 +1,5 @@
 import { GatewayError } from '../errors.ts';
-import { scanError, scanRoutingFields } from './body-scan.ts';
+import { scanBody, scanError } from './body-scan.ts';
 import { decodeRequestBody, isIdentityEncoding } from './decode-body.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 
@@ -10,10 +10,12 @@ import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
  */
 export async function readJsonObject(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<{ object: Record<string, unknown>; bytes: number }> {
   const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
-  const scan = scanRoutingFields(plain);
+  const { scan, depth } = scanBody(plain);
   if (!scan.ok && scan.duplicate !== undefined) throw scanError(scan);
-  // Before any reader walks it: nothing the gateway does with a body may overflow the stack.
-  if (nestsDeeperThan(plain, MAX_JSON_DEPTH)) {
+  // Before any reader walks it: nothing the gateway does with a body may overflow the stack. The
+  // scan measured the depth; a body it could not read is measured byte by byte (JSON.parse will
+  // refuse it, but the depth is told first, as for any body).
+  if (depth === undefined ? nestsDeeperThan(plain, MAX_JSON_DEPTH) : depth > MAX_JSON_DEPTH) {
     throw new GatewayError('GW_BODY_TOO_DEEP', `The request body nests arrays and objects more than ${MAX_JSON_DEPTH} levels deep; the gateway does not read such bodies.`);
   }
   let parsed: unknown;

@@ -7,6 +7,8 @@ import { BACKSLASH, CLOSE_BRACE as CLOSE_OBJECT, CLOSE_BRACKET as CLOSE_ARRAY, O
  * no reader of a body (the token bound, the Bedrock converters, JSON.stringify) can overflow the
  * stack (issue 10 B9). Anthropic's own limit is not documented; real requests nest a few dozen
  * levels at most (tool schemas, tool inputs), and JSON.stringify overflows at about 5,000.
+ * The top-level field scan measures the same depth on its way (body-scan.ts `scanBody`); this
+ * byte scan is for a body that scan could not read.
  */
 
 export const MAX_JSON_DEPTH = 1_000;
