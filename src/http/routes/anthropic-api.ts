@@ -21,6 +21,8 @@ import { requestSize } from '../request-size.ts';
  */
 
 interface Endpoint {
+  /** The route's name in admission, usage records and metrics. */
+  readonly name: 'messages' | 'count_tokens' | 'models';
   readonly method: 'GET' | 'POST';
   /** Fastify route path below the prefix. */
   readonly route: string;
@@ -29,10 +31,10 @@ interface Endpoint {
 }
 
 const endpoints: readonly Endpoint[] = [
-  { method: 'POST', route: '/v1/messages', readsBody: true },
-  { method: 'POST', route: '/v1/messages/count_tokens', readsBody: true },
-  { method: 'GET', route: '/v1/models', readsBody: false },
-  { method: 'GET', route: '/v1/models/:modelId', readsBody: false },
+  { name: 'messages', method: 'POST', route: '/v1/messages', readsBody: true },
+  { name: 'count_tokens', method: 'POST', route: '/v1/messages/count_tokens', readsBody: true },
+  { name: 'models', method: 'GET', route: '/v1/models', readsBody: false },
+  { name: 'models', method: 'GET', route: '/v1/models/:modelId', readsBody: false },
 ];
 
 /** The upstream path and query for a request, with any `/user/{id}` prefix removed. */
@@ -48,13 +50,12 @@ export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies
   app.decorateRequest('admission', null);
   for (const prefix of ['', '/user/:userId']) {
     for (const endpoint of endpoints) {
-      const route = endpoint.method === 'GET' ? 'models' : endpoint.route === '/v1/messages' ? 'messages' : 'count_tokens';
       app.route({
         method: endpoint.method,
         url: `${prefix}${endpoint.route}`,
         exposeHeadRoute: false,
         // Authentication and rate limits from the headers, before the body is read.
-        onRequest: (request) => admitFromHeaders(request, route, deps),
+        onRequest: (request) => admitFromHeaders(request, endpoint.name, deps),
         handler: (request, reply) => forward(request, reply, endpoint, deps),
       });
     }
@@ -76,7 +77,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   }
   // Resolved before the hijack: an unknown model, a limit or a spent budget is an ordinary error response.
   const targets = routing === undefined ? undefined : deps.resolver.resolve(routing.model);
-  const countTokens = endpoint.route === '/v1/messages/count_tokens';
+  const countTokens = endpoint.name === 'count_tokens';
   const ledger =
     routing === undefined || targets === undefined
       ? undefined
@@ -147,7 +148,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: E
   );
   if (outcome?.usage !== undefined) deps.metrics.observeUsage(served?.provider ?? 'anthropic', outcome.usage, cost);
   deps.metrics.observeRequest({
-    route: endpoint.method === 'GET' ? 'models' : endpoint.route.endsWith('count_tokens') ? 'count_tokens' : 'messages',
+    route: endpoint.name,
     provider: served?.provider ?? (routing === undefined && outcome !== undefined ? 'anthropic' : undefined),
     status: outcome?.status ?? failure?.status ?? 499,
     stream: routing?.stream ?? false,
