@@ -1,23 +1,25 @@
 import type { FastifyRequest } from 'fastify';
-import { readJsonObject } from '../request/json-body.ts';
+import { createRequestBody, type ParsedJsonBody, type RequestBody } from '../request/request-body.ts';
 
 /**
- * A request's body as a JSON object, decoded and parsed once per request by whichever reader
- * asks first: the feature switches, the budget's size and count, a model rewrite, each Bedrock
- * attempt. They share the one object and never change it (translation is pure), so a budgeted
- * request served by Bedrock is parsed once, not once per reader and attempt.
+ * A request's body (src/request/request-body.ts), made once per request: every reader (the
+ * feature switches, the budget's size and count, routing and each provider attempt) shares the
+ * one lazily parsed object.
  */
 
-type JsonBody = Awaited<ReturnType<typeof readJsonObject>>;
+const bodies = new WeakMap<FastifyRequest, RequestBody>();
 
-const parsed = new WeakMap<FastifyRequest, Promise<JsonBody>>();
-
-/** The body as a JSON object, decoded within `maxBytes` (`server.body_limit_bytes`). */
-export function requestJson(request: FastifyRequest, maxBytes: number): Promise<JsonBody> {
-  let body = parsed.get(request);
+/** The request's shared body; `maxBytes` bounds its decoding (`server.body_limit_bytes`). */
+export function requestBody(request: FastifyRequest, maxBytes: number): RequestBody {
+  let body = bodies.get(request);
   if (body === undefined) {
-    body = readJsonObject(request.body as Buffer, request.headers['content-encoding'], maxBytes);
-    parsed.set(request, body);
+    body = createRequestBody(Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0), request.headers['content-encoding'], maxBytes);
+    bodies.set(request, body);
   }
   return body;
+}
+
+/** The body as a JSON object, decoded within `maxBytes` (`server.body_limit_bytes`). */
+export function requestJson(request: FastifyRequest, maxBytes: number): Promise<ParsedJsonBody> {
+  return requestBody(request, maxBytes).json();
 }

@@ -1,11 +1,144 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
 import type { RawUpstreamResponse } from '../upstream/http.ts';
 import type { TokenUsage } from '../usage/usage.ts';
+import type { RequestBody } from '../request/request-body.ts';
 
 /**
- * What a provider hands back to the HTTP layer for a Messages call. Anthropic-family upstreams
- * that already speak the Anthropic wire format are relayed byte for byte (`raw`); translated
- * providers return a finished Anthropic JSON body (`json`) or an async iterable of Anthropic SSE
- * text (`events`), whose failures are thrown GatewayErrors.
+ * The Provider contract (docs/providers.md): every upstream is one folder under src/providers/
+ * whose index.ts exports an object implementing `Provider`. Routing (src/routing/engine.ts)
+ * calls `call()` for each target of a chain and never looks inside a provider; the HTTP layer
+ * writes the committed answer. A provider never writes to the client and never decides on
+ * fallback: it answers, or throws a classified GatewayError (status, code, trigger via the error
+ * registry, `retryAfterMs`, `upstreamRequestId`, `provider`).
+ */
+
+/** Where a request goes: a provider by name, its upstream model, and that provider's options. */
+export interface ProviderTarget<Name extends string = string, Options = unknown> {
+  readonly provider: Name;
+  /** The upstream model id to call. */
+  readonly model: string;
+  /** Provider-specific settings (Bedrock: region, API, service tier, capabilities…). */
+  readonly options: Options;
+}
+
+/** The API operation a call stands for. */
+export type Operation = 'messages' | 'count_tokens';
+
+export interface ProviderCall<Target extends ProviderTarget = ProviderTarget> {
+  readonly target: Target;
+  readonly operation: Operation;
+  /** The model the client asked for (translated answers carry it as `model`). */
+  readonly requestedModel: string;
+  /** The client's body: raw bytes for passthrough, parsed once, lazily, for translation. */
+  readonly body: RequestBody;
+  /** The upstream API path and query (`/v1/messages`, `?beta=true`), any `/user/{id}` prefix removed. */
+  readonly path: { readonly path: string; readonly search: string };
+  /** The client's headers to send upstream (gateway keys removed; in keys mode the credential too). */
+  readonly headers: IncomingHttpHeaders;
+  readonly stream: boolean;
+  /** Aborted when the client leaves, at shutdown, or when the attempt's time is up. */
+  readonly signal: AbortSignal;
+  /**
+   * The time left for this attempt in ms (the request's deadline minus what was spent): a
+   * provider cuts its own timeouts (headers timeout…) to it. The signal fires at it too.
+   */
+  readonly timeLeftMs: number;
+}
+
+/** What the gateway learnt about an answer, for headers, the request log and accounting. */
+export interface AnswerInfo {
+  /** Response headers the provider adds (`x-gateway-service-tier`, `x-gateway-upstream-request-id`…). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly upstreamRequestId?: string;
+  /** The Bedrock service tier the answer was served with. */
+  readonly serviceTier?: string;
+  /** Betas the translation dropped, request fields it removed. */
+  readonly droppedBetas?: readonly string[];
+  readonly removed?: readonly string[];
+}
+
+/**
+ * An answer from an upstream that already speaks the Anthropic wire format: relayed byte for
+ * byte (status, headers, body). A non-2xx status here is an answer to relay as it is (the
+ * provider threw for the statuses routing may act on).
+ */
+export interface PassthroughAnswer {
+  readonly kind: 'passthrough';
+  readonly upstream: RawUpstreamResponse;
+  readonly info: AnswerInfo;
+}
+
+/** A translated stream: typed Anthropic events; failures are thrown GatewayErrors. */
+export interface EventsAnswer {
+  readonly kind: 'events';
+  readonly events: AsyncIterable<RawMessageStreamEvent>;
+  readonly info: AnswerInfo;
+}
+
+/**
+ * Transitional (issue 11 item 4): a translated stream still carried as Anthropic SSE text, each
+ * item whole events. Goes away when every translator yields typed events (`EventsAnswer`).
+ */
+export interface SseTextAnswer {
+  readonly kind: 'sse-text';
+  readonly events: AsyncIterable<string>;
+  readonly info: AnswerInfo;
+}
+
+/** A translated non-streaming answer: a typed Message (its usage read once, by the provider). */
+export interface MessageAnswer {
+  readonly kind: 'message';
+  readonly message: Message;
+  readonly usage?: TokenUsage;
+  readonly info: AnswerInfo;
+}
+
+/**
+ * A finished JSON body the provider built, relayed as it is (a `/v1/messages/count_tokens`
+ * answer from a provider that counts).
+ */
+export interface JsonAnswer {
+  readonly kind: 'json';
+  readonly body: string;
+  readonly usage?: TokenUsage;
+  readonly info: AnswerInfo;
+}
+
+export type ProviderAnswer = PassthroughAnswer | EventsAnswer | SseTextAnswer | MessageAnswer | JsonAnswer;
+
+/** Input tokens for a count_tokens request; `estimated` when the provider could not count. */
+export interface TokenCount {
+  readonly inputTokens: number;
+  readonly estimated: boolean;
+}
+
+export interface Provider<Target extends ProviderTarget = ProviderTarget> {
+  /** The name targets use (`anthropic`, `bedrock`). */
+  readonly name: Target['provider'];
+  /**
+   * Whether the upstream speaks the Anthropic wire format: its answers are passthrough, and
+   * `/v1/messages/count_tokens` goes through `call()` like any other path.
+   */
+  readonly anthropicWire: boolean;
+  /** One upstream call. Throws a GatewayError for every failure before the answer. */
+  call(call: ProviderCall<Target>): Promise<ProviderAnswer>;
+  /** Optional: a count_tokens request, for providers that do not speak the Anthropic wire. */
+  countTokens?(call: ProviderCall<Target>): Promise<TokenCount>;
+  /** Optional: whether the upstream can serve at all (credentials found, enabled). */
+  available?(): boolean;
+  /**
+   * Optional: request features the upstream runs natively (`web_search`, `code_execution`,
+   * programmatic tool calling…). A request using one the target lacks is refused with a 400
+   * naming it (or routed elsewhere), never silently dropped.
+   */
+  readonly nativeFeatures?: ReadonlySet<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Legacy: what a provider handed back before the contract (kept until Bedrock's `messages()` is
+ * folded into `call()`).
  */
 export type ProviderResponse =
   | { readonly kind: 'raw'; readonly upstream: RawUpstreamResponse; readonly headers: Readonly<Record<string, string>> }
