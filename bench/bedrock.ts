@@ -3,7 +3,7 @@
 //   npm run bench:bedrock                  (defaults: 5 rounds, 20,000 events, 1,000 TTFB samples)
 //   npm run bench:bedrock -- --events 50000 --samples 2000
 //
-// 1. In process, pure: Bedrock event-stream bytes -> frames -> Anthropic SSE text, through the
+// 1. In process, pure: Bedrock event-stream bytes -> frames -> typed events -> Anthropic SSE text, through the
 //    native InvokeModel transcoder and through the Converse state machine. Events per second,
 //    median of the rounds.
 // 2. Over loopback: a fast fake Bedrock (bench/fake-bedrock.ts) and the gateway (`dist/`, as
@@ -19,7 +19,8 @@ import { Pool } from 'undici';
 import { EventStreamDecoder } from '../src/providers/bedrock/event-stream.ts';
 import { InvokeStreamTranscoder } from '../src/providers/bedrock/invoke-stream.ts';
 import { ConverseStreamToAnthropic } from '../src/providers/bedrock/converse/stream.ts';
-import { eventTranslator, sseTranslator, type FrameTranslator } from '../src/providers/bedrock/stream.ts';
+import { encodeSseEvent } from '../src/anthropic/sse-encode.ts';
+import type { FrameTranslator } from '../src/providers/bedrock/stream.ts';
 import { chunkFrame, eventFrame } from '../test/fakes/event-stream.ts';
 
 const { values } = parseArgs({
@@ -62,9 +63,9 @@ function throughput(bytes: Buffer, events: number, translator: () => FrameTransl
   const active = translator();
   let out = 0;
   for (let offset = 0; offset < bytes.length; offset += 16_384) {
-    for (const frame of decoder.push(bytes.subarray(offset, offset + 16_384))) out += active.push(frame).length;
+    for (const frame of decoder.push(bytes.subarray(offset, offset + 16_384))) for (const event of active.push(frame)) out += encodeSseEvent(event).length;
   }
-  out += active.end().length;
+  for (const event of active.end()) out += encodeSseEvent(event).length;
   const seconds = (performance.now() - started) / 1000;
   if (out === 0) throw new Error('no output');
   return events / seconds;
@@ -73,8 +74,8 @@ function throughput(bytes: Buffer, events: number, translator: () => FrameTransl
 const nativeBytes = nativeStream(eventCount);
 const converseBytes = converseStream(eventCount);
 const lanes = {
-  native: () => throughput(nativeBytes, eventCount + 5, () => sseTranslator(new InvokeStreamTranscoder())),
-  converse: () => throughput(converseBytes, eventCount + 4, () => eventTranslator(new ConverseStreamToAnthropic({ model: 'qwen.qwen3-32b-v1:0', id: 'msg_bdrk_bench' }))),
+  native: () => throughput(nativeBytes, eventCount + 5, () => new InvokeStreamTranscoder()),
+  converse: () => throughput(converseBytes, eventCount + 4, () => new ConverseStreamToAnthropic({ model: 'qwen.qwen3-32b-v1:0', id: 'msg_bdrk_bench' })),
 };
 lanes.native();
 lanes.converse(); // warm-up

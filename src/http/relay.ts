@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { toErrorEvent } from '../anthropic/error-envelope.ts';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
 import { hasEventField } from '../anthropic/sse-decode.ts';
 import { earlyEvents, FirstEventError, MAX_HELD_BYTES, retryableErrorTypes } from './early-events.ts';
@@ -8,8 +7,12 @@ import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
 import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
 import { BoundedCopy, compressedMeter, usageOfJson } from './answer-usage.ts';
-import { SseUsageMeter, type TokenUsage } from '../usage/usage.ts';
+import { SseUsageMeter } from '../usage/usage.ts';
+import { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './answer-outcome.ts';
 import { safeHeaders } from './header-value.ts';
+import { endWithError as endStreamWithError } from './stream-writer.ts';
+
+export { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './answer-outcome.ts';
 
 /**
  * Relays a raw upstream response to the client byte for byte.
@@ -20,27 +23,6 @@ import { safeHeaders } from './header-value.ts';
  * `event: error` and the end of the stream; nothing is spliced in. Writes honour backpressure, so
  * a slow reader pauses the upstream instead of growing a buffer.
  */
-
-export type RelayEnd =
-  /** The upstream response was relayed whole. */
-  | 'complete'
-  /** The client went away; the upstream request was aborted. */
-  | 'client_abort'
-  /** The upstream failed after the commit point; the client got one error event (SSE) or a cut connection. */
-  | 'upstream_error'
-  /** The gateway ended the stream itself (shutdown deadline). */
-  | 'terminated';
-
-export interface RelayOutcome {
-  readonly status: number;
-  readonly end: RelayEnd;
-  readonly sse: boolean;
-  /** Monotonic ms when the first byte was written to the client, if any. */
-  readonly firstByteAt: number | undefined;
-  readonly error?: GatewayError;
-  /** Tokens of the answer as the client received it (accounting), when it carried usage. */
-  readonly usage?: TokenUsage;
-}
 
 export interface RelayOptions {
   readonly upstream: RawUpstreamResponse;
@@ -73,31 +55,8 @@ export interface RelayOptions {
   readonly beforeEnd?: (end: AnswerEnd) => Promise<void>;
 }
 
-/** What accounting learns when an answer is about to end. */
-export interface AnswerEnd {
-  readonly status: number;
-  readonly usage?: TokenUsage;
-  /** Monotonic ms of the first byte to the client. */
-  readonly firstByteAt?: number;
-  /** The Bedrock service tier used, when Bedrock answered. */
-  readonly serviceTier?: string;
-  /** The type of an `error` event the stream ended with (the answer was relayed, but failed). */
-  readonly errorType?: string;
-}
-
-
 function ignore(): void {
   // deliberately empty: see relay()
-}
-
-/** Thrown when an SSE upstream fails before anything was written: the caller may still fall back. */
-export class PreCommitFailure extends Error {
-  readonly error: GatewayError;
-
-  constructor(error: GatewayError) {
-    super(error.message);
-    this.error = error;
-  }
 }
 
 function isEventStream(headers: RawUpstreamResponse['headers']): boolean {
@@ -346,14 +305,7 @@ function errorTypeOf(events: Buffer): string {
   return (error === undefined ? undefined : new FirstEventError(error).errorType()) ?? 'api_error';
 }
 
-/** The outcome with the usage the meter saw, if any. */
-export function withUsage(outcome: RelayOutcome, meter: SseUsageMeter): RelayOutcome {
-  const usage = meter.usage;
-  return usage === undefined ? outcome : { ...outcome, usage };
-}
-
 function endWithError(options: RelayOptions, firstByteAt: number, error: GatewayError, end: RelayEnd): RelayOutcome {
-  options.response.end(toErrorEvent(error, options.requestId));
-  return { status: options.upstream.status, end, sse: true, firstByteAt, error };
+  return endStreamWithError(options.response, options.requestId, options.upstream.status, firstByteAt, error, end);
 }
 

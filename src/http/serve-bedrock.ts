@@ -6,7 +6,7 @@ import type { BedrockResult, BedrockTarget } from '../providers/bedrock/index.ts
 import { requestJson } from './request-json.ts';
 import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
-import { relayEvents } from './event-relay.ts';
+import { writeEvents } from './stream-writer.ts';
 import { relay, type AnswerEnd, type RelayOutcome } from './relay.ts';
 import { headerText, safeHeaders } from './header-value.ts';
 
@@ -80,7 +80,7 @@ export async function serveBedrockMessages(options: ServeOptions, deps: AppDepen
   const answer = { ...result.response, headers: { ...result.response.headers, ...options.headers } } as BedrockResult['response'];
   switch (answer.kind) {
     case 'events': {
-      const outcome = await relayEvents({
+      const outcome = await writeEvents({
         response,
         requestId: request.id,
         headers: answer.headers,

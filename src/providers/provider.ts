@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Message, RawMessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
+import type { Message } from '@anthropic-ai/sdk/resources/messages';
+import type { AnthropicStreamEvent } from '../anthropic/types.ts';
 import type { RawUpstreamResponse } from '../upstream/http.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { RequestBody } from '../request/request-body.ts';
@@ -72,7 +73,7 @@ export interface PassthroughAnswer {
 /** A translated stream: typed Anthropic events; failures are thrown GatewayErrors. */
 export interface EventsAnswer {
   readonly kind: 'events';
-  readonly events: AsyncIterable<RawMessageStreamEvent>;
+  readonly events: AsyncIterable<AnthropicStreamEvent>;
   readonly info: AnswerInfo;
 }
 
@@ -143,4 +144,4 @@ export interface Provider<Target extends ProviderTarget = ProviderTarget> {
 export type ProviderResponse =
   | { readonly kind: 'raw'; readonly upstream: RawUpstreamResponse; readonly headers: Readonly<Record<string, string>> }
   | { readonly kind: 'json'; readonly body: string | Buffer; readonly headers: Readonly<Record<string, string>>; /** When the provider already has it (no second parse). */ readonly usage?: TokenUsage }
-  | { readonly kind: 'events'; readonly events: AsyncIterable<string>; readonly headers: Readonly<Record<string, string>> };
+  | { readonly kind: 'events'; readonly events: AsyncIterable<AnthropicStreamEvent>; readonly headers: Readonly<Record<string, string>> };

@@ -3,7 +3,8 @@ import { accumulate } from '../anthropic/accumulate.ts';
 import { encodeSseEvent } from '../anthropic/sse-encode.ts';
 import { loadScenario } from '../../test/fakes/anthropic.ts';
 import { costUsd } from './cost.ts';
-import { SseUsageMeter, usageFromMessage } from './usage.ts';
+import type { AnthropicStreamEvent } from '../anthropic/types.ts';
+import { EventUsageMeter, SseUsageMeter, usageFromMessage } from './usage.ts';
 
 describe('usage', () => {
   it.each(['text', 'tool-use', 'thinking'])('the %s stream and its message give the same usage, at any event grouping', (scenario) => {
@@ -47,6 +48,26 @@ describe('usage', () => {
         expect(meter.usage?.output).toBe(usageFromMessage(accumulate(loadScenario('text', 'm')))?.output);
       }
     }
+  });
+
+  it.each(['text', 'tool-use', 'thinking'])('the typed meter reads the %s stream by event type, as the SSE meter reads its text', (scenario) => {
+    const events = loadScenario(scenario, 'claude-sonnet-5-5');
+    const typed = new EventUsageMeter();
+    for (const event of events) typed.push(event);
+    expect(typed.usage).toEqual(usageFromMessage(accumulate(events)));
+  });
+
+  it('the typed meter bounds a stream cut before message_delta, and a text naming an event is only text', () => {
+    const [start, blockStart] = loadScenario('text', 'm') as AnthropicStreamEvent[];
+    const meter = new EventUsageMeter();
+    expect(meter.usage).toBeUndefined();
+    meter.push(start as AnthropicStreamEvent);
+    meter.push(blockStart as AnthropicStreamEvent);
+    const decoy = 'event: message_delta\ndata: {"type":"message_delta","usage":{"output_tokens":1}}\n\n';
+    for (let index = 0; index < 10; index++) meter.push({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: decoy } } as AnthropicStreamEvent);
+    expect(meter.usage?.output).toBe(10 * Buffer.byteLength(decoy));
+    meter.push({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 12 } } as AnthropicStreamEvent);
+    expect(meter.usage?.output).toBe(12);
   });
 
   it('reads the 1h/5m cache split when there is one', () => {

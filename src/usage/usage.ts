@@ -82,6 +82,57 @@ function contentBytes(events: Buffer): number {
   return bytes;
 }
 
+/**
+ * Follows a translated stream's typed events as they go to the client: usage from the
+ * `message_start` and `message_delta` events, found by their type (never by reading text), and
+ * the bytes of content relayed as the bound of a stream cut short (see SseUsageMeter).
+ */
+export class EventUsageMeter {
+  private readonly current: Mutable<TokenUsage> = { ...noUsage };
+  private seen = false;
+  private final = false;
+  private content = 0;
+
+  push(event: { readonly type: string }): void {
+    const record = event as Record<string, unknown>;
+    switch (event.type) {
+      case 'message_start':
+        apply(this.current, (record.message as { usage?: unknown } | undefined)?.usage);
+        this.seen = true;
+        return;
+      case 'message_delta': {
+        const usage = record.usage as { output_tokens?: unknown } | undefined;
+        apply(this.current, usage);
+        this.seen = true;
+        if (count(usage?.output_tokens) !== undefined) this.final = true;
+        return;
+      }
+      case 'content_block_delta':
+        if (!this.final) this.content += deltaBytes(record.delta);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** As SseUsageMeter.usage: undefined before any usage event, the content bound before the final one. */
+  get usage(): TokenUsage | undefined {
+    if (!this.seen) return undefined;
+    return this.final ? { ...this.current } : { ...this.current, output: Math.max(this.current.output, this.content) };
+  }
+}
+
+/** The UTF-8 bytes of a delta's payload (text, partial JSON, thinking...): at least its tokens. */
+function deltaBytes(delta: unknown): number {
+  if (typeof delta !== 'object' || delta === null) return 0;
+  let bytes = 0;
+  for (const [key, value] of Object.entries(delta)) {
+    if (key === 'type') continue;
+    bytes += typeof value === 'string' ? Buffer.byteLength(value) : Buffer.byteLength(JSON.stringify(value) ?? '');
+  }
+  return bytes;
+}
+
 /** Follows the SSE text of a stream as it goes to the client. */
 export class SseUsageMeter {
   private readonly current: Mutable<TokenUsage> = { ...noUsage };

@@ -13,7 +13,7 @@ import { toConverseRequest } from './converse/request.ts';
 import { ConverseStreamToAnthropic } from './converse/stream.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
 import { toBedrockInvokeBody, toBedrockMessagesBody } from './request.ts';
-import { eventStreamToSse, eventTranslator, sseTranslator } from './stream.ts';
+import { eventStreamToEvents } from './stream.ts';
 import { awsRequestId, BedrockTransport, readBedrockError, readMessagesError } from './transport.ts';
 
 /**
@@ -171,13 +171,13 @@ export class BedrockProvider {
       case 'messages':
         return { kind: 'raw', upstream, headers };
       case 'invoke':
-        if (call.stream) return { kind: 'events', events: eventStreamToSse(upstream.body, sseTranslator(new InvokeStreamTranscoder())), headers };
+        if (call.stream) return { kind: 'events', events: eventStreamToEvents(upstream.body, new InvokeStreamTranscoder()), headers };
         return { kind: 'json', body: Buffer.from(await readBody(upstream)), headers };
       case 'converse': {
         if (call.stream) {
           // message_start is written before Converse says the input size: it announces the local estimate (docs/bedrock.md).
           const machine = new ConverseStreamToAnthropic(context, { inputTokensEstimate: estimateInputTokens(call.request) });
-          return { kind: 'events', events: eventStreamToSse(upstream.body, eventTranslator(machine)), headers };
+          return { kind: 'events', events: eventStreamToEvents(upstream.body, machine), headers };
         }
         let parsed: unknown;
         try {

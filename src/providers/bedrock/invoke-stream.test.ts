@@ -9,6 +9,7 @@ import { loadScenario } from '../../../test/fakes/anthropic.ts';
 import { EventStreamDecoder } from './event-stream.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
 import { toErrorEvent } from '../../anthropic/error-envelope.ts';
+import { encodeSseEvent } from '../../anthropic/sse-encode.ts';
 import { GatewayError } from '../../errors.ts';
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
@@ -49,7 +50,7 @@ function transcode(bytes: Buffer, cuts: number[] = []): string {
   let previous = 0;
   try {
     for (const point of [...[...new Set(cuts)].sort((a, b) => a - b), bytes.length]) {
-      for (const frame of decoder.push(bytes.subarray(previous, point))) out.push(...transcoder.push(frame));
+      for (const frame of decoder.push(bytes.subarray(previous, point))) out.push(...transcoder.push(frame).map((event) => encodeSseEvent(event)));
       previous = point;
     }
     decoder.end();
@@ -77,7 +78,8 @@ describe('InvokeStreamTranscoder', () => {
     const raw = '{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\\u00e9 kept as \\\\u escape"},"future_field":[1,2.50]}';
     const frame = encode({ ':message-type': string('event'), ':event-type': string('chunk') }, { bytes: Buffer.from(raw).toString('base64'), p: 'pad' });
     const out = new InvokeStreamTranscoder().push(codec.decode(frame));
-    expect(out).toEqual([`event: content_block_delta\ndata: ${raw}\n\n`]);
+    expect(out).toEqual([JSON.parse(raw)]);
+    expect(out.map((event) => encodeSseEvent(event))).toEqual([`event: content_block_delta\ndata: ${raw}\n\n`]);
   });
 
   it('turns a mid-stream exception into exactly one mapped error event and stops', () => {

@@ -1,12 +1,15 @@
+import { withVerbatimData } from '../../anthropic/sse-encode.ts';
+import type { AnthropicStreamEvent } from '../../anthropic/types.ts';
 import { fromAnthropicErrorType, GatewayError } from '../../errors.ts';
 import { headerString, type EventStreamMessage } from './event-stream.ts';
 import { fromBedrockError } from './errors.ts';
 
 /**
- * InvokeModelWithResponseStream (Claude, native body) -> Anthropic SSE, as a synchronous state
- * machine: `push(frame)` returns SSE text for the client, `end()` closes the stream. Each `chunk`
- * frame carries one Anthropic event JSON in base64 `bytes` (the `p` padding is ignored); it is
- * re-emitted with its `event:` line, its JSON text unchanged when it is one line. Exception and
+ * InvokeModelWithResponseStream (Claude, native body) -> Anthropic stream events, as a synchronous
+ * state machine: `push(frame)` returns the events for the client, `end()` closes the stream. Each
+ * `chunk` frame carries one Anthropic event JSON in base64 `bytes` (the `p` padding is ignored); it
+ * is passed on as a typed event that keeps its JSON text (withVerbatimData), so the SSE encoder
+ * writes it unchanged when it is one line. Exception and
  * error frames, and a stream that ends without `message_stop`, throw a GatewayError: the relay
  * turns it into one Anthropic `error` event after the commit point (or an HTTP error before it).
  * The `message_stop` chunk's `amazon-bedrock-invocationMetrics` are passed on (clients ignore
@@ -24,7 +27,7 @@ export class InvokeStreamTranscoder {
   /** Bedrock's `amazon-bedrock-invocationMetrics` from the last chunk, when sent. */
   metrics: Record<string, unknown> | undefined;
 
-  push(frame: EventStreamMessage): string[] {
+  push(frame: EventStreamMessage): AnthropicStreamEvent[] {
     if (this.finished) return [];
     const messageType = headerString(frame, ':message-type');
     if (messageType === 'exception') {
@@ -44,12 +47,12 @@ export class InvokeStreamTranscoder {
     return this.chunk(frame.body);
   }
 
-  end(): void {
-    if (this.finished) return;
+  end(): AnthropicStreamEvent[] {
+    if (this.finished) return [];
     throw this.fail(new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'Bedrock ended the stream before message_stop.', { provider: 'bedrock' }));
   }
 
-  private chunk(body: Uint8Array): string[] {
+  private chunk(body: Uint8Array): AnthropicStreamEvent[] {
     const bytes = stringField(parsePayload(body), 'bytes');
     if (bytes === undefined) {
       this.skipped++;
@@ -77,8 +80,9 @@ export class InvokeStreamTranscoder {
       const metrics = (event as Record<string, unknown>)['amazon-bedrock-invocationMetrics'];
       if (typeof metrics === 'object' && metrics !== null) this.metrics = metrics as Record<string, unknown>;
     }
-    const data = /[\r\n]/.test(text) ? JSON.stringify(event) : text;
-    return [`event: ${type}\ndata: ${data}\n\n`];
+    // An event of a type newer than the gateway's is passed on as it came (upstream unions are open).
+    const typed = event as AnthropicStreamEvent;
+    return [/[\r\n]/.test(text) ? typed : withVerbatimData(typed, text)];
   }
 
   private fail(error: GatewayError): GatewayError {

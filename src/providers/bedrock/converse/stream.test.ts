@@ -3,8 +3,7 @@ import type { MessageStreamEvent } from '../../../anthropic/types.ts';
 import { errorFrame, eventFrame, eventStreamCodec, exceptionFrame, encodeFrame } from '../../../../test/fakes/event-stream.ts';
 import type { EventStreamMessage } from '../event-stream.ts';
 import { ConverseStreamToAnthropic } from './stream.ts';
-import { encodeSseEvent } from '../../../anthropic/sse-encode.ts';
-import { SseUsageMeter } from '../../../usage/usage.ts';
+import { EventUsageMeter } from '../../../usage/usage.ts';
 
 const context = { model: 'claude-sonnet-5-5', id: 'msg_bdrk_01' };
 
@@ -54,8 +53,8 @@ describe('ConverseStreamToAnthropic', () => {
     expect(events[0]).toEqual({ ...messageStart, message: { ...messageStart.message, usage: { input_tokens: 42, output_tokens: 0 } } });
     expect(events.at(-2)).toEqual({ type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage });
     // What accounting reads from the stream: the real count replaces the estimate.
-    const meter = new SseUsageMeter();
-    meter.push(events.map((item) => encodeSseEvent(item)).join(''));
+    const meter = new EventUsageMeter();
+    for (const item of events) meter.push(item);
     expect(meter.usage).toEqual({ input: 5, output: 7, cacheRead: 0, cacheWrite5m: 0, cacheWrite1h: 0 });
   });
 
