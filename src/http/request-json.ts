@@ -3,8 +3,9 @@ import { createRequestBody, type ParsedJsonBody, type RequestBody } from '../req
 
 /**
  * A request's body (src/request/request-body.ts), made once per request: every reader (the
- * feature switches, the budget's size and count, routing and each provider attempt) shares the
- * one lazily parsed object.
+ * routing fields, the feature switches, the budget's size and count, routing and each provider
+ * attempt) shares one decoding, one scan and one lazily parsed object. A budgeted request served
+ * by Bedrock is decoded, scanned and parsed once, not once per reader and attempt.
  */
 
 const bodies = new WeakMap<FastifyRequest, RequestBody>();

@@ -1,6 +1,5 @@
 import { GatewayError } from '../errors.ts';
-import { scanError, scanRoutingFields } from '../request/body-scan.ts';
-import { decodeRequestBody, isIdentityEncoding } from '../request/decode-body.ts';
+import type { RequestBody } from '../request/request-body.ts';
 
 /**
  * Longest model id accepted (the longest real ones, Bedrock ARNs, are about 120). The model is
@@ -15,17 +14,12 @@ export interface MessageRouting {
 }
 
 /**
- * What routing needs from a Messages-style body, read from a copy (decoded if compressed).
- * The body that goes upstream is the client's, unchanged.
+ * What routing needs from a Messages-style body, from the top-level scan of its JSON text
+ * (decoded if compressed; request-body.ts). The body that goes upstream is the client's, unchanged.
  */
-export async function readMessageRouting(body: unknown, contentEncoding: string | undefined, maxBytes: number): Promise<MessageRouting> {
-  if (!Buffer.isBuffer(body) || body.length === 0) {
-    throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body is empty; send a JSON object.');
-  }
-  const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
-  const scan = scanRoutingFields(plain);
-  if (!scan.ok) throw scanError(scan);
-  const { model, modelIsInvalid, stream } = scan.fields;
+export async function readMessageRouting(body: RequestBody): Promise<MessageRouting> {
+  if (body.raw.length === 0) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body is empty; send a JSON object.');
+  const { model, modelIsInvalid, stream } = await body.fields();
   if (model === undefined) {
     throw new GatewayError('GW_MODEL_MISSING', modelIsInvalid ? 'model: Input should be a valid string' : 'model: Field required');
   }

@@ -1,16 +1,27 @@
 import { GatewayError } from '../errors.ts';
-import { scanBody, scanError } from './body-scan.ts';
+import { scanBody, scanError, type ScanResult } from './body-scan.ts';
 import { decodeRequestBody, isIdentityEncoding } from './decode-body.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 
+/** A JSON object body and the size of its JSON text (decoded, if it came compressed). */
+export interface JsonBody {
+  readonly object: Record<string, unknown>;
+  readonly bytes: number;
+}
+
+/** What the top-level scan (body-scan.ts `scanBody`) found in a body's JSON text. */
+export interface BodyScan {
+  readonly scan: ScanResult;
+  readonly depth: number | undefined;
+}
+
 /**
- * The request body decoded (if compressed, capped at `maxBytes`) and parsed as a JSON object.
+ * Parses a body's JSON text (`plain`, already decoded) that `scanned` is the top-level scan of.
  * A top-level field named twice is refused first, as the routing scan does, so every reader of
  * a body sees the same top-level fields (JSON.parse alone would silently keep the last).
  */
-export async function readJsonObject(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<{ object: Record<string, unknown>; bytes: number }> {
-  const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
-  const { scan, depth } = scanBody(plain);
+export function parseJsonObject(plain: Buffer, scanned: BodyScan): Record<string, unknown> {
+  const { scan, depth } = scanned;
   if (!scan.ok && scan.duplicate !== undefined) throw scanError(scan);
   // Before any reader walks it: nothing the gateway does with a body may overflow the stack. The
   // scan measured the depth; a body it could not read is measured byte by byte (JSON.parse will
@@ -25,5 +36,15 @@ export async function readJsonObject(body: Buffer, contentEncoding: string | und
     throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', `The request body is not valid JSON: ${(error as Error).message}.`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body must be a JSON object.');
-  return { object: parsed as Record<string, unknown>, bytes: plain.length };
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * The request body decoded (if compressed, capped at `maxBytes`) and parsed as a JSON object, in
+ * one go. An API request's body is read through its RequestBody instead (request-body.ts), which
+ * shares each step among the request's readers.
+ */
+export async function readJsonObject(body: Buffer, contentEncoding: string | undefined, maxBytes: number): Promise<JsonBody> {
+  const plain = isIdentityEncoding(contentEncoding) ? body : await decodeRequestBody(body, contentEncoding as string, maxBytes);
+  return { object: parseJsonObject(plain, scanBody(plain)), bytes: plain.length };
 }

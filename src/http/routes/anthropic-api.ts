@@ -8,7 +8,7 @@ import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
 import { fromMicros } from '../../store/accounting.ts';
-import { requestJson } from '../request-json.ts';
+import { requestBody, requestJson } from '../request-json.ts';
 import { admissionOf, admitFromHeaders } from '../admission.ts';
 import { allFeaturesOn, disabledFeatureIn } from '../../request/feature-switches.ts';
 import { requestSize } from '../request-size.ts';
@@ -65,7 +65,7 @@ export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies
 async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, deps: AppDependencies): Promise<void> {
   const { principal, upstreamHeaders, userId, startedAt, startedAtEpoch } = admissionOf(request);
   const routing: MessageRouting | undefined = endpoint.readsBody
-    ? await readMessageRouting(request.body, request.headers['content-encoding'], deps.config.server.body_limit_bytes)
+    ? await readMessageRouting(requestBody(request, deps.config.server.body_limit_bytes))
     : undefined;
   if (routing !== undefined && !allFeaturesOn(deps.config.features)) await refuseDisabledFeatures(request, deps);
   const target = upstreamTarget(request.url, userId);
