@@ -1,18 +1,22 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorRegistry, errorTypeForStatus, GatewayError } from './errors.ts';
+import { errorRegistry, errorTypeForStatus, fallbackOf, GatewayError, upstreamCodeForStatus, upstreamCodeForType, upstreamErrorCode, type GatewayErrorCode } from './errors.ts';
+
+const codes = Object.keys(errorRegistry) as GatewayErrorCode[];
 
 describe('error registry', () => {
   const documentation = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
 
-  it.each(Object.entries(errorRegistry))('%s is documented with its status and type', (code, definition) => {
+  it.each(Object.entries(errorRegistry))('%s is documented with its status, type, retryable and fallback', (code, definition) => {
     const row = documentation.split('\n').find((line) => line.startsWith(`| \`${code}\` |`));
     expect(row).toBeDefined();
-    expect(row).toContain(`| ${definition.status} | \`${definition.type}\` |`);
+    const fallback = fallbackOf(code as GatewayErrorCode);
+    expect(row).toContain(`| ${definition.status} | \`${definition.type}\` | ${definition.retryable ? 'yes' : 'no'} | ${fallback === undefined ? '' : `\`${fallback}\``} |`);
   });
 
-  it('every status maps to the type Anthropic uses for it', () => {
-    for (const definition of Object.values(errorRegistry)) expect(errorTypeForStatus(definition.status)).toBe(definition.type);
+  it('every gateway status maps to the type Anthropic uses for it', () => {
+    // The gateway's own 408 is the client being slow (invalid_request_error); an upstream's 408 is a timeout.
+    for (const code of codes.filter((each) => each !== 'GW_CLIENT_TIMEOUT')) expect(errorTypeForStatus(errorRegistry[code].status), code).toBe(errorRegistry[code].type);
   });
 
   it.each([
@@ -28,6 +32,7 @@ describe('error registry', () => {
     [500, 'api_error'],
     [502, 'api_error'],
     [504, 'timeout_error'],
+    [520, 'api_error'],
     [529, 'overloaded_error'],
   ])('status %i is %s', (status, type) => {
     expect(errorTypeForStatus(status)).toBe(type);
@@ -35,6 +40,60 @@ describe('error registry', () => {
 
   it('a GatewayError carries its definition', () => {
     const error = new GatewayError('GW_DECODED_BODY_TOO_LARGE', 'too big', { retryAfterMs: 1500, provider: 'anthropic' });
-    expect(error).toMatchObject({ code: 'GW_DECODED_BODY_TOO_LARGE', status: 413, type: 'request_too_large', retryable: false, detailsCode: 'request_body_too_large_after_decoding', retryAfterMs: 1500, provider: 'anthropic', message: 'too big' });
+    expect(error).toMatchObject({ code: 'GW_DECODED_BODY_TOO_LARGE', status: 413, type: 'request_too_large', retryable: false, fallback: undefined, detailsCode: 'request_body_too_large_after_decoding', retryAfterMs: 1500, provider: 'anthropic', message: 'too big' });
+    expect(new GatewayError('GW_UPSTREAM_OVERLOADED', 'busy')).toMatchObject({ fallback: 'overloaded', retryable: true });
+  });
+});
+
+describe('the routing column', () => {
+  it('only upstream failures move on', () => {
+    for (const code of codes) if (fallbackOf(code) !== undefined) expect(code).toMatch(/^GW_UPSTREAM_/);
+  });
+
+  it('x-should-retry agrees with it: what moves on may be retried, except what an operator must fix', () => {
+    for (const code of codes.filter((each) => each.startsWith('GW_UPSTREAM_'))) {
+      const fallback = fallbackOf(code);
+      expect(errorRegistry[code].retryable, code).toBe(fallback !== undefined && fallback !== 'credentials');
+    }
+  });
+});
+
+describe('the upstream status table', () => {
+  it.each([
+    [400, 'GW_UPSTREAM_INVALID_REQUEST', undefined],
+    [401, 'GW_UPSTREAM_AUTHENTICATION', undefined],
+    [403, 'GW_UPSTREAM_PERMISSION', undefined],
+    [408, 'GW_UPSTREAM_TIMEOUT', 'timeout'],
+    [413, 'GW_BODY_TOO_LARGE', undefined],
+    [418, 'GW_UPSTREAM_INVALID_REQUEST', undefined],
+    [429, 'GW_UPSTREAM_RATE_LIMITED', 'rate_limited'],
+    [500, 'GW_UPSTREAM_ERROR', 'server_error'],
+    [501, 'GW_UPSTREAM_ERROR', 'server_error'],
+    [503, 'GW_UPSTREAM_OVERLOADED', 'overloaded'],
+    [504, 'GW_UPSTREAM_TIMEOUT', 'timeout'],
+    [520, 'GW_UPSTREAM_ERROR', 'server_error'],
+    [529, 'GW_UPSTREAM_OVERLOADED', 'overloaded'],
+  ])('%i is %s (fallback %s)', (status, code, fallback) => {
+    expect(upstreamCodeForStatus(status)).toBe(code);
+    expect(fallbackOf(upstreamCodeForStatus(status))).toBe(fallback);
+  });
+
+  it('each Anthropic error type names one code of the table, of that type', () => {
+    const types = ['invalid_request_error', 'authentication_error', 'billing_error', 'permission_error', 'not_found_error', 'conflict_error', 'request_too_large', 'rate_limit_error', 'api_error', 'timeout_error', 'overloaded_error'] as const;
+    for (const type of types) {
+      const code = upstreamCodeForType(type);
+      expect(code, type).toBeDefined();
+      expect(errorRegistry[code as GatewayErrorCode].type).toBe(type);
+    }
+    expect(upstreamCodeForType('some_new_error')).toBeUndefined();
+    expect(upstreamCodeForType(42)).toBeUndefined();
+  });
+
+  it('a body’s type refines the status only where routing reads them alike', () => {
+    expect(upstreamErrorCode(400, 'request_too_large')).toBe('GW_BODY_TOO_LARGE');
+    expect(upstreamErrorCode(503, 'overloaded_error')).toBe('GW_UPSTREAM_OVERLOADED');
+    expect(upstreamErrorCode(500, 'overloaded_error')).toBe('GW_UPSTREAM_ERROR');
+    expect(upstreamErrorCode(400, 'api_error')).toBe('GW_UPSTREAM_INVALID_REQUEST');
+    expect(upstreamErrorCode(502, 'whatever')).toBe('GW_UPSTREAM_ERROR');
   });
 });

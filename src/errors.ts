@@ -1,7 +1,10 @@
 /**
  * The one error registry. Every error the gateway itself produces has a stable code here, with
- * its HTTP status and Anthropic error type. `docs/errors.md` documents the same table (a test
- * keeps the two in sync). Upstream error bodies are never wrapped: they are relayed unchanged.
+ * its HTTP status, Anthropic error type, whether a client may retry it (`x-should-retry`) and,
+ * for upstream failures, the fallback trigger that lets routing move on to the next target.
+ * `docs/errors.md` documents the same table (a test keeps the two in sync). Every provider maps
+ * its upstream's failures onto these codes (`from<Provider>Error`), through the one status table
+ * below; a passthrough upstream's error answer is still relayed unchanged when it is the answer.
  */
 
 export type AnthropicErrorType =
@@ -17,11 +20,19 @@ export type AnthropicErrorType =
   | 'timeout_error'
   | 'overloaded_error';
 
+/**
+ * Why routing moves on from a failed upstream (docs/routing.md). The routing column of the
+ * registry; routing adds the triggers no code carries (`first_event_error`, `model_retired`).
+ */
+export type FallbackTrigger = 'rate_limited' | 'overloaded' | 'server_error' | 'timeout' | 'connect_error' | 'credentials';
+
 interface ErrorDefinition {
   readonly status: number;
   readonly type: AnthropicErrorType;
-  /** Whether trying again (here or at another upstream) can succeed. */
+  /** Whether the client may try again (`x-should-retry`). */
   readonly retryable: boolean;
+  /** For an upstream failure before the commit point: the trigger that moves on to the next target. */
+  readonly fallback?: FallbackTrigger;
   /** Anthropic's `error.details.error_code`, where Anthropic defines one for this case. */
   readonly detailsCode?: string;
   readonly description: string;
@@ -29,7 +40,7 @@ interface ErrorDefinition {
 
 export const errorRegistry = {
   GW_ROUTE_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'No such route on the gateway.' },
-  GW_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false, description: 'The request body is larger than the limit (32 MB by default).' },
+  GW_BODY_TOO_LARGE: { status: 413, type: 'request_too_large', retryable: false, description: "The request body is larger than the limit (32 MB by default), or than an upstream's (its 413, `request_too_large`)." },
   GW_BODY_NOT_JSON_OBJECT: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body is not a JSON object, or not valid JSON where the gateway must read it.' },
   GW_DUPLICATE_FIELD: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body names a top-level field twice (escapes decoded: `"mod\\u0065l"` is `model`); parsers disagree on which one counts, so the gateway refuses rather than account for one and forward another.' },
   GW_BODY_TOO_DEEP: { status: 400, type: 'invalid_request_error', retryable: false, description: 'The body nests arrays and objects more than 1,000 levels deep where the gateway must read it (budgets, Bedrock, model rewrites).' },
@@ -65,18 +76,21 @@ export const errorRegistry = {
   GW_KEY_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, description: 'The key (in passthrough mode the credential, or the window all calls on the gateway\'s own credentials share) is over its requests-per-minute or tokens-per-minute limit; `retry-after` is in whole seconds.' },
   GW_LIMITS_UNAVAILABLE: { status: 529, type: 'overloaded_error', retryable: true, description: 'The store that enforces rate limits or budgets cannot be reached and the gateway is configured to fail closed.' },
   GW_NO_CREDENTIAL: { status: 401, type: 'authentication_error', retryable: false, description: 'The client sent no credential and the gateway has none configured for this upstream; or, in auth mode `both`, the client sent no Anthropic credential of its own (that mode never uses the gateway\'s).' },
-  GW_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true, description: 'The upstream could not be reached (refused, reset, DNS failure, TLS failure).' },
-  GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, description: 'The upstream did not answer in time (connect, headers or idle timeout).' },
-  GW_UPSTREAM_STREAM_BROKEN: { status: 502, type: 'api_error', retryable: true, description: 'The upstream stream broke or ended early: a 502 before the commit point, one SSE error event after it.' },
-  GW_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true, description: 'The upstream sent something the gateway cannot relay (for example an SSE event larger than the limit).' },
-  GW_UPSTREAM_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, description: 'A translated upstream (Bedrock) throttled the request or its quota is exhausted.' },
-  GW_UPSTREAM_OVERLOADED: { status: 529, type: 'overloaded_error', retryable: true, description: 'A translated upstream is unavailable or its model not ready.' },
-  GW_UPSTREAM_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false, description: 'A translated upstream rejected the request as invalid (its message is kept).' },
-  GW_UPSTREAM_PERMISSION: { status: 403, type: 'permission_error', retryable: false, description: 'A translated upstream denied access to the model or operation.' },
-  GW_UPSTREAM_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'A translated upstream does not know the model or resource.' },
-  GW_UPSTREAM_ERROR: { status: 500, type: 'api_error', retryable: true, description: 'A translated upstream failed internally, or a model error it reported.' },
+  GW_UPSTREAM_CONNECT: { status: 502, type: 'api_error', retryable: true, fallback: 'connect_error', description: 'The upstream could not be reached (refused, reset, DNS failure, TLS failure).' },
+  GW_UPSTREAM_TIMEOUT: { status: 504, type: 'timeout_error', retryable: true, fallback: 'timeout', description: 'The upstream did not answer in time (connect, headers or idle timeout).' },
+  GW_UPSTREAM_STREAM_BROKEN: { status: 502, type: 'api_error', retryable: true, fallback: 'connect_error', description: 'The upstream stream broke or ended early: a 502 before the commit point, one SSE error event after it.' },
+  GW_UPSTREAM_PROTOCOL: { status: 502, type: 'api_error', retryable: true, fallback: 'server_error', description: 'The upstream sent something the gateway cannot relay (for example an SSE event larger than the limit).' },
+  GW_UPSTREAM_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, fallback: 'rate_limited', description: 'An upstream throttled the request or its quota is exhausted (429, Bedrock ThrottlingException).' },
+  GW_UPSTREAM_OVERLOADED: { status: 529, type: 'overloaded_error', retryable: true, fallback: 'overloaded', description: 'An upstream is overloaded or unavailable, or its model not ready (529, 503).' },
+  GW_UPSTREAM_INVALID_REQUEST: { status: 400, type: 'invalid_request_error', retryable: false, description: 'An upstream rejected the request as invalid (400, 422 and other 4xx; its message is kept).' },
+  GW_UPSTREAM_AUTHENTICATION: { status: 401, type: 'authentication_error', retryable: false, description: "An upstream rejected the client's own credential (401 from Anthropic in passthrough; relayed as it came)." },
+  GW_UPSTREAM_BILLING: { status: 402, type: 'billing_error', retryable: false, description: 'An upstream refused the request for billing reasons (402).' },
+  GW_UPSTREAM_CONFLICT: { status: 409, type: 'conflict_error', retryable: false, description: 'An upstream answered 409 (a conflicting request).' },
+  GW_UPSTREAM_PERMISSION: { status: 403, type: 'permission_error', retryable: false, description: 'An upstream denied access to the model or operation (403).' },
+  GW_UPSTREAM_NOT_FOUND: { status: 404, type: 'not_found_error', retryable: false, description: 'An upstream does not know the model or resource (404).' },
+  GW_UPSTREAM_ERROR: { status: 500, type: 'api_error', retryable: true, fallback: 'server_error', description: 'An upstream failed internally (500, 502, 520 and every other 5xx), or a model error it reported.' },
   GW_UPSTREAM_CREDENTIAL_MISSING: { status: 500, type: 'api_error', retryable: false, description: "The client's credential was accepted, but the gateway must call the upstream with its own credential (auth mode `keys`, or the master key) and none is configured (`ANTHROPIC_API_KEY`…); an operator must set one." },
-  GW_UPSTREAM_CREDENTIALS: { status: 500, type: 'api_error', retryable: false, description: "The gateway's own upstream credentials were rejected (not the client's fault; an operator must act)." },
+  GW_UPSTREAM_CREDENTIALS: { status: 500, type: 'api_error', retryable: false, fallback: 'credentials', description: "The gateway's own upstream credentials were rejected (not the client's fault; an operator must act)." },
   GW_ALL_TARGETS_COOLING: { status: 429, type: 'rate_limit_error', retryable: true, description: 'Every upstream for the model is cooling down after rate limits; `retry-after` is the shortest remaining wait.' },
   GW_OVERLOADED: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway holds as many request bodies (`server.max_inflight_body_bytes`) or connections (`server.max_connections`) as it may; retry shortly.' },
   GW_SHUTTING_DOWN: { status: 529, type: 'overloaded_error', retryable: true, description: 'The gateway is draining for shutdown; retry against another instance.' },
@@ -101,6 +115,7 @@ export class GatewayError extends Error {
   readonly status: number;
   readonly type: AnthropicErrorType;
   readonly retryable: boolean;
+  readonly fallback: FallbackTrigger | undefined;
   readonly detailsCode: string | undefined;
   readonly retryAfterMs: number | undefined;
   readonly provider: string | undefined;
@@ -115,6 +130,7 @@ export class GatewayError extends Error {
     this.status = definition.status;
     this.type = definition.type;
     this.retryable = definition.retryable;
+    this.fallback = definition.fallback;
     this.detailsCode = definition.detailsCode;
     this.retryAfterMs = options.retryAfterMs;
     this.provider = options.provider;
@@ -123,39 +139,66 @@ export class GatewayError extends Error {
   }
 }
 
+/** The registry's routing column for `code`: the trigger that moves on to the next target, if any. */
+export function fallbackOf(code: GatewayErrorCode): FallbackTrigger | undefined {
+  const definition: ErrorDefinition = errorRegistry[code];
+  return definition.fallback;
+}
+
 export function isGatewayError(value: unknown): value is GatewayError {
   return value instanceof GatewayError;
 }
 
-/** Anthropic's error type for an HTTP status, including statuses Anthropic does not list. */
-export function errorTypeForStatus(status: number): AnthropicErrorType {
-  switch (status) {
-    case 400: return 'invalid_request_error';
-    case 401: return 'authentication_error';
-    case 402: return 'billing_error';
-    case 403: return 'permission_error';
-    case 404: return 'not_found_error';
-    case 409: return 'conflict_error';
-    case 413: return 'request_too_large';
-    case 429: return 'rate_limit_error';
-    case 504: return 'timeout_error';
-    case 529: return 'overloaded_error';
-    default: return status >= 500 ? 'api_error' : 'invalid_request_error';
-  }
-}
-
-/** Anthropic's `error.type` -> the gateway error code of the same kind (for errors relayed from another form). */
-const anthropicErrorCodes: ReadonlyMap<string, GatewayErrorCode> = new Map<string, GatewayErrorCode>([
-  ['overloaded_error', 'GW_UPSTREAM_OVERLOADED'],
-  ['rate_limit_error', 'GW_UPSTREAM_RATE_LIMITED'],
-  ['api_error', 'GW_UPSTREAM_ERROR'],
-  ['timeout_error', 'GW_UPSTREAM_TIMEOUT'],
-  ['invalid_request_error', 'GW_UPSTREAM_INVALID_REQUEST'],
-  ['not_found_error', 'GW_UPSTREAM_NOT_FOUND'],
-  ['permission_error', 'GW_UPSTREAM_PERMISSION'],
+/**
+ * The one table of upstream HTTP statuses, for every provider: what a failed answer of this
+ * status is. Other 4xx are invalid requests, other 5xx (501, 520…) server errors, so every
+ * provider classifies a status, and routing moves on for it, the same way. A provider may read
+ * more from its answer (Bedrock's exception names, its 401 being the gateway's own credential).
+ */
+const upstreamStatuses: ReadonlyMap<number, GatewayErrorCode> = new Map<number, GatewayErrorCode>([
+  [400, 'GW_UPSTREAM_INVALID_REQUEST'],
+  [401, 'GW_UPSTREAM_AUTHENTICATION'],
+  [402, 'GW_UPSTREAM_BILLING'],
+  [403, 'GW_UPSTREAM_PERMISSION'],
+  [404, 'GW_UPSTREAM_NOT_FOUND'],
+  [408, 'GW_UPSTREAM_TIMEOUT'],
+  [409, 'GW_UPSTREAM_CONFLICT'],
+  [413, 'GW_BODY_TOO_LARGE'],
+  [429, 'GW_UPSTREAM_RATE_LIMITED'],
+  [500, 'GW_UPSTREAM_ERROR'],
+  [503, 'GW_UPSTREAM_OVERLOADED'],
+  [504, 'GW_UPSTREAM_TIMEOUT'],
+  [529, 'GW_UPSTREAM_OVERLOADED'],
 ]);
 
-/** An Anthropic error (event or body) of `type`, as a gateway error of the same kind; unknown types are `api_error`. */
-export function fromAnthropicErrorType(type: unknown, message: string, provider: string): GatewayError {
-  return new GatewayError((typeof type === 'string' ? anthropicErrorCodes.get(type) : undefined) ?? 'GW_UPSTREAM_ERROR', message, { provider });
+/** The gateway error code an upstream's failed answer of `status` stands for. */
+export function upstreamCodeForStatus(status: number): GatewayErrorCode {
+  return upstreamStatuses.get(status) ?? (status >= 500 ? 'GW_UPSTREAM_ERROR' : 'GW_UPSTREAM_INVALID_REQUEST');
+}
+
+/**
+ * Anthropic's `error.type` -> the code of that type among the status table's codes (an error
+ * event has no status of its own). Derived, so the two cannot disagree.
+ */
+const upstreamTypes: ReadonlyMap<string, GatewayErrorCode> = new Map([...upstreamStatuses.values()].map((code) => [errorRegistry[code].type, code]));
+
+/** The upstream code of an Anthropic error type, when it is one Anthropic defines. */
+export function upstreamCodeForType(type: unknown): GatewayErrorCode | undefined {
+  return typeof type === 'string' ? upstreamTypes.get(type) : undefined;
+}
+
+/**
+ * The code of an upstream's failed answer: its status decides (and so whether routing moves
+ * on); an Anthropic `error.type` in the body names it more precisely where it moves on, or not,
+ * the same way (a 400 `request_too_large` is GW_BODY_TOO_LARGE).
+ */
+export function upstreamErrorCode(status: number, type?: unknown): GatewayErrorCode {
+  const byStatus = upstreamCodeForStatus(status);
+  const byType = upstreamCodeForType(type);
+  return byType !== undefined && fallbackOf(byType) === fallbackOf(byStatus) ? byType : byStatus;
+}
+
+/** Anthropic's error type for an answer of `status` (for relayed answers whose body was not read). */
+export function errorTypeForStatus(status: number): AnthropicErrorType {
+  return errorRegistry[upstreamCodeForStatus(status)].type;
 }

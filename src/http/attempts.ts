@@ -1,13 +1,14 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
-import { GatewayError, errorTypeForStatus, fromAnthropicErrorType, isGatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError } from '../errors.ts';
+import { fromAnthropicError } from '../providers/anthropic/errors.ts';
 import type { BedrockTarget } from '../providers/bedrock/index.ts';
 import { withModel } from '../request/rewrite-model.ts';
 import { cleanHistoryForBedrock } from '../routing/history.ts';
 import { retryAfterMs } from '../routing/retry-after.ts';
-import { triggerForError, triggerForStatus, type Trigger } from '../routing/triggers.ts';
-import { readErrorText } from '../providers/bedrock/transport.ts';
+import { triggerForError, type Trigger } from '../routing/triggers.ts';
+import { readErrorText } from '../upstream/http.ts';
 import type { MessageRouting } from './routing-fields.ts';
 import { PreCommitFailure, relay, type AnswerEnd, type RelayOutcome } from './relay.ts';
 import { parseBody, serveBedrockCountTokens, serveBedrockMessages } from './serve-bedrock.ts';
@@ -107,13 +108,15 @@ async function anthropicOnce(model: string, context: AttemptContext, signal: Abo
     escalate(watch?.fired === true ? timedOut() : error, context);
   }
   const upstreamRequestId = typeof upstream.headers['request-id'] === 'string' ? upstream.headers['request-id'] : undefined;
-  const trigger = triggerForStatus(upstream.status) ?? (upstream.status === 404 && isRetiredHere(model, deps) ? 'model_retired' : undefined);
+  // The status decides (the body is read only when the answer is not relayed).
+  const failure = upstream.status >= 400 ? fromAnthropicError(upstream.status, upstream.headers) : undefined;
+  const trigger = (failure === undefined ? undefined : triggerForError(failure)) ?? (upstream.status === 404 && isRetiredHere(model, deps) ? 'model_retired' : undefined);
   const retryAfter = trigger === undefined ? undefined : retryAfterMs(upstream.headers, deps.clock.now(), trigger === 'rate_limited');
   if (trigger !== undefined) {
     const decision = context.decide(trigger, retryAfter);
     if (decision !== 'answer') {
       const text = await readErrorText(upstream);
-      throw new AttemptFailure(anthropicError(upstream.status, text, upstreamRequestId, retryAfter), trigger, retryAfter, decision);
+      throw new AttemptFailure(fromAnthropicError(upstream.status, upstream.headers, text, { retryAfterMs: retryAfter }), trigger, retryAfter, decision);
     }
   }
   try {
@@ -197,19 +200,4 @@ function withoutEncoding(headers: FastifyRequest['headers']): FastifyRequest['he
 /** A model Anthropic retired but Bedrock may still serve (protocols.md §5): its 404 moves on. */
 function isRetiredHere(model: string, deps: AppDependencies): boolean {
   return deps.config.routing.fallback_on_retired_model && deps.catalog.find(model)?.status === 'retired';
-}
-
-/** An Anthropic error answer, as the gateway error it stands for (the answer itself is not relayed). */
-function anthropicError(status: number, text: string, upstreamRequestId: string | undefined, retryAfter: number | undefined): GatewayError {
-  let message = `Anthropic answered ${status}.`;
-  let type: unknown = errorTypeForStatus(status);
-  try {
-    const parsed = JSON.parse(text) as { error?: { type?: unknown; message?: unknown } };
-    if (typeof parsed.error?.message === 'string') message = parsed.error.message;
-    if (parsed.error?.type !== undefined) type = parsed.error.type;
-  } catch {
-    // keep the status
-  }
-  const mapped = fromAnthropicErrorType(type, message, 'anthropic');
-  return new GatewayError(mapped.code, mapped.message, { provider: 'anthropic', ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }), ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }) });
 }

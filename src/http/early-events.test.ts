@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeSseEvent } from '../anthropic/sse-encode.ts';
-import { earlyEvents, FirstEventError, retryableErrorTypes } from './early-events.ts';
+import { earlyEvents, FirstEventError } from './early-events.ts';
 
 const start = encodeSseEvent({ type: 'message_start' });
 const ping = encodeSseEvent({ type: 'ping' });
@@ -28,9 +28,21 @@ describe('earlyEvents', () => {
   it('turns the held error into the gateway error of its type', () => {
     const failure = new FirstEventError(Buffer.from(overloaded));
     expect(failure.errorType()).toBe('overloaded_error');
-    expect(retryableErrorTypes.has('overloaded_error')).toBe(true);
-    expect(retryableErrorTypes.has('invalid_request_error')).toBe(false);
+    expect(failure.movesOn()).toBe(true);
     expect(failure.toGatewayError('anthropic')).toMatchObject({ code: 'GW_UPSTREAM_OVERLOADED', status: 529, message: 'Overloaded', firstEventError: true });
     expect(new FirstEventError(Buffer.from('event: error\ndata: not json\n\n')).toGatewayError('anthropic')).toMatchObject({ code: 'GW_UPSTREAM_ERROR', message: 'anthropic sent an error event first.' });
+  });
+
+  it.each([
+    ['overloaded_error', true],
+    ['api_error', true],
+    ['rate_limit_error', true],
+    ['timeout_error', true],
+    ['invalid_request_error', false],
+    ['authentication_error', false],
+    ['request_too_large', false],
+    ['some_new_error', false],
+  ])('an %s event moves on: %s (the registry’s routing column)', (type, movesOn) => {
+    expect(new FirstEventError(Buffer.from(encodeSseEvent({ type: 'error', error: { type, message: 'm' } } as { type: string }))).movesOn()).toBe(movesOn);
   });
 });

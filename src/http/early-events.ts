@@ -1,11 +1,12 @@
 import { decodeSse } from '../anthropic/sse-decode.ts';
 import { eventNameOf } from '../anthropic/sse-framer.ts';
-import { fromAnthropicErrorType, GatewayError } from '../errors.ts';
+import { fromErrorEvent, readErrorBody, type UpstreamErrorBody } from '../anthropic/error-envelope.ts';
+import { fallbackOf, upstreamCodeForType, type GatewayError } from '../errors.ts';
 
 /**
  * What the relay needs to decide its commit point while another target could still serve: the
  * events before the first content block (message_start, pings) may be held, at most
- * MAX_HELD_BYTES of them, and a retryable `error` event among them becomes a FirstEventError,
+ * MAX_HELD_BYTES of them, and an `error` event among them that another upstream can fix becomes a FirstEventError,
  * which routing turns into a fallback. Pure.
  */
 
@@ -29,31 +30,29 @@ export function earlyEvents(complete: Buffer): { content: boolean; error?: Buffe
   return { content: false };
 }
 
-export const retryableErrorTypes: ReadonlySet<string> = new Set(['overloaded_error', 'api_error', 'rate_limit_error', 'timeout_error']);
-
 /** The upstream's first event was an `error`: held back so routing may try elsewhere. */
 export class FirstEventError extends Error {
-  private readonly error: { type?: unknown; message?: unknown } | undefined;
+  private readonly data: string;
+  private readonly error: UpstreamErrorBody;
 
   constructor(event: Buffer) {
     super('the first upstream event is an error');
     // The block may come without its closing blank line (earlyEvents splits on it).
-    const data = decodeSse(`${event.toString('utf8')}\n\n`)[0]?.data ?? '';
-    try {
-      this.error = (JSON.parse(data) as { error?: { type?: unknown; message?: unknown } }).error;
-    } catch {
-      this.error = undefined;
-    }
+    this.data = decodeSse(`${event.toString('utf8')}\n\n`)[0]?.data ?? '';
+    this.error = readErrorBody(this.data);
   }
 
   errorType(): string | undefined {
-    return typeof this.error?.type === 'string' ? this.error.type : undefined;
+    return this.error.type;
+  }
+
+  /** Whether another upstream can fix it (the registry's routing column; an unknown type is relayed). */
+  movesOn(): boolean {
+    const code = upstreamCodeForType(this.error.type);
+    return code !== undefined && fallbackOf(code) !== undefined;
   }
 
   toGatewayError(provider: string): GatewayError {
-    const message = typeof this.error?.message === 'string' ? this.error.message : `${provider} sent an error event first.`;
-    const failure = fromAnthropicErrorType(this.error?.type, message, provider);
-    return new GatewayError(failure.code, failure.message, { provider, firstEventError: true });
+    return fromErrorEvent(this.data, provider, { firstEventError: true, defaultMessage: `${provider} sent an error event first.` });
   }
 }
-

@@ -1,11 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
 import { hasEventField } from '../anthropic/sse-decode.ts';
-import { earlyEvents, FirstEventError, MAX_HELD_BYTES, retryableErrorTypes } from './early-events.ts';
+import { earlyEvents, FirstEventError, MAX_HELD_BYTES } from './early-events.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../providers/anthropic/headers.ts';
-import { fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
+import { fromStreamTransportError, fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
 import { BoundedCopy, compressedMeter, usageOfJson } from './answer-usage.ts';
 import { SseUsageMeter } from '../usage/usage.ts';
 import { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './answer-outcome.ts';
@@ -207,11 +207,7 @@ function brokenStream(options: RelayOptions, error: unknown): GatewayError {
   if (error instanceof RangeError) {
     return new GatewayError('GW_UPSTREAM_PROTOCOL', `${options.provider} sent an SSE event larger than ${options.maxEventBytes} bytes.`, { provider: options.provider });
   }
-  const mapped = fromTransportError(error, options.provider);
-  if (mapped.code === 'GW_UPSTREAM_CONNECT') {
-    return new GatewayError('GW_UPSTREAM_STREAM_BROKEN', `The ${options.provider} stream broke: ${mapped.message}`, { provider: options.provider, cause: error });
-  }
-  return mapped;
+  return fromStreamTransportError(error, options.provider);
 }
 
 async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
@@ -248,7 +244,7 @@ async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
       const early = earlyEvents(complete);
       const failure = early.error === undefined ? undefined : new FirstEventError(early.error);
       // Only failures another upstream can fix move on; any other error is the client's answer.
-      if (failure !== undefined && retryableErrorTypes.has(failure.errorType() ?? '')) throw failure;
+      if (failure !== undefined && failure.movesOn()) throw failure;
       if (!early.content && failure === undefined && heldBytes + complete.length <= MAX_HELD_BYTES) {
         held.push(complete);
         heldBytes += complete.length;

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
 import type { AdmitInput } from '../accounting/ledger.ts';
 import type { CountedInput, RequestSize } from '../accounting/reservation.ts';
-import { readErrorText } from '../providers/bedrock/transport.ts';
+import { readErrorText } from '../upstream/http.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { inputTokenBound } from '../request/input-bound.ts';
 import type { Target } from '../routing/resolve.ts';

@@ -75,6 +75,36 @@ export function fromTransportError(error: unknown, provider: string): GatewayErr
   return new GatewayError('GW_UPSTREAM_CONNECT', `The request to ${provider} failed: ${detail}`, { provider, cause: error });
 }
 
+/**
+ * Maps a failure while reading a response body (a stream) to a gateway error: a connection that
+ * fails there is a broken stream, not an unreachable upstream. `name` is how messages call the
+ * provider ("The Bedrock stream broke: …").
+ */
+export function fromStreamTransportError(error: unknown, provider: string, name = provider): GatewayError {
+  const mapped = fromTransportError(error, provider);
+  if (mapped.code !== 'GW_UPSTREAM_CONNECT') return mapped;
+  return new GatewayError('GW_UPSTREAM_STREAM_BROKEN', `The ${name} stream broke: ${mapped.message}`, { provider, cause: error });
+}
+
+/** Error bodies are short messages: read at most 64 KB of one, never fail on it. */
+export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65_536): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= maxBytes) {
+        response.body.destroy();
+        break;
+      }
+    }
+  } catch {
+    // The body is only the message; the status and headers still say what happened.
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
 export interface UpstreamCall {
   readonly origin: string;
   readonly path: string;

@@ -33,6 +33,9 @@ describe('each trigger falls back to Bedrock, and the client sees one complete a
     ['a 500', error(500, 'api_error'), 'server_error'],
     ['a 503', error(503, 'api_error'), 'overloaded'],
     ['a 504', error(504, 'timeout_error'), 'timeout'],
+    // Every 5xx moves on, as it does from Bedrock (a 520 used to be relayed from Anthropic only).
+    ['a 520', error(520, 'api_error'), 'server_error'],
+    ['a 501', error(501, 'api_error'), 'server_error'],
     ['a reset connection', { kind: 'reset' } as FakeStep, 'connect_error'],
     ['an overloaded_error event first', { kind: 'sse', items: [{ event: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }] } as FakeStep, 'first_event_error'],
     [

@@ -14,7 +14,7 @@ import { ConverseStreamToAnthropic } from './converse/stream.ts';
 import { InvokeStreamTranscoder } from './invoke-stream.ts';
 import { toBedrockInvokeBody, toBedrockMessagesBody } from './request.ts';
 import { eventStreamToEvents } from './stream.ts';
-import { awsRequestId, BedrockTransport, readBedrockError, readMessagesError } from './transport.ts';
+import { awsRequestId, BedrockTransport, readBedrockError } from './transport.ts';
 
 /**
  * The Bedrock provider: Claude through InvokeModel (the native body; the default) or Bedrock's
@@ -120,7 +120,7 @@ export class BedrockProvider {
     });
     const upstreamRequestId = awsRequestId(upstream.headers);
     if (upstream.status < 200 || upstream.status > 299) {
-      throw call.target.api === 'messages' ? await readMessagesError(upstream) : await readBedrockError(upstream);
+      throw await readBedrockError(upstream);
     }
     const served = servedTier(upstream, tier);
     const headers: Record<string, string> = {

@@ -1,8 +1,9 @@
 import { withVerbatimData } from '../../anthropic/sse-encode.ts';
 import type { AnthropicStreamEvent } from '../../anthropic/types.ts';
-import { fromAnthropicErrorType, GatewayError } from '../../errors.ts';
+import { fromErrorEvent } from '../../anthropic/error-envelope.ts';
+import { GatewayError } from '../../errors.ts';
 import { headerString, type EventStreamMessage } from './event-stream.ts';
-import { fromBedrockError } from './errors.ts';
+import { fromErrorFrame, fromExceptionFrame } from './errors.ts';
 
 /**
  * InvokeModelWithResponseStream (Claude, native body) -> Anthropic stream events, as a synchronous
@@ -30,16 +31,8 @@ export class InvokeStreamTranscoder {
   push(frame: EventStreamMessage): AnthropicStreamEvent[] {
     if (this.finished) return [];
     const messageType = headerString(frame, ':message-type');
-    if (messageType === 'exception') {
-      const payload = parsePayload(frame.body);
-      const name = headerString(frame, ':exception-type') ?? 'InternalServerException';
-      const status = typeof payload.originalStatusCode === 'number' ? payload.originalStatusCode : undefined;
-      throw this.fail(fromBedrockError(name, stringField(payload, 'message') ?? stringField(payload, 'Message') ?? '', status));
-    }
-    if (messageType === 'error') {
-      const code = headerString(frame, ':error-code') ?? 'InternalServerException';
-      throw this.fail(fromBedrockError(code, headerString(frame, ':error-message') ?? ''));
-    }
+    if (messageType === 'exception') throw this.fail(fromExceptionFrame(frame));
+    if (messageType === 'error') throw this.fail(fromErrorFrame(frame));
     if (headerString(frame, ':event-type') !== 'chunk') {
       this.skipped++;
       return [];
@@ -70,11 +63,7 @@ export class InvokeStreamTranscoder {
       this.skipped++;
       return [];
     }
-    if (type === 'error') {
-      const error = (event as { error?: { type?: unknown; message?: unknown } }).error;
-      const message = typeof error?.message === 'string' ? error.message : 'Bedrock reported an error in the stream.';
-      throw this.fail(fromAnthropicErrorType(error?.type, message, 'bedrock'));
-    }
+    if (type === 'error') throw this.fail(fromErrorEvent(text, 'bedrock', { defaultMessage: 'Bedrock reported an error in the stream.' }));
     if (type === 'message_stop') {
       this.finished = true;
       const metrics = (event as Record<string, unknown>)['amazon-bedrock-invocationMetrics'];

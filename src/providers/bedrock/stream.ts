@@ -1,6 +1,6 @@
 import type { AnthropicStreamEvent } from '../../anthropic/types.ts';
 import { GatewayError, isGatewayError } from '../../errors.ts';
-import { fromTransportError, isAbortError } from '../../upstream/http.ts';
+import { fromStreamTransportError, isAbortError } from '../../upstream/http.ts';
 import { EventStreamDecoder, EventStreamFormatError, type EventStreamMessage } from './event-stream.ts';
 
 /**
@@ -46,7 +46,5 @@ export async function* eventStreamToEvents(body: AsyncIterable<Uint8Array>, tran
 function toStreamError(error: unknown): unknown {
   if (isGatewayError(error) || isAbortError(error)) return error;
   if (error instanceof EventStreamFormatError) return new GatewayError('GW_UPSTREAM_PROTOCOL', `Bedrock sent a malformed event stream: ${error.message}`, { provider: 'bedrock', cause: error });
-  const mapped = fromTransportError(error, 'bedrock');
-  if (mapped.code === 'GW_UPSTREAM_CONNECT') return new GatewayError('GW_UPSTREAM_STREAM_BROKEN', `The Bedrock stream broke: ${mapped.message}`, { provider: 'bedrock', cause: error });
-  return mapped;
+  return fromStreamTransportError(error, 'bedrock', 'Bedrock');
 }

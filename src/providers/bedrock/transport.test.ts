@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import type { RawUpstreamResponse } from '../../upstream/http.ts';
-import { BedrockTransport, readBedrockError, readErrorText } from './transport.ts';
+import { readErrorText, type RawUpstreamResponse } from '../../upstream/http.ts';
+import { BedrockTransport, readBedrockError } from './transport.ts';
 
 const dispatcher = new Agent();
 

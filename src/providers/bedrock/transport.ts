@@ -1,8 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { GatewayError } from '../../errors.ts';
-import { sendUpstream, type RawUpstreamResponse } from '../../upstream/http.ts';
-import { fromBedrockError, fromMessagesStatus } from './errors.ts';
+import { readErrorText, sendUpstream, type RawUpstreamResponse } from '../../upstream/http.ts';
+import { fromBedrockError } from './errors.ts';
 import { awsCredentialProvider, bearerSigner, sigV4Signer, type RequestSigner } from './signing.ts';
 
 /**
@@ -106,69 +106,7 @@ export function awsRequestId(headers: RawUpstreamResponse['headers']): string | 
   return typeof value === 'string' ? value : undefined;
 }
 
-/** Reads a non-2xx Bedrock response and maps it (`x-amzn-ErrorType` or the body's `__type`). */
+/** Reads a failed Bedrock answer (at most 64 KB of its body) and maps it (errors.ts). */
 export async function readBedrockError(response: RawUpstreamResponse): Promise<GatewayError> {
-  const text = await readErrorText(response);
-  let payload: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null) payload = parsed as Record<string, unknown>;
-  } catch {
-    // Not JSON (a proxy's HTML page): the status decides.
-  }
-  const header = response.headers['x-amzn-errortype'];
-  const name = (typeof header === 'string' ? header : undefined) ?? (typeof payload.__type === 'string' ? payload.__type : undefined) ?? nameForStatus(response.status);
-  const message = typeof payload.message === 'string' ? payload.message : typeof payload.Message === 'string' ? payload.Message : '';
-  const original = typeof payload.originalStatusCode === 'number' ? payload.originalStatusCode : undefined;
-  return fromBedrockError(name, message, original, awsRequestId(response.headers));
-}
-
-function nameForStatus(status: number): string {
-  if (status === 429) return 'ThrottlingException';
-  if (status === 503) return 'ServiceUnavailableException';
-  if (status === 403) return 'AccessDeniedException';
-  if (status === 404) return 'ResourceNotFoundException';
-  if (status === 408) return 'ModelTimeoutException';
-  if (status >= 400 && status < 500) return 'ValidationException';
-  return 'InternalServerException';
-}
-
-/** Error bodies are short messages: read at most 64 KB of one, never fail on it. */
-export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65_536): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= maxBytes) {
-        response.body.destroy();
-        break;
-      }
-    }
-  } catch {
-    // The body is only the message; the status and headers still say what happened.
-  }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
-}
-
-/** Errors of the native Messages endpoint: Anthropic-shaped bodies, or AWS-shaped ones from the front door. */
-export async function readMessagesError(upstream: RawUpstreamResponse): Promise<GatewayError> {
-  if (typeof upstream.headers['x-amzn-errortype'] === 'string') return readBedrockError(upstream);
-  const text = await readErrorText(upstream);
-  let message = `Bedrock answered ${upstream.status}.`;
-  let type: unknown;
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown }; message?: unknown };
-    const candidate = parsed.error?.message ?? parsed.message;
-    if (typeof candidate === 'string') message = candidate;
-    type = parsed.error?.type;
-  } catch {
-    // keep the status message
-  }
-  const requestId = awsRequestId(upstream.headers);
-  return new GatewayError(fromMessagesStatus(upstream.status, type), upstream.status === 401 ? 'The gateway could not authenticate to AWS Bedrock.' : message, {
-    provider: 'bedrock',
-    ...(requestId === undefined ? {} : { upstreamRequestId: requestId }),
-  });
+  return fromBedrockError(response.status, response.headers, await readErrorText(response));
 }

@@ -7,7 +7,7 @@ import type { MessageStreamEvent } from '../../../anthropic/types.ts';
 import { isGatewayError } from '../../../errors.ts';
 import { eventFrame, exceptionFrame } from '../../../../test/fakes/event-stream.ts';
 import { loadConverseResponse, loadConverseStream, loadExpectedMessage } from '../../../../test/fixtures/bedrock/converse.ts';
-import { fromBedrockError } from '../errors.ts';
+import { fromBedrockException } from '../errors.ts';
 import { EventStreamDecoder } from '../event-stream.ts';
 import { fromConverseResponse } from './response.ts';
 import { ConverseStreamToAnthropic } from './stream.ts';
@@ -127,7 +127,7 @@ describe('Converse scenarios', () => {
 
     it('emits a well-ordered prefix, then throws the mapped Bedrock error at any chunk boundary', () => {
       const outcome = run(bytes);
-      const mapped = fromBedrockError(last?.type ?? '', String(last?.payload.message));
+      const mapped = fromBedrockException(last?.type ?? '', String(last?.payload.message));
       expect(outcome.error).toEqual({ code: mapped.code, message: mapped.message });
       expect(outcome.events.length).toBeGreaterThan(0);
       expect(orderViolations(outcome.events, false)).toEqual([]);

@@ -1,6 +1,6 @@
 import type { MessageStreamEvent, RawContentBlockDelta, StopReason } from '@anthropic-ai/sdk/resources/messages';
 import { GatewayError } from '../../../errors.ts';
-import { fromBedrockError } from '../errors.ts';
+import { fromErrorFrame, fromExceptionFrame } from '../errors.ts';
 import { headerString, type EventStreamMessage } from '../event-stream.ts';
 import { fromConverseCitation } from './citations.ts';
 import type { ConverseMessageContext } from './response.ts';
@@ -94,8 +94,8 @@ export class ConverseStreamToAnthropic {
   push(frame: EventStreamMessage): MessageStreamEvent[] {
     if (this.finished) return [];
     const messageType = headerString(frame, ':message-type') ?? 'event';
-    if (messageType === 'exception') throw this.fail(exceptionError(frame));
-    if (messageType === 'error') throw this.fail(fromBedrockError(headerString(frame, ':error-code') ?? 'InternalServerException', headerString(frame, ':error-message') ?? ''));
+    if (messageType === 'exception') throw this.fail(fromExceptionFrame(frame));
+    if (messageType === 'error') throw this.fail(fromErrorFrame(frame));
     if (messageType !== 'event') return this.skip();
     try {
       return this.event(headerString(frame, ':event-type') ?? '', frame.body).map(toEvent);
@@ -236,14 +236,6 @@ export class ConverseStreamToAnthropic {
     this.finished = true;
     return error;
   }
-}
-
-function exceptionError(frame: EventStreamMessage): GatewayError {
-  const payload = parseJson(frame.body);
-  const record = isRecord(payload) ? payload : {};
-  const message = typeof record.message === 'string' ? record.message : typeof record.Message === 'string' ? record.Message : '';
-  const status = typeof record.originalStatusCode === 'number' ? record.originalStatusCode : undefined;
-  return fromBedrockError(headerString(frame, ':exception-type') ?? 'InternalServerException', message, status);
 }
 
 function parsePayload(body: Uint8Array, type: string): Record<string, unknown> {
