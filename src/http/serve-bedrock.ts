@@ -4,11 +4,11 @@ import type { AppDependencies } from '../app.ts';
 import { GatewayError } from '../errors.ts';
 import type { BedrockResult, BedrockTarget } from '../providers/bedrock/index.ts';
 import { requestJson } from './request-json.ts';
-import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { writeEvents } from './stream-writer.ts';
 import { relay, type AnswerEnd, type RelayOutcome } from './relay.ts';
-import { headerText, safeHeaders } from './header-value.ts';
+import { headerText } from './header-value.ts';
+import { writeJson } from './answer-writer.ts';
 
 /**
  * Serves a Messages or count_tokens request from Bedrock: the client's body is parsed (the
@@ -130,40 +130,4 @@ export async function serveBedrockCountTokens(options: Omit<ServeOptions, 'strea
   };
   const inputTokens = counted ?? estimateInputTokens(options.body);
   return { outcome: await writeJson(options.response, options.request.id, headers, JSON.stringify({ input_tokens: inputTokens }), () => deps.clock.monotonic(), undefined, options.beforeEnd) };
-}
-
-async function writeJson(
-  response: ServerResponse,
-  requestId: string,
-  headers: Readonly<Record<string, string>>,
-  body: string | Buffer,
-  now: () => number,
-  known?: TokenUsage,
-  beforeEnd?: (end: AnswerEnd) => Promise<void>,
-): Promise<RelayOutcome> {
-  let usage = known;
-  if (usage === undefined && beforeEnd !== undefined) usage = usageOfBody(body);
-  await beforeEnd?.({ status: 200, ...(usage === undefined ? {} : { usage }) });
-  response.writeHead(
-    200,
-    safeHeaders({
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(body)),
-      'request-id': requestId,
-      'x-gateway-request-id': requestId,
-      ...headers,
-    }),
-  );
-  const firstByteAt = now();
-  response.end(body);
-  usage ??= usageOfBody(body);
-  return { status: 200, end: 'complete', sse: false, firstByteAt, ...(usage === undefined ? {} : { usage }) };
-}
-
-function usageOfBody(body: string | Buffer): TokenUsage | undefined {
-  try {
-    return usageFromMessage(JSON.parse(typeof body === 'string' ? body : body.toString('utf8')));
-  } catch {
-    return undefined;
-  }
 }
