@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { MessageAccumulator, StreamOrderError } from '../anthropic/accumulate.ts';
 import type { AnthropicStreamEvent, MessageStreamEvent } from '../anthropic/types.ts';
-import { fromAnthropicErrorType, GatewayError, isGatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError, upstreamCodeForType } from '../errors.ts';
 import type { ProviderAnswer } from '../providers/provider.ts';
 import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { PreCommitFailure, type AnswerEnd, type RelayOutcome } from './answer-outcome.ts';
@@ -75,7 +75,7 @@ export async function accumulateEvents(events: AsyncIterable<AnthropicStreamEven
   try {
     for await (const event of events) {
       if (event.type === 'ping') continue;
-      if (event.type === 'error') throw fromAnthropicErrorType(event.error.type, event.error.message, options.provider);
+      if (event.type === 'error') throw new GatewayError(upstreamCodeForType(event.error.type) ?? 'GW_UPSTREAM_ERROR', event.error.message, { provider: options.provider });
       accumulator.push(event as MessageStreamEvent);
     }
     return { message: accumulator.result() };
