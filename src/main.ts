@@ -20,7 +20,7 @@ import { Authenticator } from './accounting/auth.ts';
 import { Accounting } from './accounting/ledger.ts';
 import { UsageRecorder } from './accounting/usage-recorder.ts';
 import type { AccountingStore } from './store/accounting.ts';
-import type { DynamoConnectionOptions, TableNames } from './store/dynamodb-tables.ts';
+import type { DynamoConnectionOptions, TableNames } from './store/dynamodb/tables.ts';
 import { MemoryRateLimiter, type RateLimiter } from './store/rate-limits.ts';
 import { createResolver, type Resolver } from './routing/resolve.ts';
 
@@ -141,10 +141,10 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
 /** Keys, budgets and usage: the SQLite file in the data directory, or DynamoDB. */
 export async function openAccountingStore(config: GatewayConfig): Promise<AccountingStore> {
   if (config.store.kind === 'dynamodb') {
-    const { DynamoAccountingStore } = await import('./store/dynamodb-accounting.ts');
+    const { DynamoAccountingStore } = await import('./store/dynamodb/accounting.ts');
     return new DynamoAccountingStore(dynamoConnection(config));
   }
-  const { SqliteAccountingStore } = await import('./store/sqlite-accounting.ts');
+  const { SqliteAccountingStore } = await import('./store/sqlite/accounting.ts');
   return inDataDirectory(config, () => SqliteAccountingStore.open(join(config.store.data_dir, 'gateway.db')));
 }
 
@@ -170,7 +170,7 @@ function tableNamesOf(names: GatewayConfig['store']['dynamodb']['table_names']):
 /** Prices and model mappings from the DynamoDB tables (seeds 002/004 keep them there); they win over the configuration's. */
 async function dynamoCatalogOverrides(config: GatewayConfig, logger: Logger): Promise<ModelConfig[]> {
   try {
-    const { loadDynamoCatalog } = await import('./store/dynamodb-catalog.ts');
+    const { loadDynamoCatalog } = await import('./store/dynamodb/catalog.ts');
     const { overrides, skipped } = await loadDynamoCatalog(dynamoConnection(config));
     if (overrides.length > 0 || skipped > 0) logger.info({ overrides: overrides.length, skipped }, 'model prices and mappings read from DynamoDB');
     return overrides;
@@ -189,17 +189,17 @@ async function openRateLimiter(config: GatewayConfig): Promise<RateLimiter> {
       return new MemoryRateLimiter();
     case 'redis': {
       if (store.redis_url === undefined) throw new ConfigError(['store.rate_limits: redis needs store.redis_url (REDIS_URL)']);
-      const { RedisRateLimiter } = await import('./store/redis-rate-limits.ts');
+      const { RedisRateLimiter } = await import('./store/redis/rate-limits.ts');
       return withRedis(store.redis_url, () => RedisRateLimiter.connect(store.redis_url as string));
     }
     case 'dynamodb': {
-      const { DynamoRateLimiter } = await import('./store/dynamodb-rate-limits.ts');
-      const { createDynamoClient, tableName } = await import('./store/dynamodb-tables.ts');
+      const { DynamoRateLimiter } = await import('./store/dynamodb/rate-limits.ts');
+      const { createDynamoClient, tableName } = await import('./store/dynamodb/tables.ts');
       const connection = dynamoConnection(config);
       return new DynamoRateLimiter(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'rateLimits', connection.tableNames), ownsClient: true });
     }
     case 'sqlite': {
-      const { SqliteRateLimiter } = await import('./store/sqlite-rate-limits.ts');
+      const { SqliteRateLimiter } = await import('./store/sqlite/rate-limits.ts');
       return inDataDirectory(config, () => SqliteRateLimiter.open(join(store.data_dir, 'gateway.db')));
     }
   }
@@ -237,17 +237,17 @@ async function openCooldownStore(config: GatewayConfig): Promise<CooldownStore> 
       return new MemoryCooldownStore();
     case 'redis': {
       if (store.redis_url === undefined) throw new ConfigError(['store.cooldowns: redis needs store.redis_url (REDIS_URL)']);
-      const { RedisCooldownStore } = await import('./store/redis-cooldowns.ts');
+      const { RedisCooldownStore } = await import('./store/redis/cooldowns.ts');
       return withRedis(store.redis_url, () => RedisCooldownStore.connect(store.redis_url as string));
     }
     case 'dynamodb': {
-      const { DynamoCooldownStore } = await import('./store/dynamodb-cooldowns.ts');
-      const { createDynamoClient, tableName } = await import('./store/dynamodb-tables.ts');
+      const { DynamoCooldownStore } = await import('./store/dynamodb/cooldowns.ts');
+      const { createDynamoClient, tableName } = await import('./store/dynamodb/tables.ts');
       const connection = dynamoConnection(config);
       return new DynamoCooldownStore(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'cooldowns', connection.tableNames), ownsClient: true });
     }
     case 'sqlite': {
-      const { SqliteCooldownStore } = await import('./store/sqlite-cooldowns.ts');
+      const { SqliteCooldownStore } = await import('./store/sqlite/cooldowns.ts');
       return inDataDirectory(config, () => SqliteCooldownStore.open(join(store.data_dir, 'gateway.db')));
     }
   }

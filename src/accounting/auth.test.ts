@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { authSchema } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
-import { SqliteAccountingStore } from '../store/sqlite-accounting.ts';
+import { SqliteAccountingStore } from '../store/sqlite/accounting.ts';
 import type { ApiKeyRecord } from '../store/accounting.ts';
 import { Authenticator } from './auth.ts';
 import { digestKey, digestsEqual, displayPrefix, generateKey, parseKey, secretsEqual } from './keys.ts';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.ts';
-import { SqliteAccountingStore } from '../store/sqlite-accounting.ts';
+import { SqliteAccountingStore } from '../store/sqlite/accounting.ts';
 import { createApiKey, keyView, parseCreateKeyInput, parseUpdateKeyInput, printable, revokeApiKey, toKeyPatch, updateApiKey } from './key-admin.ts';
 import { isUserId, userIdProblem } from './auth.ts';
 import { digestKey, parseKey } from './keys.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../logging/logger.ts';
-import { SqliteAccountingStore } from '../store/sqlite-accounting.ts';
+import { SqliteAccountingStore } from '../store/sqlite/accounting.ts';
 import type { AccountingStore, UsageRecord } from '../store/accounting.ts';
 import { UsageRecorder, type UsageRecorderOptions } from './usage-recorder.ts';
 

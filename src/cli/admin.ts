@@ -174,7 +174,7 @@ async function setupTables(args: readonly string[], io: CommandIo): Promise<numb
     io.out('The store is SQLite (STORE=sqlite): its tables are created on first use. Nothing to do; set STORE=dynamodb for DynamoDB.');
     return 0;
   }
-  const { setupTables: create } = await import('../store/dynamodb-tables.ts');
+  const { setupTables: create } = await import('../store/dynamodb/tables.ts');
   const report = await create(dynamoConnection(config)).catch((error: unknown) => {
     throw storeFailure(config, error);
   });

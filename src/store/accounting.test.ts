@@ -6,9 +6,9 @@ import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDynalite, type TestDynamo } from '../../test/helpers/dynalite.ts';
 import { DuplicateKeyError, type AccountingStore, type AccountingStoreKind, type ApiKeyRecord, type UsageRecord } from './accounting.ts';
-import { DynamoAccountingStore } from './dynamodb-accounting.ts';
-import { describeTables, dynamoTables, setupTables } from './dynamodb-tables.ts';
-import { SqliteAccountingStore } from './sqlite-accounting.ts';
+import { DynamoAccountingStore } from './dynamodb/accounting.ts';
+import { describeTables, dynamoTables, setupTables } from './dynamodb/tables.ts';
+import { SqliteAccountingStore } from './sqlite/accounting.ts';
 
 const now = 1_700_000_000_000; // 2023-11-14T22:13:20Z
 const day = 86_400_000;
@@ -542,7 +542,7 @@ async function raceInThreads(
     })();
   `;
   const gate = new Int32Array(new SharedArrayBuffer(8));
-  const moduleUrl = new URL('./sqlite-accounting.ts', import.meta.url).href;
+  const moduleUrl = new URL('./sqlite/accounting.ts', import.meta.url).href;
   const workers = Array.from({ length: race.threads }, () => new Worker(source, { eval: true, workerData: { ...race, path, moduleUrl, gate: gate.buffer } }));
   const results = workers.map(
     (worker) =>
@@ -583,7 +583,7 @@ describe('dynamodb tables and store', () => {
   it('setupTables refuses an existing table whose keys differ from the definition', async () => {
     const options = connection(`mismatch-${process.pid}-`);
     const { CreateTableCommand } = await import('@aws-sdk/client-dynamodb');
-    const { createDynamoClient } = await import('./dynamodb-tables.ts');
+    const { createDynamoClient } = await import('./dynamodb/tables.ts');
     const client = createDynamoClient(options);
     await client.send(
       new CreateTableCommand({

@@ -5,12 +5,12 @@ import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRedisServer, type TestRedisServer } from '../../test/helpers/redis-server.ts';
 import { MemoryCooldownStore, type CooldownEntry, type CooldownStore, type CooldownStoreKind } from './cooldowns.ts';
-import { RedisCooldownStore } from './redis-cooldowns.ts';
-import { migrations, openSqlite } from './sqlite.ts';
-import { SqliteCooldownStore } from './sqlite-cooldowns.ts';
+import { RedisCooldownStore } from './redis/cooldowns.ts';
+import { migrations, openSqlite } from './sqlite/database.ts';
+import { SqliteCooldownStore } from './sqlite/cooldowns.ts';
 import { startDynalite, type TestDynamo } from '../../test/helpers/dynalite.ts';
-import { DynamoCooldownStore } from './dynamodb-cooldowns.ts';
-import { createDynamoClient, setupTables, tableName } from './dynamodb-tables.ts';
+import { DynamoCooldownStore } from './dynamodb/cooldowns.ts';
+import { createDynamoClient, setupTables, tableName } from './dynamodb/tables.ts';
 
 const now = 1_700_000_000_000;
 

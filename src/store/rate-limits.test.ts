@@ -9,11 +9,11 @@ import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDynalite, type TestDynamo } from '../../test/helpers/dynalite.ts';
 import { startRedisServer, type TestRedisServer } from '../../test/helpers/redis-server.ts';
-import { DynamoRateLimiter } from './dynamodb-rate-limits.ts';
+import { DynamoRateLimiter } from './dynamodb/rate-limits.ts';
 import { MemoryRateLimiter, type RateDecision, type RateLimiter, type RateLimiterKind, type RateLimits } from './rate-limits.ts';
-import { RedisRateLimiter } from './redis-rate-limits.ts';
-import { openSqlite } from './sqlite.ts';
-import { SqliteRateLimiter } from './sqlite-rate-limits.ts';
+import { RedisRateLimiter } from './redis/rate-limits.ts';
+import { openSqlite } from './sqlite/database.ts';
+import { SqliteRateLimiter } from './sqlite/rate-limits.ts';
 
 /** A minute boundary, so DynamoDB's fixed windows start with each test. */
 const now = 1_699_999_980_000;
@@ -296,7 +296,7 @@ describe('sqlite rate limiter', () => {
   it('admits exactly rpm of 1,000 requests from two threads racing on one file', async () => {
     const path = join(directory.path, 'gateway.db');
     await SqliteRateLimiter.open(path).close(); // migrate first, so the workers race on admissions only
-    const module = new URL('./sqlite-rate-limits.ts', import.meta.url).href;
+    const module = new URL('./sqlite/rate-limits.ts', import.meta.url).href;
     const start = new SharedArrayBuffer(4);
     const workers = [0, 1].map(() => new Worker(raceWorker, { eval: true, workerData: { module, path, count: 500, now, start } }));
     const nextMessage = (worker: Worker): Promise<unknown> => new Promise((resolve, reject) => (worker.once('message', resolve), worker.once('error', reject)));

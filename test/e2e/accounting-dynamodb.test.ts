@@ -3,7 +3,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/accounting/key-admin.ts';
 import { budgetMonth } from '../../src/store/accounting.ts';
-import { createDynamoClient, setupTables, tableName } from '../../src/store/dynamodb-tables.ts';
+import { createDynamoClient, setupTables, tableName } from '../../src/store/dynamodb/tables.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { startDynalite, type TestDynamo } from '../helpers/dynalite.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { dynamoConnection } from '../../src/main.ts';
-import { createDynamoClient, setupTables } from '../../src/store/dynamodb-tables.ts';
+import { createDynamoClient, setupTables } from '../../src/store/dynamodb/tables.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import type { SeedVariables } from '../fixtures/seeds/extract-seed-variables.ts';
 import { fixturePath } from '../fixtures/seeds/extract-seed-variables.ts';

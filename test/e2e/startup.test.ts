@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setupTables } from '../../src/store/dynamodb-accounting.ts';
+import { setupTables } from '../../src/store/dynamodb/accounting.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { startDynalite } from '../helpers/dynalite.ts';
 import { eventually } from '../helpers/gateway.ts';

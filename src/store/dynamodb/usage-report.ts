@@ -1,7 +1,7 @@
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { utcDay, type UsageDay, type UsageQuery } from './accounting.ts';
-import { checkUsageQuery, compareText } from './accounting-validation.ts';
-import { number, text, usageSortKeyRange, type Item } from './dynamodb-accounting-items.ts';
+import { utcDay, type UsageDay, type UsageQuery } from '../accounting.ts';
+import { checkUsageQuery, compareText } from '../accounting-validation.ts';
+import { number, text, usageSortKeyRange, type Item } from './accounting-items.ts';
 
 /**
  * `usageByDay` on DynamoDB: one user's rows by a key-range Query on the usage table, every

@@ -11,8 +11,8 @@ import {
   type UsageDay,
   type UsageQuery,
   type UsageRecord,
-} from './accounting.ts';
-import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageRecord, collapseUsage, compareText } from './accounting-validation.ts';
+} from '../accounting.ts';
+import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageRecord, collapseUsage, compareText } from '../accounting-validation.ts';
 import {
   digestGuardId,
   forEachLimited,
@@ -26,11 +26,11 @@ import {
   toKeyItem,
   toUsageItem,
   type Item,
-} from './dynamodb-accounting-items.ts';
-import { paginate, usageByDayFromDynamo } from './dynamodb-usage-report.ts';
-import { createDynamoClient, defaultTablePrefix, pendingShards, tableName, type DynamoConnectionOptions } from './dynamodb-tables.ts';
+} from './accounting-items.ts';
+import { paginate, usageByDayFromDynamo } from './usage-report.ts';
+import { createDynamoClient, defaultTablePrefix, pendingShards, tableName, type DynamoConnectionOptions } from './tables.ts';
 
-export { describeTables, dynamoTables, setupTables, tableName, type TableReport } from './dynamodb-tables.ts';
+export { describeTables, dynamoTables, setupTables, tableName, type TableReport } from './tables.ts';
 
 /**
  * Keys, budgets and usage in DynamoDB (`STORE=dynamodb`), for gateways on several hosts. Every

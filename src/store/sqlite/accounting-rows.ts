@@ -1,6 +1,6 @@
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import type { ApiKeyRecord, BudgetState, KeyStatus, ServiceTierName, UsageDay, UsageRecord, UsageState } from './accounting.ts';
-import { omitUndefined } from './accounting-validation.ts';
+import type { ApiKeyRecord, BudgetState, KeyStatus, ServiceTierName, UsageDay, UsageRecord, UsageState } from '../accounting.ts';
+import { omitUndefined } from '../accounting-validation.ts';
 
 /**
  * Rows of the accounting tables (migration 2) to records and back: snake_case columns, optional

@@ -12,8 +12,8 @@ import {
   type RateLimiter,
   type RateLimits,
   type TokenBucket,
-} from './rate-limits.ts';
-import { inTransaction, openSqlite, type OpenSqliteOptions } from './sqlite.ts';
+} from '../rate-limits.ts';
+import { inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Rate-limit windows in the gateway's SQLite file (table `rate_limit_events`, migration 3):

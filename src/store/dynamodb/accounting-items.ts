@@ -1,6 +1,6 @@
-import type { ApiKeyRecord, BudgetState, KeyStatus, ServiceTierName, UsageRecord, UsageState } from './accounting.ts';
-import { omitUndefined } from './accounting-validation.ts';
-import { pendingShards } from './dynamodb-tables.ts';
+import type { ApiKeyRecord, BudgetState, KeyStatus, ServiceTierName, UsageRecord, UsageState } from '../accounting.ts';
+import { omitUndefined } from '../accounting-validation.ts';
+import { pendingShards } from './tables.ts';
 
 /**
  * DynamoDB items of the accounting tables to records and back. Attribute names are the SQLite

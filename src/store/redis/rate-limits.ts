@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { randomBase62 } from '../ids.ts';
-import { closeRedis, connectRedis, withinDeadline, type RedisClient, type RedisConnectionOptions } from './redis-connection.ts';
-import { closedLimiterError, rateWindowMs, toDecision, tokenBucketMs, validateRequest, validateTokens, type RateDecision, type RateLimiter, type RateLimits } from './rate-limits.ts';
+import { randomBase62 } from '../../ids.ts';
+import { closeRedis, connectRedis, withinDeadline, type RedisClient, type RedisConnectionOptions } from './connection.ts';
+import { closedLimiterError, rateWindowMs, toDecision, tokenBucketMs, validateRequest, validateTokens, type RateDecision, type RateLimiter, type RateLimits } from '../rate-limits.ts';
 
 /**
  * Rate-limit windows in Redis, shared by every gateway instance that points at the same server

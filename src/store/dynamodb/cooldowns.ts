@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionFailure } from './dynamodb-accounting-items.ts';
-import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from './cooldowns.ts';
+import { isConditionFailure } from './accounting-items.ts';
+import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from '../cooldowns.ts';
 
 /**
  * Cooldowns in the DynamoDB table `<prefix>cooldowns` (partition key `key`), shared by every

@@ -1,5 +1,5 @@
 import { createClient } from 'redis';
-import { redactUrl } from '../config/load.ts';
+import { redactUrl } from '../../config/load.ts';
 
 /**
  * The Redis connection every shared-state store uses (cooldowns, rate limits): it must never

@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
-import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from './cooldowns.ts';
-import { openSqlite, type OpenSqliteOptions } from './sqlite.ts';
+import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from '../cooldowns.ts';
+import { openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Cooldowns in the gateway's SQLite file (table `cooldowns`, migration 1): shared by every

@@ -10,10 +10,10 @@ import {
   type UsageDay,
   type UsageQuery,
   type UsageRecord,
-} from './accounting.ts';
-import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from './accounting-validation.ts';
-import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './sqlite-accounting-rows.ts';
-import { inTransaction, openSqlite, type OpenSqliteOptions } from './sqlite.ts';
+} from '../accounting.ts';
+import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from '../accounting-validation.ts';
+import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './accounting-rows.ts';
+import { inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Keys, budgets and usage in the gateway's SQLite file (tables `api_keys`, `budgets`, `usage`,

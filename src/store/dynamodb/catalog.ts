@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import type { ModelConfig } from '../config/schema.ts';
-import { createDynamoClient, tableName, type DynamoConnectionOptions } from './dynamodb-tables.ts';
+import type { ModelConfig } from '../../config/schema.ts';
+import { createDynamoClient, tableName, type DynamoConnectionOptions } from './tables.ts';
 
 /**
  * Model prices and Anthropic -> Bedrock mappings kept in DynamoDB (seeds 002/004 keep them in

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { systemClock, type Clock } from '../ids.ts';
+import { systemClock, type Clock } from '../../ids.ts';
 
 /**
  * The gateway's SQLite file: opened through `node:sqlite` (no native addon), in WAL mode so

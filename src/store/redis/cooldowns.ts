@@ -1,5 +1,5 @@
-import { closeRedis, connectRedis, withinDeadline, type RedisClient, type RedisConnectionOptions } from './redis-connection.ts';
-import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from './cooldowns.ts';
+import { closeRedis, connectRedis, withinDeadline, type RedisClient, type RedisConnectionOptions } from './connection.ts';
+import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from '../cooldowns.ts';
 
 /**
  * Cooldowns in Redis, shared by every gateway instance that points at the same server and

@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { closedLimiterError, toDecision, validateRequest, validateTokens, type RateDecision, type RateLimiter, type RateLimits } from './rate-limits.ts';
+import { closedLimiterError, toDecision, validateRequest, validateTokens, type RateDecision, type RateLimiter, type RateLimits } from '../rate-limits.ts';
 
 /**
  * Rate-limit counters in DynamoDB (the `<prefix>rate-limits` table: partition key `key` (S),
