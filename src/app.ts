@@ -10,7 +10,9 @@ import { notFound, registerRequestIntake } from './http/request-intake.ts';
 import { answerOnSocket, createGuardedServer } from './http/server.ts';
 import { ConnectionGuard, defaultMaxConnections, OVERFLOW_RESERVE, readProcessLimits } from './http/connections.ts';
 import { InflightRequests } from './http/inflight.ts';
-import { registerAnthropicApi } from './http/routes/anthropic-api.ts';
+import { anthropicApiPlugin } from './http/routes/anthropic-api.ts';
+import { registerAccessLog } from './http/access-log.ts';
+import { startExchange } from './http/exchange.ts';
 import { registerServiceRoutes } from './http/routes/service.ts';
 import { registerAdminRoutes } from './http/routes/admin.ts';
 import { registerUsageRoutes } from './http/routes/usage.ts';
@@ -85,6 +87,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: (error: NodeJS.ErrnoException, socket) => answerOnSocket(socket, fromClientError(error), deps),
   });
+  // The access log's hook comes first: it starts the request's exchange, which every later hook fills in.
+  registerAccessLog(app, deps);
   registerRequestIntake(app, bodyBudget, deps);
 
   // Every answer the gateway makes itself carries its request id. (Relayed answers are written
@@ -101,29 +105,24 @@ export function buildApp(options: AppOptions): FastifyInstance {
   app.setErrorHandler(errorHandler(deps));
 
   const endpoints = collectEndpoints(app);
-  registerAnthropicApi(app, deps);
+  void app.register(anthropicApiPlugin(deps));
   registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints });
   registerAdminRoutes(app, deps);
   registerUsageRoutes(app, deps);
   return app;
 }
 
-/** Every error a route or hook throws, answered in Anthropic's envelope (and counted for the API routes). */
+/** Every error a route or hook throws, answered in Anthropic's envelope (and recorded by the access log). */
 function errorHandler(deps: AppDependencies) {
   return (error: FastifyError | GatewayError, request: FastifyRequest, reply: FastifyReply) => {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: error }, 'unhandled error');
+    (request.exchange ??= startExchange(deps.clock)).failure = gatewayError;
     const parts = errorResponseParts(gatewayError, request.id);
     // A request refused before its body was read (authentication, limits, the body budget): the
     // answer closes the connection, so the rest of the body is never read.
     if (!request.raw.complete) parts.headers.connection = 'close';
     reply.raw.statusMessage = reasonPhrase(parts.status);
-    const path = request.url.split('?')[0] ?? '';
-    request.log.info({ request_id: request.id, method: request.method, path, status: parts.status, error_code: gatewayError.code }, 'request');
-    const route = path.endsWith('/v1/messages') ? 'messages' : path.endsWith('/v1/messages/count_tokens') ? 'count_tokens' : path.includes('/v1/models') ? 'models' : undefined;
-    if (route !== undefined) {
-      deps.metrics.observeRequest({ route, provider: undefined, status: parts.status, stream: false, errorCode: gatewayError.code, fallback: undefined, durationMs: 0, ttfbMs: undefined });
-    }
     return reply.code(parts.status).headers(parts.headers).send(parts.body);
   };
 }

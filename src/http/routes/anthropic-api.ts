@@ -1,169 +1,102 @@
 import type { ServerResponse } from 'node:http';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError, isGatewayError } from '../../errors.ts';
 import type { AppDependencies } from '../../app.ts';
+import { alertOperator, recordRequest } from '../access-log.ts';
+import { registerApiHooks } from '../api-hooks.ts';
 import { writeErrorResponse } from '../error-response.ts';
+import { exchangeOf, upstreamTarget, type ApiEndpoint, type Exchange, type ExchangeAnswer } from '../exchange.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
-import { readMessageRouting, type MessageRouting } from '../routing-fields.ts';
+import type { MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
-import { fromMicros } from '../../store/accounting.ts';
-import { requestBody, requestJson } from '../request-json.ts';
-import { admissionOf, admitFromHeaders } from '../admission.ts';
-import { allFeaturesOn, disabledFeatureIn } from '../../request/feature-switches.ts';
-import { requestSize } from '../request-size.ts';
 
 /**
- * The Anthropic API surface: `/v1/messages`, `/v1/messages/count_tokens`, `/v1/models` and
- * `/v1/models/{id}`, registered at the root and under `/user/{user_id}` (seed 000's per-user
- * base URL). The model picks the target: Anthropic requests are relayed byte for byte; Bedrock
- * ones are translated (serve-bedrock.ts). The routing issue turns the first target into a chain.
+ * The Anthropic API surface as an encapsulated plugin: `/v1/messages`,
+ * `/v1/messages/count_tokens`, `/v1/models` and `/v1/models/{id}`, registered at the root and
+ * under `/user/{user_id}` (seed 000's per-user base URL). Admission runs in the plugin's hooks
+ * (api-hooks.ts); the handlers only answer: a Messages request through routing (the model picks
+ * the chain of targets; Anthropic answers are relayed byte for byte, Bedrock ones translated), a
+ * model list from the gateway when Bedrock adds to it, or else relayed from Anthropic. The
+ * access-log line and metrics are written once, from the exchange (access-log.ts).
  */
 
-interface Endpoint {
-  /** The route's name in admission, usage records and metrics. */
-  readonly name: 'messages' | 'count_tokens' | 'models';
-  readonly method: 'GET' | 'POST';
-  /** Fastify route path below the prefix. */
-  readonly route: string;
-  /** Reads `model` and `stream` from the body before forwarding. */
-  readonly readsBody: boolean;
-}
-
-const endpoints: readonly Endpoint[] = [
+const endpoints: readonly ApiEndpoint[] = [
   { name: 'messages', method: 'POST', route: '/v1/messages', readsBody: true },
   { name: 'count_tokens', method: 'POST', route: '/v1/messages/count_tokens', readsBody: true },
   { name: 'models', method: 'GET', route: '/v1/models', readsBody: false },
   { name: 'models', method: 'GET', route: '/v1/models/:modelId', readsBody: false },
 ];
 
-/** The upstream path and query for a request, with any `/user/{id}` prefix removed. */
-function upstreamTarget(url: string, userId: string | undefined): { path: string; search: string } {
-  const queryAt = url.indexOf('?');
-  const pathname = queryAt === -1 ? url : url.slice(0, queryAt);
-  const search = queryAt === -1 ? '' : url.slice(queryAt);
-  const path = userId === undefined ? pathname : pathname.replace(/^\/user\/[^/]+/, '');
-  return { path, search };
-}
-
-export function registerAnthropicApi(app: FastifyInstance, deps: AppDependencies): void {
-  app.decorateRequest('admission', null);
-  for (const prefix of ['', '/user/:userId']) {
-    for (const endpoint of endpoints) {
-      app.route({
-        method: endpoint.method,
-        url: `${prefix}${endpoint.route}`,
-        exposeHeadRoute: false,
-        // Authentication and rate limits from the headers, before the body is read.
-        onRequest: (request) => admitFromHeaders(request, endpoint.name, deps),
-        handler: (request, reply) => forward(request, reply, endpoint, deps),
-      });
+export function anthropicApiPlugin(deps: AppDependencies): FastifyPluginAsync {
+  return async (api) => {
+    registerApiHooks(api, deps);
+    for (const prefix of ['', '/user/:userId']) {
+      for (const endpoint of endpoints) {
+        api.route({
+          method: endpoint.method,
+          url: `${prefix}${endpoint.route}`,
+          exposeHeadRoute: false,
+          config: { endpoint },
+          handler: endpoint.readsBody ? (request, reply) => forward(request, reply, endpoint, deps) : (request, reply) => models(request, reply, endpoint, deps),
+        });
+      }
     }
-  }
+  };
 }
 
-async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: Endpoint, deps: AppDependencies): Promise<void> {
-  const { principal, upstreamHeaders, userId, startedAt, startedAtEpoch } = admissionOf(request);
-  const routing: MessageRouting | undefined = endpoint.readsBody
-    ? await readMessageRouting(requestBody(request, deps.config.server.body_limit_bytes))
-    : undefined;
-  if (routing !== undefined && !allFeaturesOn(deps.config.features)) await refuseDisabledFeatures(request, deps);
-  const target = upstreamTarget(request.url, userId);
-  if (endpoint.method === 'GET' && deps.bedrockAvailable() && (await answerModels(request, reply, deps))) {
-    const durationMs = deps.clock.monotonic() - startedAt;
-    request.log.info({ request_id: request.id, user_id: userId, method: 'GET', path: target.path, status: reply.statusCode, end: 'complete', provider: 'gateway', duration_ms: Math.round(durationMs * 10) / 10 }, 'request');
-    deps.metrics.observeRequest({ route: 'models', provider: 'gateway', status: reply.statusCode, stream: false, errorCode: undefined, fallback: undefined, durationMs, ttfbMs: undefined });
+/** A Messages or count_tokens request, admitted: routed along its chain of targets. */
+async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: ApiEndpoint, deps: AppDependencies): Promise<void> {
+  const { routing, targets, upstreamHeaders, userId, ledger } = exchangeOf(request);
+  if (routing === undefined || targets === undefined || upstreamHeaders === undefined) throw new GatewayError('GW_INTERNAL', 'The request reached its handler without admission.');
+  const input = { routing, countTokens: endpoint.name === 'count_tokens', upstreamPath: upstreamTarget(request.url, userId), targets, upstreamHeaders, ...(ledger === undefined ? {} : { ledger }) };
+  await answerOnSocket(request, reply, deps, (response) => routed(request, response, input, deps));
+}
+
+/** The model endpoints: answered by the gateway when Bedrock adds to them, else relayed from Anthropic. */
+async function models(request: FastifyRequest, reply: FastifyReply, endpoint: ApiEndpoint, deps: AppDependencies): Promise<void> {
+  const exchange = exchangeOf(request);
+  if (deps.bedrockAvailable() && (await answerModels(request, reply, deps))) {
+    exchange.answeredBy = 'gateway';
     return;
   }
-  // Resolved before the hijack: an unknown model, a limit or a spent budget is an ordinary error response.
-  const targets = routing === undefined ? undefined : deps.resolver.resolve(routing.model);
-  const countTokens = endpoint.name === 'count_tokens';
-  const ledger =
-    routing === undefined || targets === undefined
-      ? undefined
-      : await deps.accounting.admit({
-          requestId: request.id,
-          principal,
-          route: countTokens ? 'count_tokens' : 'messages',
-          model: routing.model,
-          stream: routing.stream,
-          targets,
-          startedAt: startedAtEpoch,
-          startedAtMonotonic: startedAt,
-          ...requestSize(request, deps, targets, upstreamHeaders),
-        });
-
-  reply.hijack();
-  const result =
-    routing !== undefined && targets !== undefined
-      ? await routed(request, reply.raw, { routing, countTokens, upstreamPath: target, targets, upstreamHeaders, ...(ledger === undefined ? {} : { ledger }) }, deps)
-      : await proxy(request, reply.raw, endpoint, target, routing, upstreamHeaders, deps);
-  const { outcome, failure } = result;
-  const route: Partial<RouteResult> = result;
-  const served = route.served;
-  if (failure?.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: failure.cause }, 'unhandled error');
-  // The gateway's own upstream credentials failed: an operator must act, whatever the client saw.
-  if (failure?.code === 'GW_UPSTREAM_CREDENTIALS' || failure?.code === 'GW_UPSTREAM_CREDENTIAL_MISSING') request.log.error({ request_id: request.id, provider: failure.provider, err: failure.cause }, 'upstream credentials rejected or missing');
-  const round = (ms: number) => Math.round(ms * 10) / 10;
-  const micros = outcome?.usage === undefined ? undefined : deps.accounting.costMicros(outcome.usage, served?.model, routing?.model, result.serviceTier);
-  const cost = micros === undefined ? undefined : fromMicros(micros);
-  if (ledger !== undefined && !ledger.completed) {
-    // Failures, aborts and answers without a complete end: recorded now (the client has its answer).
-    await ledger.complete({
-      status: outcome?.status ?? failure?.status ?? 499,
-      ...(outcome?.usage === undefined ? {} : { usage: outcome.usage }),
-      ...(outcome?.firstByteAt === undefined ? {} : { firstByteAt: outcome.firstByteAt }),
-      ...(served === undefined ? {} : { served }),
-      ...(result.serviceTier === undefined ? {} : { serviceTier: result.serviceTier }),
-      ...(route.fallback === undefined ? {} : { fallback: route.fallback }),
-      ...((failure ?? outcome?.error) === undefined ? {} : { errorType: (failure ?? outcome?.error)?.type }),
-    });
-  }
-  request.log.info(
-    {
-      request_id: request.id,
-      user_id: principal.userId,
-      key_id: principal.kind === 'key' ? principal.key.id : undefined,
-      method: endpoint.method,
-      path: target.path,
-      model: routing?.model,
-      stream: routing?.stream,
-      status: outcome?.status ?? failure?.status ?? 499,
-      end: outcome?.end ?? (failure === undefined ? 'client_abort' : 'gateway_error'),
-      error_code: failure?.code,
-      provider: served?.provider,
-      upstream_model: served?.model,
-      fallback: route.fallback,
-      attempts: route.attempts,
-      service_tier: result.serviceTier,
-      dropped_betas: result.droppedBetas !== undefined && result.droppedBetas.length > 0 ? result.droppedBetas : undefined,
-      removed_fields: result.removed !== undefined && result.removed.length > 0 ? result.removed : undefined,
-      upstream_request_id: result.upstreamRequestId,
-      duration_ms: round(deps.clock.monotonic() - startedAt),
-      ttfb_ms: outcome?.firstByteAt === undefined ? undefined : round(outcome.firstByteAt - startedAt),
-      tokens: outcome?.usage,
-      cost_usd: cost,
-    },
-    'request',
-  );
-  if (outcome?.usage !== undefined) deps.metrics.observeUsage(served?.provider ?? 'anthropic', outcome.usage, cost);
-  deps.metrics.observeRequest({
-    route: endpoint.name,
-    provider: served?.provider ?? (routing === undefined && outcome !== undefined ? 'anthropic' : undefined),
-    status: outcome?.status ?? failure?.status ?? 499,
-    stream: routing?.stream ?? false,
-    errorCode: failure?.code,
-    fallback: route.fallback,
-    durationMs: deps.clock.monotonic() - startedAt,
-    ttfbMs: outcome?.firstByteAt === undefined ? undefined : outcome.firstByteAt - startedAt,
-  });
+  const upstreamHeaders = exchange.upstreamHeaders ?? request.headers;
+  await answerOnSocket(request, reply, deps, (response) => proxy(request, response, endpoint, upstreamTarget(request.url, exchange.userId), undefined, upstreamHeaders, deps));
 }
 
-/** Refuses a request that uses a feature the operator turned off (ENABLE_TOOL_USE=false, …); parsed only when one is off. */
-async function refuseDisabledFeatures(request: FastifyRequest, deps: AppDependencies): Promise<void> {
-  const { object } = await requestJson(request, deps.config.server.body_limit_bytes);
-  const refusal = disabledFeatureIn(object, deps.config.features);
-  if (refusal !== undefined) throw refusal;
+/**
+ * Takes the socket over (`reply.hijack()`) for an answer written as it comes (a relay, a
+ * stream), then settles the request's usage record and writes its access-log line: Fastify's
+ * `onResponse` does not run for a client that left before the end.
+ */
+async function answerOnSocket(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies, answer: (response: ServerResponse) => Promise<ExchangeAnswer>): Promise<void> {
+  const exchange = exchangeOf(request);
+  reply.hijack();
+  exchange.hijacked = true;
+  try {
+    exchange.answer = await answer(reply.raw);
+    alertOperator(request, exchange);
+    await settleLedger(exchange);
+  } finally {
+    recordRequest(request, deps);
+  }
+}
+
+/** Failures, aborts and answers without a complete end: their usage record is written now (the client has its answer). */
+async function settleLedger(exchange: Exchange): Promise<void> {
+  const { ledger, answer } = exchange;
+  if (ledger === undefined || ledger.completed) return;
+  const outcome = answer?.outcome;
+  const failure = answer?.failure;
+  await ledger.complete({
+    status: outcome?.status ?? failure?.status ?? 499,
+    ...(outcome?.usage === undefined ? {} : { usage: outcome.usage }),
+    ...(outcome?.firstByteAt === undefined ? {} : { firstByteAt: outcome.firstByteAt }),
+    ...(answer?.served === undefined ? {} : { served: answer.served }),
+    ...(answer?.serviceTier === undefined ? {} : { serviceTier: answer.serviceTier }),
+    ...(answer?.fallback === undefined ? {} : { fallback: answer.fallback }),
+    ...((failure ?? outcome?.error) === undefined ? {} : { errorType: (failure ?? outcome?.error)?.type }),
+  });
 }
 
 /** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */
@@ -226,7 +159,7 @@ async function routed(request: FastifyRequest, response: ServerResponse, input: 
 async function proxy(
   request: FastifyRequest,
   response: ServerResponse,
-  endpoint: Endpoint,
+  endpoint: ApiEndpoint,
   target: { path: string; search: string },
   routing: MessageRouting | undefined,
   headers: FastifyRequest['headers'],
