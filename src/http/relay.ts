@@ -15,7 +15,8 @@ import { endWithError as endStreamWithError } from './stream-writer.ts';
 export { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './answer-outcome.ts';
 
 /**
- * Relays a raw upstream response to the client byte for byte.
+ * Relays a raw upstream response to the client byte for byte: the passthrough half of the answer
+ * writer (answer-writer.ts; typed events go through stream-writer.ts, which shares the ending).
  *
  * The first byte to the client is the commit point. For an SSE response nothing is written until
  * the first complete upstream event has arrived, so a failure before it is still an ordinary HTTP
@@ -140,7 +141,7 @@ export async function relay(options: RelayOptions): Promise<RelayOutcome> {
   // undici destroy the body with an error nobody listens for any more: that must not crash.
   upstream.body.on('error', ignore);
   const ok = upstream.status >= 200 && upstream.status < 300;
-  if (ok && isEventStream(upstream.headers) && !isCompressed(upstream.headers)) return relayEvents(options);
+  if (ok && isEventStream(upstream.headers) && !isCompressed(upstream.headers)) return relaySse(options);
   return relayBytes(options);
 }
 
@@ -210,7 +211,7 @@ function brokenStream(options: RelayOptions, error: unknown): GatewayError {
   return fromStreamTransportError(error, options.provider);
 }
 
-async function relayEvents(options: RelayOptions): Promise<RelayOutcome> {
+async function relaySse(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream, response } = options;
   const framer = new SseEventFramer(options.maxEventBytes);
   let firstByteAt: number | undefined;
