@@ -20,7 +20,7 @@ import { ConverseStreamToAnthropic } from './stream.ts';
 
 const context = { model: 'claude-sonnet-5-5', id: 'msg_bdrk_01Scenario' };
 const completeScenarios = ['text', 'tool-use', 'parallel-tools', 'thinking', 'redacted-thinking', 'max-tokens', 'guardrail', 'cache', 'stop-sequence'];
-const failingScenarios = ['mid-stream-exception'];
+const failingScenarios = ['mid-stream-exception', 'throttled-after-start'];
 
 const padding = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
