@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GatewayError } from '../errors.ts';
-import { DuplicateKeyError, fromMicros, toMicros, type AccountingStore, type ApiKeyPatch, type ApiKeyRecord, type KeyStatus, type ServiceTierName } from '../store/accounting.ts';
+import { DuplicateKeyError, fromMicros, toMicros, type AccountingStore, type ApiKeyPatch, type ApiKeyRecord, type KeyStatus } from '../store/accounting.ts';
+import { serviceTiers, type ServiceTier } from '../service-tier.ts';
 import { userIdProblem } from './auth.ts';
 import { generateKey } from './keys.ts';
 
@@ -41,7 +42,7 @@ export function printable(text: string): string {
   return text.replace(new RegExp(UNPRINTABLE.source, 'gu'), (character) => `\\u{${(character.codePointAt(0) as number).toString(16)}}`);
 }
 
-export const serviceTierSchema = z.enum(['default', 'flex', 'priority', 'reserved']);
+export const serviceTierSchema = z.enum(serviceTiers);
 const limit = z.number().int('must be an integer').positive('must be positive').max(Number.MAX_SAFE_INTEGER, 'is too large');
 const budgetUsd = z
   .number()
@@ -85,7 +86,7 @@ export interface KeyView {
   readonly status: KeyStatus;
   readonly disabled_reason: string | null;
   readonly disabled_month: string | null;
-  readonly service_tier: ServiceTierName | null;
+  readonly service_tier: ServiceTier | null;
   readonly rpm_limit: number | null;
   readonly tpm_limit: number | null;
   readonly monthly_budget_usd: number | null;

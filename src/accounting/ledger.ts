@@ -1,5 +1,6 @@
 import type { GatewayConfig } from '../config/schema.ts';
-import type { CatalogEntry, Pricing, ServiceTier } from '../config/model-catalog.ts';
+import type { CatalogEntry, Pricing } from '../config/model-catalog.ts';
+import { isServiceTier, type ServiceTier } from '../service-tier.ts';
 import type { ModelCatalog } from '../config/models.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
@@ -66,10 +67,8 @@ export interface Reservation {
   readonly limitMicros: number;
 }
 
-const tiers = new Set<ServiceTier>(['default', 'flex', 'priority', 'reserved']);
-
 function tierOf(value: string | undefined): ServiceTier {
-  return value !== undefined && tiers.has(value as ServiceTier) ? (value as ServiceTier) : 'default';
+  return isServiceTier(value) ? value : 'default';
 }
 
 /** A budgeted request for a model nothing prices: refused before the upstream call (issue 10 A2). */

@@ -1,4 +1,5 @@
-import type { Pricing, ServiceTier } from '../config/model-catalog.ts';
+import type { Pricing } from '../config/model-catalog.ts';
+import type { ServiceTier } from '../service-tier.ts';
 import { toMicros } from '../store/accounting.ts';
 import { costUsd } from '../usage/cost.ts';
 import type { TokenUsage } from '../usage/usage.ts';

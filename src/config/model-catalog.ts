@@ -1,4 +1,5 @@
-import type { BedrockApi, ServiceTier } from './schema.ts';
+import type { ServiceTier } from '../service-tier.ts';
+import type { BedrockApi } from './schema.ts';
 
 /**
  * The model catalog as data (shared/spec/protocols.md §5 and §4.7, November 2026): Anthropic
@@ -11,7 +12,7 @@ import type { BedrockApi, ServiceTier } from './schema.ts';
 
 export type ProfilePrefix = 'global' | 'us' | 'eu' | 'apac' | 'jp' | 'au' | 'us-gov';
 
-export type { BedrockApi, ServiceTier };
+export type { BedrockApi };
 
 /** What a model takes through Converse; the native Claude APIs take everything Anthropic does. */
 export interface ModelCapabilities {

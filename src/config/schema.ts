@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { serviceTiers } from '../service-tier.ts';
 import { MIB, port, positiveMs, httpUrl, secret } from './schema-primitives.ts';
 import { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema } from './schema-accounting.ts';
 
@@ -62,8 +63,6 @@ const awsRegion = z
   .trim()
   .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as us-east-1');
 
-export const serviceTiers = ['default', 'flex', 'priority', 'reserved'] as const;
-export type ServiceTier = (typeof serviceTiers)[number];
 const serviceTier = z.enum(serviceTiers);
 
 /** How Claude is called on Bedrock: InvokeModel (the default), Bedrock's native Messages API, or Converse. */

@@ -1,4 +1,5 @@
-import type { ApiKeyPatch, ApiKeyRecord, KeyStatus, ServiceTierName, UsageQuery, UsageRecord, UsageState } from './accounting.ts';
+import type { ApiKeyPatch, ApiKeyRecord, KeyStatus, UsageQuery, UsageRecord, UsageState } from './accounting.ts';
+import { isServiceTier } from '../service-tier.ts';
 
 /**
  * Checks shared by every accounting store, run before anything is written: a value no backend
@@ -7,7 +8,6 @@ import type { ApiKeyPatch, ApiKeyRecord, KeyStatus, ServiceTierName, UsageQuery,
  */
 
 const keyStatuses: ReadonlySet<KeyStatus> = new Set(['active', 'revoked', 'disabled']);
-const serviceTiers: ReadonlySet<ServiceTierName> = new Set(['default', 'flex', 'priority', 'reserved']);
 const usageStates: ReadonlySet<UsageState> = new Set(['in_progress', 'complete', 'interrupted']);
 
 /** Epoch ms below 10^15 (year 33658): the width DynamoDB's usage sort key pads `startedAt` to. */
@@ -112,8 +112,8 @@ function checkKeyStatus(status: KeyStatus): void {
   if (!keyStatuses.has(status)) throw new TypeError(`key status must be active, revoked or disabled, got ${String(status)}`);
 }
 
-function checkServiceTier(tier: ServiceTierName): void {
-  if (!serviceTiers.has(tier)) throw new TypeError(`service tier must be default, flex, priority or reserved, got ${String(tier)}`);
+function checkServiceTier(tier: unknown): void {
+  if (!isServiceTier(tier)) throw new TypeError(`service tier must be default, flex, priority or reserved, got ${String(tier)}`);
 }
 
 function checkOptionalCount(value: number | undefined, what: string): void {

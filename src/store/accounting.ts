@@ -1,3 +1,5 @@
+import type { ServiceTier } from '../service-tier.ts';
+
 /**
  * The accounting store: gateway API keys, monthly budgets and usage records, behind one
  * interface with two real implementations, SQLite (`node:sqlite`, the zero-setup default, in
@@ -25,8 +27,6 @@
  *   deterministic; after `close`, every operation rejects.
  */
 
-export type ServiceTierName = 'default' | 'flex' | 'priority' | 'reserved';
-
 export type KeyStatus = 'active' | 'revoked' | 'disabled';
 
 export interface ApiKeyRecord {
@@ -44,7 +44,7 @@ export interface ApiKeyRecord {
   /** The month (`YYYY-MM`, UTC) a budget-disabled key was disabled in; the next month re-enables it. */
   readonly disabledMonth?: string;
   /** Bedrock service tier for this key's requests. */
-  readonly serviceTier?: ServiceTierName;
+  readonly serviceTier?: ServiceTier;
   /** Requests per minute; absent = the configured default (or none). */
   readonly rpmLimit?: number;
   /** Tokens (input + output) per minute; absent = the configured default (or none). */
@@ -61,7 +61,7 @@ export interface ApiKeyPatch {
   readonly status?: KeyStatus;
   readonly disabledReason?: string | null;
   readonly disabledMonth?: string | null;
-  readonly serviceTier?: ServiceTierName | null;
+  readonly serviceTier?: ServiceTier | null;
   readonly rpmLimit?: number | null;
   readonly tpmLimit?: number | null;
   readonly monthlyBudgetMicros?: number | null;

@@ -1,7 +1,8 @@
 import type { Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config/schema.ts';
 import { stripProfilePrefix } from '../../config/models.ts';
-import type { BedrockApi, ModelCapabilities, ServiceTier } from '../../config/model-catalog.ts';
+import type { BedrockApi, ModelCapabilities } from '../../config/model-catalog.ts';
+import { isServiceTier, type ServiceTier } from '../../service-tier.ts';
 import { GatewayError, isGatewayError } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
 import type { ProviderResponse } from '../provider.ts';
@@ -246,7 +247,7 @@ function isTierRejection(error: unknown): boolean {
 
 function servedTier(upstream: RawUpstreamResponse, requested: ServiceTier): ServiceTier {
   const header = upstream.headers['x-amzn-bedrock-service-tier'];
-  return header === 'default' || header === 'flex' || header === 'priority' || header === 'reserved' ? header : requested;
+  return isServiceTier(header) ? header : requested;
 }
 
 /** A non-streaming answer, read whole up to a cap (an answer is at most a few MB of JSON). */

@@ -1,4 +1,5 @@
-import type { ApiKeyRecord, BudgetState, KeyStatus, ServiceTierName, UsageRecord, UsageState } from '../accounting.ts';
+import type { ApiKeyRecord, BudgetState, KeyStatus, UsageRecord, UsageState } from '../accounting.ts';
+import type { ServiceTier } from '../../service-tier.ts';
 import { omitUndefined } from '../accounting-validation.ts';
 import { pendingShards } from './tables.ts';
 
@@ -83,7 +84,7 @@ export function fromKeyItem(item: Item): ApiKeyRecord {
     status: text(item, 'status') as KeyStatus,
     disabledReason: optionalText(item, 'disabled_reason'),
     disabledMonth: optionalText(item, 'disabled_month'),
-    serviceTier: optionalText(item, 'service_tier') as ServiceTierName | undefined,
+    serviceTier: optionalText(item, 'service_tier') as ServiceTier | undefined,
     rpmLimit: optionalNumber(item, 'rpm_limit'),
     tpmLimit: optionalNumber(item, 'tpm_limit'),
     monthlyBudgetMicros: optionalNumber(item, 'monthly_budget_micros'),

@@ -1,5 +1,6 @@
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import type { ApiKeyRecord, BudgetState, KeyStatus, ServiceTierName, UsageDay, UsageRecord, UsageState } from '../accounting.ts';
+import type { ApiKeyRecord, BudgetState, KeyStatus, UsageDay, UsageRecord, UsageState } from '../accounting.ts';
+import type { ServiceTier } from '../../service-tier.ts';
 import { omitUndefined } from '../accounting-validation.ts';
 
 /**
@@ -86,7 +87,7 @@ export function toKeyRecord(row: Row): ApiKeyRecord {
     status: text(row, 'status') as KeyStatus,
     disabledReason: optionalText(row, 'disabled_reason'),
     disabledMonth: optionalText(row, 'disabled_month'),
-    serviceTier: optionalText(row, 'service_tier') as ServiceTierName | undefined,
+    serviceTier: optionalText(row, 'service_tier') as ServiceTier | undefined,
     rpmLimit: optionalNumber(row, 'rpm_limit'),
     tpmLimit: optionalNumber(row, 'tpm_limit'),
     monthlyBudgetMicros: optionalNumber(row, 'monthly_budget_micros'),

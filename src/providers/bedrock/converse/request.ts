@@ -1,3 +1,4 @@
+import type { ServiceTier } from '../../../service-tier.ts';
 import { defaultConverseBetaPolicy, filterBetas, type BetaPolicy } from '../betas.ts';
 import { checkCachePointLimit, newConversionContext, unsupported, type ConversionContext } from './context.ts';
 import { addAutomaticCachePoint, liftSystemMessages, toConverseMessages } from './messages.ts';
@@ -20,7 +21,7 @@ export interface ConverseRequestOptions {
   readonly betaHeader?: string;
   /** Which betas go to Claude; default: defaultConverseBetaPolicy. */
   readonly betaPolicy?: BetaPolicy;
-  readonly serviceTier?: 'default' | 'flex' | 'priority' | 'reserved';
+  readonly serviceTier?: ServiceTier;
 }
 
 export interface ConverseRequestResult {
