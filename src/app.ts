@@ -14,8 +14,8 @@ import { anthropicApiPlugin } from './http/routes/anthropic-api.ts';
 import { registerAccessLog } from './http/access-log.ts';
 import { startExchange } from './http/exchange.ts';
 import { registerServiceRoutes } from './http/routes/service.ts';
-import { registerAdminRoutes } from './http/routes/admin.ts';
-import { registerUsageRoutes } from './http/routes/usage.ts';
+import { adminPlugin } from './http/routes/admin.ts';
+import { usagePlugin } from './http/routes/usage.ts';
 import type { Clock, IdSource } from './ids.ts';
 import type { Logger } from './logging/logger.ts';
 import type { ModelCatalog } from './config/models.ts';
@@ -107,8 +107,8 @@ export function buildApp(options: AppOptions): FastifyInstance {
   const endpoints = collectEndpoints(app);
   void app.register(anthropicApiPlugin(deps));
   registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints });
-  registerAdminRoutes(app, deps);
-  registerUsageRoutes(app, deps);
+  void app.register(adminPlugin(deps));
+  void app.register(usagePlugin(deps));
   return app;
 }
 
@@ -162,6 +162,8 @@ function toGatewayError(error: FastifyError | GatewayError): GatewayError {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new GatewayError('GW_BODY_TOO_LARGE', 'The request body is too large.');
+    case 'FST_ERR_VALIDATION':
+      return fromValidationError(error);
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new GatewayError('GW_BODY_NOT_JSON_OBJECT', error.message);
@@ -171,4 +173,18 @@ function toGatewayError(error: FastifyError | GatewayError): GatewayError {
       }
       return new GatewayError('GW_INTERNAL', 'The gateway failed to handle the request.', { cause: error });
   }
+}
+
+/**
+ * A path or query that does not fit its route's schema (routes/schemas.ts). Query parameters are
+ * typed as strings and their values checked by the handlers, so a type failure is a parameter
+ * given more than once.
+ */
+function fromValidationError(error: FastifyError): GatewayError {
+  const first = error.validation?.[0];
+  const name = first?.instancePath.slice(1).replaceAll('~1', '/').replaceAll('~0', '~');
+  if (error.validationContext === 'querystring' && first?.keyword === 'type' && name !== undefined && name !== '') {
+    return new GatewayError('GW_INVALID_QUERY', `The query parameter ${name} is given more than once.`);
+  }
+  return new GatewayError('GW_INVALID_QUERY', `The ${error.validationContext ?? 'request'} is invalid: ${error.message}`);
 }

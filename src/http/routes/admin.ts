@@ -1,14 +1,15 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 import { createApiKey, keyView, parseCreateKeyInput, parseUpdateKeyInput, revokeApiKey, updateApiKey } from '../../accounting/key-admin.ts';
 import { USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { GatewayError } from '../../errors.ts';
 import { readJsonObject } from '../../request/json-body.ts';
 import { budgetMonth, fromMicros, type ApiKeyRecord } from '../../store/accounting.ts';
+import { budgetQuery, budgetView, createdKey, keyIdParams, keyList, keyListQuery, keyView as keyViewSchema } from './schemas.ts';
 
 /**
- * The admin API (master key only, as `x-api-key` or Bearer): gateway API keys and their
- * budgets. The whole key appears once, in the answer to its creation; views never carry the
+ * The admin API as an encapsulated plugin (master key only, as `x-api-key` or Bearer, checked by
+ * the plugin's one hook): gateway API keys and their budgets, schema-typed (schemas.ts). The whole key appears once, in the answer to its creation; views never carry the
  * digest. Every change is forgotten by this instance's key cache at once (other instances
  * within `auth.key_cache_ms`).
  */
@@ -37,59 +38,62 @@ function found(record: ApiKeyRecord | undefined, id: string): ApiKeyRecord {
   return record;
 }
 
-export function registerAdminRoutes(app: FastifyInstance, deps: AppDependencies): void {
+export function adminPlugin(deps: AppDependencies): FastifyPluginAsync {
   const { authenticator, store } = deps.accounting;
-  const admin = { onRequest: async (request: FastifyRequest) => authenticator.requireAdmin(request.headers) };
+  return async (admin) => {
+    admin.addHook('onRequest', async (request) => authenticator.requireAdmin(request.headers));
 
-  app.post('/admin/keys', admin, async (request, reply) => {
-    const input = parseCreateKeyInput(await jsonBody(request, deps));
-    const { key, record } = await createApiKey(store, input, { pepper: deps.config.auth.key_pepper, now: deps.clock.now() });
-    request.log.info({ request_id: request.id, key_id: record.id, user_id: record.userId }, 'admin: key created');
-    return reply.code(201).send({ key, ...keyView(record) });
-  });
+    admin.post('/admin/keys', { schema: { response: { 201: createdKey } } }, async (request, reply) => {
+      const input = parseCreateKeyInput(await jsonBody(request, deps));
+      const { key, record } = await createApiKey(store, input, { pepper: deps.config.auth.key_pepper, now: deps.clock.now() });
+      request.log.info({ request_id: request.id, key_id: record.id, user_id: record.userId }, 'admin: key created');
+      return reply.code(201).send({ key, ...keyView(record) });
+    });
 
-  app.get('/admin/keys', admin, async (request) => {
-    const userId = queryValue(request.query, 'user_id');
-    if (userId !== undefined && !USER_ID_PATTERN.test(userId)) throw new GatewayError('GW_INVALID_QUERY', 'user_id must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
-    const records = await store.listKeys(userId === undefined ? {} : { userId });
-    return { data: records.map(keyView) };
-  });
+    admin.get<{ Querystring: { user_id?: string } }>('/admin/keys', { schema: { querystring: keyListQuery, response: { 200: keyList } } }, async (request) => {
+      const userId = queryValue(request.query, 'user_id');
+      if (userId !== undefined && !USER_ID_PATTERN.test(userId)) throw new GatewayError('GW_INVALID_QUERY', 'user_id must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
+      const records = await store.listKeys(userId === undefined ? {} : { userId });
+      return { data: records.map(keyView) };
+    });
 
-  app.get<{ Params: KeyParams }>('/admin/keys/:id', admin, async (request) => keyView(found(await store.getKey(request.params.id), request.params.id)));
+    const byId = { schema: { params: keyIdParams, response: { 200: keyViewSchema } } };
+    admin.get<{ Params: KeyParams }>('/admin/keys/:id', byId, async (request) => keyView(found(await store.getKey(request.params.id), request.params.id)));
 
-  app.patch<{ Params: KeyParams }>('/admin/keys/:id', admin, async (request) => {
-    const { id } = request.params;
-    const input = parseUpdateKeyInput(await jsonBody(request, deps));
-    const record = found(await updateApiKey(store, id, input, deps.clock.now()), id);
-    authenticator.invalidate(id);
-    request.log.info({ request_id: request.id, key_id: id, user_id: record.userId, fields: Object.keys(input) }, 'admin: key updated');
-    return keyView(record);
-  });
+    admin.patch<{ Params: KeyParams }>('/admin/keys/:id', byId, async (request) => {
+      const { id } = request.params;
+      const input = parseUpdateKeyInput(await jsonBody(request, deps));
+      const record = found(await updateApiKey(store, id, input, deps.clock.now()), id);
+      authenticator.invalidate(id);
+      request.log.info({ request_id: request.id, key_id: id, user_id: record.userId, fields: Object.keys(input) }, 'admin: key updated');
+      return keyView(record);
+    });
 
-  const revoke = async (request: FastifyRequest<{ Params: KeyParams }>) => {
-    const { id } = request.params;
-    const record = found(await revokeApiKey(store, id, deps.clock.now()), id);
-    authenticator.invalidate(id);
-    request.log.info({ request_id: request.id, key_id: id, user_id: record.userId }, 'admin: key revoked');
-    return keyView(record);
-  };
-  app.delete<{ Params: KeyParams }>('/admin/keys/:id', admin, revoke);
-  app.post<{ Params: KeyParams }>('/admin/keys/:id/revoke', admin, revoke);
-
-  app.get<{ Params: KeyParams }>('/admin/keys/:id/budget', admin, async (request) => {
-    const { id } = request.params;
-    const month = queryValue(request.query, 'month') ?? budgetMonth(deps.clock.now());
-    if (!MONTH.test(month)) throw new GatewayError('GW_INVALID_QUERY', `month must be YYYY-MM, got ${JSON.stringify(month)}.`);
-    const record = found(await store.getKey(id), id);
-    const state = await store.getBudget(id, month);
-    const limit = record.monthlyBudgetMicros;
-    return {
-      key_id: id,
-      month,
-      limit_usd: limit === undefined ? null : fromMicros(limit),
-      spent_usd: fromMicros(state.spentMicros),
-      reserved_usd: fromMicros(state.reservedMicros),
-      remaining_usd: limit === undefined ? null : fromMicros(Math.max(0, limit - state.spentMicros - state.reservedMicros)),
+    const revoke = async (request: FastifyRequest<{ Params: KeyParams }>) => {
+      const { id } = request.params;
+      const record = found(await revokeApiKey(store, id, deps.clock.now()), id);
+      authenticator.invalidate(id);
+      request.log.info({ request_id: request.id, key_id: id, user_id: record.userId }, 'admin: key revoked');
+      return keyView(record);
     };
-  });
+    admin.delete<{ Params: KeyParams }>('/admin/keys/:id', byId, revoke);
+    admin.post<{ Params: KeyParams }>('/admin/keys/:id/revoke', byId, revoke);
+
+    admin.get<{ Params: KeyParams; Querystring: { month?: string } }>('/admin/keys/:id/budget', { schema: { params: keyIdParams, querystring: budgetQuery, response: { 200: budgetView } } }, async (request) => {
+      const { id } = request.params;
+      const month = queryValue(request.query, 'month') ?? budgetMonth(deps.clock.now());
+      if (!MONTH.test(month)) throw new GatewayError('GW_INVALID_QUERY', `month must be YYYY-MM, got ${JSON.stringify(month)}.`);
+      const record = found(await store.getKey(id), id);
+      const state = await store.getBudget(id, month);
+      const limit = record.monthlyBudgetMicros;
+      return {
+        key_id: id,
+        month,
+        limit_usd: limit === undefined ? null : fromMicros(limit),
+        spent_usd: fromMicros(state.spentMicros),
+        reserved_usd: fromMicros(state.reservedMicros),
+        remaining_usd: limit === undefined ? null : fromMicros(Math.max(0, limit - state.spentMicros - state.reservedMicros)),
+      };
+    });
+  };
 }

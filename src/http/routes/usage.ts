@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 import type { Principal } from '../../accounting/auth.ts';
 import { invalidPathUserId, isUserId, USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { GatewayError } from '../../errors.ts';
 import { fromMicros, utcDay, type UsageDay, type UsageQuery } from '../../store/accounting.ts';
+import { usageAll as usageAllSchema, usageAllQuery, usageMe as usageMeSchema, usageMeQuery, userIdParams } from './schemas.ts';
 
 /**
  * Seed 000's usage reads, authenticated and tenant-scoped:
@@ -227,8 +228,13 @@ async function usageAll(request: FastifyRequest, deps: AppDependencies) {
   };
 }
 
-export function registerUsageRoutes(app: FastifyInstance, deps: AppDependencies): void {
-  app.get('/v1/usage/me', (request) => usageMe(request, deps));
-  app.get('/user/:userId/v1/usage/me', (request) => usageMe(request, deps));
-  app.get('/v1/usage', { onRequest: async (request) => deps.accounting.authenticator.requireAdmin(request.headers) }, (request) => usageAll(request, deps));
+/** The usage reads as an encapsulated plugin, schema-typed (schemas.ts). */
+export function usagePlugin(deps: AppDependencies): FastifyPluginAsync {
+  return async (usage) => {
+    const me = { schema: { querystring: usageMeQuery, response: { 200: usageMeSchema } } };
+    usage.get('/v1/usage/me', me, (request) => usageMe(request, deps));
+    usage.get('/user/:userId/v1/usage/me', { ...me, schema: { ...me.schema, params: userIdParams } }, (request) => usageMe(request, deps));
+    const admin = { onRequest: async (request: FastifyRequest) => deps.accounting.authenticator.requireAdmin(request.headers), schema: { querystring: usageAllQuery, response: { 200: usageAllSchema } } };
+    usage.get('/v1/usage', admin, (request) => usageAll(request, deps));
+  };
 }
