@@ -26,7 +26,7 @@ import type { Resolver } from './routing/resolve.ts';
 import type { RetryBudget } from './routing/retry-budget.ts';
 import type { GatewayMetrics } from './metrics/metrics.ts';
 import type { CooldownStore } from './store/cooldowns.ts';
-import type { Accounting } from './accounting/ledger.ts';
+import type { Accounting } from './accounting/accounting.ts';
 import type { ReadinessState } from './readiness.ts';
 import { version } from './version.ts';
 

@@ -17,7 +17,7 @@ import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { BedrockProvider } from './providers/bedrock/index.ts';
 import { createUrlFetcher, type UrlFetcher } from './request/url-fetch.ts';
 import { Authenticator } from './accounting/auth.ts';
-import { Accounting } from './accounting/ledger.ts';
+import { Accounting } from './accounting/accounting.ts';
 import { UsageRecorder } from './accounting/usage-recorder.ts';
 import type { AccountingStore } from './store/accounting.ts';
 import type { DynamoConnectionOptions, TableNames } from './store/dynamodb/tables.ts';

@@ -2,7 +2,7 @@ import { errorTypeForStatus } from '../errors.ts';
 import type { Target } from '../routing/resolve.ts';
 import type { UsageRecord } from '../store/accounting.ts';
 import type { TokenUsage } from '../usage/usage.ts';
-import type { Accounting, AdmitInput, Reservation } from './ledger.ts';
+import type { Accounting, AdmitInput, Reservation } from './accounting.ts';
 
 /**
  * One request's accounting after admission (issue 5): the `in_progress` record before the

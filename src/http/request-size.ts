@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
-import type { AdmitInput } from '../accounting/ledger.ts';
+import type { AdmitInput } from '../accounting/accounting.ts';
 import type { CountedInput, RequestSize } from '../accounting/reservation.ts';
 import { readErrorText } from '../upstream/http.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';

@@ -16,7 +16,8 @@ import type { UsageRecorder } from './usage-recorder.ts';
 import { capped, RequestLedger, servedWithGatewayCredentials } from './request-ledger.ts';
 
 /**
- * Admission and settlement of one request (issue 5):
+ * The accounting service (`Accounting`, `deps.accounting`): admission and settlement of each
+ * request (issue 5), the request's own bookkeeping being its RequestLedger (request-ledger.ts):
  * - from the headers, before the body is read (`admitCaller`): the key's (or user's)
  *   requests-per-minute and tokens-per-minute limits;
  * - with the body, before the upstream call (`admit`): a reservation of the request's
