@@ -1,0 +1,66 @@
+import { remove, type ConversionContext } from './context.ts';
+import { reasons } from './quirks.ts';
+import { isRecord } from './values.ts';
+
+/**
+ * Anthropic `thinking` (and `output_config.effort`) -> the provider's reasoning knob
+ * (protocols.md §6.1), chosen by the provider's quirks. A model without reasoning gets neither:
+ * both are dropped and listed. Budgets map to efforts: up to 2,048 tokens `low`, up to 12,000
+ * `medium`, above `high`; Anthropic's `max` effort is sent as `high`, which every provider takes.
+ */
+
+type Effort = 'low' | 'medium' | 'high';
+
+interface Thinking {
+  /** enabled or adaptive: on; disabled: off; absent: the client said nothing. */
+  readonly state: 'on' | 'off' | 'unset';
+  readonly budget?: number;
+  readonly effort?: Effort;
+}
+
+export function toReasoningFields(request: Record<string, unknown>, context: ConversionContext): Record<string, unknown> {
+  const thinking = readThinking(request);
+  if (!reasons(context.quirks, context.model)) {
+    if (thinking.state === 'on') remove(context, 'thinking');
+    if (thinking.effort !== undefined) remove(context, 'output_config.effort');
+    return {};
+  }
+  const effort = thinking.effort ?? effortOfBudget(thinking.budget);
+  switch (context.quirks.reasoning) {
+    case 'effort':
+      return thinking.state === 'off' ? {} : thinking.state === 'on' || thinking.effort !== undefined ? { reasoning_effort: effort } : {};
+    case 'openrouter':
+      if (thinking.state === 'off') return { reasoning: { enabled: false } };
+      if (thinking.state === 'unset' && thinking.effort === undefined) return {};
+      return { reasoning: thinking.budget !== undefined && thinking.effort === undefined ? { max_tokens: thinking.budget } : { effort } };
+    case 'groq':
+      return groqFields(context.model, thinking.state === 'on', effort);
+    case 'deepseek':
+      return { thinking: { type: thinking.state === 'on' ? 'enabled' : 'disabled' } };
+    case 'none':
+      return {};
+  }
+}
+
+function readThinking(request: Record<string, unknown>): Thinking {
+  const outputConfig = isRecord(request.output_config) ? request.output_config : {};
+  const rawEffort = outputConfig.effort;
+  const effort: Effort | undefined = rawEffort === 'low' || rawEffort === 'medium' || rawEffort === 'high' ? rawEffort : rawEffort === 'max' ? 'high' : undefined;
+  const thinking = request.thinking;
+  const base = effort === undefined ? {} : { effort };
+  if (!isRecord(thinking)) return { state: 'unset', ...base };
+  if (thinking.type === 'disabled') return { state: 'off', ...base };
+  const budget = typeof thinking.budget_tokens === 'number' ? thinking.budget_tokens : undefined;
+  return { state: 'on', ...base, ...(budget === undefined ? {} : { budget }) };
+}
+
+function effortOfBudget(budget: number | undefined): Effort {
+  if (budget === undefined) return 'medium';
+  return budget <= 2048 ? 'low' : budget <= 12000 ? 'medium' : 'high';
+}
+
+/** Groq: gpt-oss takes `include_reasoning` and an effort; the others `reasoning_format` (hidden keeps `<think>` out of the text). */
+function groqFields(model: string, on: boolean, effort: Effort): Record<string, unknown> {
+  if (/gpt-oss/.test(model)) return on ? { include_reasoning: true, reasoning_effort: effort } : { include_reasoning: false };
+  return { reasoning_format: on ? 'parsed' : 'hidden' };
+}
