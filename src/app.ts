@@ -13,7 +13,7 @@ import { InflightRequests } from './http/inflight.ts';
 import { anthropicApiPlugin } from './http/routes/anthropic-api.ts';
 import { registerAccessLog } from './http/access-log.ts';
 import { startExchange } from './http/exchange.ts';
-import { registerServiceRoutes } from './http/routes/service.ts';
+import { servicePlugin } from './http/routes/service.ts';
 import { adminPlugin } from './http/routes/admin.ts';
 import { usagePlugin } from './http/routes/usage.ts';
 import type { Clock, IdSource } from './ids.ts';
@@ -106,7 +106,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   const endpoints = collectEndpoints(app);
   void app.register(anthropicApiPlugin(deps));
-  registerServiceRoutes(app, deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints });
+  void app.register(servicePlugin(deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints }));
   void app.register(adminPlugin(deps));
   void app.register(usagePlugin(deps));
   return app;

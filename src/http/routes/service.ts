@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 
 /**
@@ -21,7 +21,12 @@ const livenessPaths = ['/health/live', '/liveness'];
 /** Every health route: these still answer on the overflow connections past the connection cap (server.ts). */
 export const healthPaths: readonly string[] = [...readinessPaths, ...livenessPaths];
 
-export function registerServiceRoutes(app: FastifyInstance, deps: AppDependencies, info: ServiceInfo): void {
+/** The service routes as an encapsulated plugin. */
+export function servicePlugin(deps: AppDependencies, info: ServiceInfo): FastifyPluginAsync {
+  return async (app) => registerServiceRoutes(app, deps, info);
+}
+
+function registerServiceRoutes(app: FastifyInstance, deps: AppDependencies, info: ServiceInfo): void {
   // Claude Code's connectivity check.
   app.route({ method: ['HEAD', 'GET'], url: '/api/hello', handler: async (_request, reply) => reply.code(200).send() });
 
