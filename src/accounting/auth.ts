@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
 import { credentialFingerprint } from '../routing/cooldown-keys.ts';
-import { bearerToken, headerCarryingSecret, holdsSeveralCredentials, single, targetCarriesSecret } from '../providers/anthropic/headers.ts';
+import { bearerToken, headerCarryingSecret, holdsSeveralCredentials, single, targetCarriesSecret } from '../request/credential-headers.ts';
 import { budgetMonth, type AccountingStore, type ApiKeyRecord } from '../store/accounting.ts';
 import { digestKey, digestsEqual, KEY_PREFIX, looksLikeGatewayKey, parseKey, secretsEqual } from './keys.ts';
 

@@ -4,7 +4,7 @@ import { hasEventField } from '../anthropic/sse-decode.ts';
 import { earlyEvents, FirstEventError, MAX_HELD_BYTES } from './early-events.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
-import { toClientHeaders } from '../providers/anthropic/headers.ts';
+import { toClientHeaders } from '../upstream/forwarded-headers.ts';
 import { fromStreamTransportError, fromTransportError, type RawUpstreamResponse } from '../upstream/http.ts';
 import { BoundedCopy, compressedMeter, usageOfJson } from './answer-usage.ts';
 import { SseUsageMeter } from '../usage/usage.ts';
