@@ -1,6 +1,6 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { accumulate } from '../anthropic/accumulate.ts';
 import { decodeSse } from '../anthropic/sse-decode.ts';
 import type { AnthropicStreamEvent, MessageStreamEvent } from '../anthropic/types.ts';
@@ -32,12 +32,18 @@ afterEach(() => {
 });
 
 /** Serves one request with `answer`, returns what the client saw and what the writer said. */
-async function write(answer: ProviderAnswer, options: Partial<AnswerWriteOptions> = {}, onResponse?: (response: Response) => Promise<string>): Promise<Written> {
+async function write(
+  answer: ProviderAnswer,
+  options: Partial<AnswerWriteOptions> = {},
+  onResponse?: (response: Response) => Promise<string>,
+  onServed?: (response: ServerResponse) => void,
+): Promise<Written> {
   const ends: AnswerEnd[] = [];
   let resolveOutcome: (outcome: RelayOutcome | PreCommitFailure) => void = () => undefined;
   const outcome = new Promise<RelayOutcome | PreCommitFailure>((resolve) => (resolveOutcome = resolve));
   const server = createServer((request, response: ServerResponse) => {
     const controller = new AbortController();
+    onServed?.(response);
     response.on('close', () => controller.abort());
     writeAnswer(answer, {
       response,
@@ -111,6 +117,46 @@ describe('writeAnswer: typed events', () => {
     expect(JSON.parse(decoded.at(-1)?.data ?? '{}')).toEqual({ type: 'error', error: { type: 'rate_limit_error', message: 'Too many requests' }, request_id: 'req_test' });
     expect(written.outcome).toMatchObject({ end: 'upstream_error', error: throttled, usage: { input: 25 } });
     expect(written.ends).toEqual([]);
+  });
+
+  it('an error event ends the stream as the writer ends any failure; first, it is an HTTP error', async () => {
+    const overloaded: AnthropicStreamEvent = { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } };
+    const written = await write(eventsAnswer([...events.slice(0, 4), overloaded, ...events.slice(4)]));
+    const decoded = decodeSse(written.body);
+    expect(decoded.map((event) => event.event)).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta', 'error']);
+    expect(JSON.parse(decoded.at(-1)?.data ?? '{}')).toEqual({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' }, request_id: 'req_test' });
+    expect(written.outcome).toMatchObject({ end: 'upstream_error', error: { code: 'GW_UPSTREAM_OVERLOADED' } });
+    const first = await write(eventsAnswer([overloaded]));
+    expect([first.status, (first.outcome as PreCommitFailure).error.type]).toEqual([529, 'overloaded_error']);
+  });
+
+  it('reads the upstream no faster than the client takes the stream (backpressure)', async () => {
+    const big = { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'x'.repeat(64 * 1024) } } as AnthropicStreamEvent;
+    let pulled = 0;
+    async function* many(): AsyncGenerator<AnthropicStreamEvent> {
+      yield* events.slice(0, 2);
+      for (let index = 0; index < 400; index++) {
+        pulled++;
+        yield big;
+      }
+      yield* events.slice(-3);
+    }
+    let response: ServerResponse | undefined;
+    const written = await write({ kind: 'events', events: many(), info }, {}, async (client) => {
+      const reader = (client.body as ReadableStream<Uint8Array>).getReader();
+      await reader.read();
+      // The client reads nothing more: the writer must stop pulling once the socket is full.
+      await vi.waitUntil(() => response?.writableNeedDrain === true, { timeout: 5_000, interval: 5 });
+      const whenFull = pulled;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(pulled).toBe(whenFull);
+      expect(pulled).toBeLessThan(400);
+      let text = '';
+      for (let chunk = await reader.read(); chunk.done !== true; chunk = await reader.read()) text += new TextDecoder().decode(chunk.value);
+      return text;
+    }, (served) => (response = served));
+    expect(pulled).toBe(400);
+    expect(written.outcome).toMatchObject({ end: 'complete' });
   });
 
   it('pings a silent stream', async () => {

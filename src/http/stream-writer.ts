@@ -2,8 +2,8 @@ import type { ServerResponse } from 'node:http';
 import { toErrorEvent } from '../anthropic/error-envelope.ts';
 import { IdlePinger } from '../anthropic/keepalive.ts';
 import { encodeSseEvent } from '../anthropic/sse-encode.ts';
-import type { AnthropicStreamEvent } from '../anthropic/types.ts';
-import { GatewayError, isGatewayError } from '../errors.ts';
+import type { AnthropicStreamEvent, StreamErrorEvent } from '../anthropic/types.ts';
+import { GatewayError, isGatewayError, upstreamCodeForType } from '../errors.ts';
 import { EventUsageMeter } from '../usage/usage.ts';
 import { PreCommitFailure, withUsage, type AnswerEnd, type RelayEnd, type RelayOutcome } from './answer-outcome.ts';
 import { safeHeaders } from './header-value.ts';
@@ -21,6 +21,8 @@ import { safeHeaders } from './header-value.ts';
 export interface EventWriterOptions {
   readonly response: ServerResponse;
   readonly requestId: string;
+  /** The provider that answered (named in errors). */
+  readonly provider?: string;
   /** Response headers besides the SSE ones (gateway headers). */
   readonly headers: Readonly<Record<string, string>>;
   readonly events: AsyncIterable<AnthropicStreamEvent>;
@@ -64,7 +66,6 @@ class TurnWriter {
 
 interface WriteState {
   firstByteAt: number | undefined;
-  errorType: string | undefined;
   readonly meter: EventUsageMeter;
   readonly out: TurnWriter;
 }
@@ -72,13 +73,16 @@ interface WriteState {
 export async function writeEvents(options: EventWriterOptions): Promise<RelayOutcome> {
   const { response } = options;
   const iterator = options.events[Symbol.asyncIterator]();
-  const state: WriteState = { firstByteAt: undefined, errorType: undefined, meter: new EventUsageMeter(), out: new TurnWriter(response) };
+  const state: WriteState = { firstByteAt: undefined, meter: new EventUsageMeter(), out: new TurnWriter(response) };
   let pinger: IdlePinger | undefined;
   try {
     for (;;) {
       const next = await iterator.next();
       if (next.done === true) break;
       if (stoppedByUs(options)) return withUsage(await stop(options, iterator, state), state.meter);
+      // An `error` event ends a stream as every failure does: one event with the request id, then
+      // the end; before the commit point, an HTTP error.
+      if (next.value.type === 'error') throw errorOfEvent(next.value, options.provider);
       if (state.firstByteAt === undefined) {
         state.firstByteAt = commit(options);
         pinger = new IdlePinger(options.pingIntervalMs, (text) => state.out.write(text));
@@ -104,6 +108,10 @@ export async function writeEvents(options: EventWriterOptions): Promise<RelayOut
   return withUsage({ status: 200, end: 'complete', sse: true, firstByteAt: state.firstByteAt }, state.meter);
 }
 
+function errorOfEvent(event: StreamErrorEvent, provider: string | undefined): GatewayError {
+  return new GatewayError(upstreamCodeForType(event.error.type) ?? 'GW_UPSTREAM_ERROR', event.error.message, provider === undefined ? {} : { provider });
+}
+
 /** The first write: status and headers. Returns the commit time. */
 function commit(options: EventWriterOptions): number {
   options.response.writeHead(200, safeHeaders({ ...sseHeaders, 'request-id': options.requestId, 'x-gateway-request-id': options.requestId, ...options.headers }));
@@ -114,7 +122,6 @@ function commit(options: EventWriterOptions): number {
 /** Writes one event (accounting first when it is `message_stop`); false when we stopped meanwhile. */
 async function writeEvent(options: EventWriterOptions, state: WriteState, event: AnthropicStreamEvent): Promise<boolean> {
   state.meter.push(event);
-  if (event.type === 'error') state.errorType = event.error.type;
   if (event.type === 'message_stop' && options.beforeEnd !== undefined) {
     state.out.flush();
     const usage = state.meter.usage;
@@ -122,7 +129,6 @@ async function writeEvent(options: EventWriterOptions, state: WriteState, event:
       status: 200,
       ...(state.firstByteAt === undefined ? {} : { firstByteAt: state.firstByteAt }),
       ...(usage === undefined ? {} : { usage }),
-      ...(state.errorType === undefined ? {} : { errorType: state.errorType }),
     });
     if (stoppedByUs(options)) return false;
   }
