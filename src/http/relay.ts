@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
 import { hasEventField } from '../anthropic/sse-decode.ts';
-import { earlyEvents, FirstEventError, MAX_HELD_BYTES } from './early-events.ts';
+import { earlyEvents, FirstEventError, MAX_HELD_BYTES } from '../routing/early-events.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../upstream/forwarded-headers.ts';

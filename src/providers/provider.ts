@@ -4,6 +4,8 @@ import type { AnthropicStreamEvent } from '../anthropic/types.ts';
 import type { RawUpstreamResponse } from '../upstream/http.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { RequestBody } from '../request/request-body.ts';
+import type { GatewayError } from '../errors.ts';
+import type { Trigger } from '../routing/triggers.ts';
 
 /**
  * The Provider contract (docs/providers.md): every upstream is one folder under src/providers/
@@ -20,7 +22,7 @@ export interface ProviderTarget<Name extends string = string, Options = unknown>
   /** The upstream model id to call. */
   readonly model: string;
   /** Provider-specific settings (Bedrock: region, API, service tier, capabilities…). */
-  readonly options: Options;
+  readonly options?: Options;
 }
 
 /** The API operation a call stands for. */
@@ -45,6 +47,9 @@ export interface ProviderCall<Target extends ProviderTarget = ProviderTarget> {
    * provider cuts its own timeouts (headers timeout…) to it. The signal fires at it too.
    */
   readonly timeLeftMs: number;
+  /** The gateway's request id (log lines) and the id to give a translated message. */
+  readonly requestId: string;
+  readonly messageId: string;
 }
 
 /** What the gateway learnt about an answer, for headers, the request log and accounting. */
@@ -108,6 +113,28 @@ export interface JsonAnswer {
 
 export type ProviderAnswer = PassthroughAnswer | EventsAnswer | SseTextAnswer | MessageAnswer | JsonAnswer;
 
+/**
+ * Thrown by a provider whose upstream answered with a failure routing may act on (a 429, a 5xx,
+ * a retired model's 404) when the provider itself decides the trigger, keeping the upstream's
+ * answer: if this failure is the client's final answer, that answer is relayed byte for byte
+ * instead of the gateway's envelope. Any other failure is thrown as a plain GatewayError (its
+ * trigger comes from the error registry).
+ */
+export class UpstreamFailure extends Error {
+  readonly error: GatewayError;
+  readonly trigger: Trigger;
+  /** The upstream's own answer (body already read, replayable), when there is one to relay. */
+  readonly answer: PassthroughAnswer | undefined;
+
+  constructor(error: GatewayError, trigger: Trigger, answer?: PassthroughAnswer) {
+    super(error.message);
+    this.name = 'UpstreamFailure';
+    this.error = error;
+    this.trigger = trigger;
+    this.answer = answer;
+  }
+}
+
 /** Input tokens for a count_tokens request; `estimated` when the provider could not count. */
 export interface TokenCount {
   readonly inputTokens: number;
@@ -126,8 +153,12 @@ export interface Provider<Target extends ProviderTarget = ProviderTarget> {
   call(call: ProviderCall<Target>): Promise<ProviderAnswer>;
   /** Optional: a count_tokens request, for providers that do not speak the Anthropic wire. */
   countTokens?(call: ProviderCall<Target>): Promise<TokenCount>;
-  /** Optional: whether the upstream can serve at all (credentials found, enabled). */
-  available?(): boolean;
+  /**
+   * Optional, for providers that call with a credential from the client's headers (or their
+   * own in its place): the credential that would go upstream for `headers`, undefined when
+   * there is none (the provider cannot call). Per-credential cooldowns key on it.
+   */
+  credentialFor?(headers: IncomingHttpHeaders): string | undefined;
   /**
    * Optional: request features the upstream runs natively (`web_search`, `code_execution`,
    * programmatic tool calling…). A request using one the target lacks is refused with a 400

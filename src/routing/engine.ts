@@ -1,0 +1,264 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { GatewayConfig } from '../config/schema.ts';
+import { GatewayError } from '../errors.ts';
+import type { Clock } from '../ids.ts';
+import type { Operation, PassthroughAnswer, ProviderAnswer } from '../providers/provider.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { RequestBody } from '../request/request-body.ts';
+import type { CooldownStore } from '../store/cooldowns.ts';
+import { runAttempt, type Sleep } from './attempt.ts';
+import { maySameTargetRetry } from './client-retries.ts';
+import { identityOf } from './cooldown-keys.ts';
+import { cool, coolingState, usableCandidates, type Candidate, type CoolingContext } from './cooling.ts';
+import type { Target } from './resolve.ts';
+import type { Trigger } from './triggers.ts';
+
+/**
+ * The routing engine (docs/routing.md): tries a request's targets in order, skipping those
+ * cooling down, waiting and retrying on a short `retry-after` (unless the client retries by
+ * itself), moving on at a trigger, within the retry budget and the deadline, and returns the
+ * committed answer (or the failure that is the answer) for the HTTP layer to write. It knows
+ * no provider by name and writes nothing: an answer is committed when its first content came
+ * (first-content.ts), so two upstreams are never spliced into one response.
+ */
+
+export interface RouteRequest {
+  readonly requestId: string;
+  readonly operation: Operation;
+  /** The model the client asked for. */
+  readonly model: string;
+  readonly stream: boolean;
+  readonly body: RequestBody;
+  readonly path: { readonly path: string; readonly search: string };
+  /** The headers to send upstream (gateway keys removed). */
+  readonly headers: IncomingHttpHeaders;
+  readonly targets: readonly Target[];
+  /** The client retries by itself (client-retries.ts): the same target is not retried for it. */
+  readonly clientRetries: boolean;
+  /**
+   * The client presented a credential the gateway took (a gateway key, the master key): targets
+   * whose provider then has no credential are left out while another target can answer.
+   */
+  readonly credentialTaken: boolean;
+  /** Aborted when the client leaves or at shutdown. */
+  readonly signal: AbortSignal;
+  /** The shutdown error, once the gateway ends requests. */
+  readonly termination: () => GatewayError | undefined;
+  readonly messageId: () => string;
+  /** Awaited before an attempt with the gateway's own credentials (accounting's shared window). */
+  readonly beforeGatewayCredentials?: () => Promise<void>;
+}
+
+export type RoutingSettings = Pick<
+  GatewayConfig['routing'],
+  'deadline_ms' | 'retry_threshold_ms' | 'max_retry_wait_ms' | 'cooldown_ms' | 'rate_limit_cooldowns' | 'first_event_timeout_ms'
+>;
+
+/** The part of a pino logger routing uses. */
+export interface RoutingLog {
+  isLevelEnabled(level: 'debug'): boolean;
+  info(fields: Record<string, unknown>, message: string): void;
+  debug(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+}
+
+export interface EngineDeps {
+  readonly providers: ProviderRegistry;
+  readonly settings: RoutingSettings;
+  /** `server.max_sse_event_bytes`: the largest event read while holding. */
+  readonly maxEventBytes: number;
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  readonly cooldowns: CooldownStore;
+  readonly retryBudget: { request(): void; tryExtra(): boolean };
+  readonly log: RoutingLog;
+  readonly observeAttempt: (provider: string, result: 'answered' | 'retry_same_target' | 'next_target') => void;
+}
+
+interface Routed {
+  readonly attempts: number;
+  readonly served?: Target;
+}
+
+export type RouteOutcome =
+  | (Routed & {
+      readonly kind: 'answered';
+      readonly answer: ProviderAnswer;
+      readonly served: Target;
+      /** Why the request left an earlier target. */
+      readonly fallback?: Trigger;
+      /** A trigger seen in the answer relayed (an upstream failure that is the final answer). */
+      readonly trigger?: Trigger;
+    })
+  | (Routed & { readonly kind: 'failed'; readonly error: GatewayError })
+  | (Routed & { readonly kind: 'aborted' });
+
+type Decision = 'retry' | 'next' | 'answer';
+
+export async function routeRequest(request: RouteRequest, deps: EngineDeps): Promise<RouteOutcome> {
+  const startedAt = deps.clock.monotonic();
+  deps.retryBudget.request();
+  const cooling: CoolingContext = {
+    cooldowns: deps.cooldowns,
+    clock: deps.clock,
+    cooldownMs: deps.settings.cooldown_ms,
+    rateLimitCooldowns: deps.settings.rate_limit_cooldowns,
+    identity: identityOf(deps.providers.credentialFor(request.headers)),
+    warn: (message, error) => deps.log.warn({ request_id: request.requestId, err: (error as Error).message }, message),
+  };
+  const targets = request.credentialTaken ? reachable(request.targets, request, deps.providers) : request.targets;
+  const candidates = await coolingState(targets, cooling);
+  const usable = usableCandidates(candidates);
+  if (usable.length === 0) return allCooling(candidates, request, deps);
+  const elapsed = () => deps.clock.monotonic() - startedAt;
+  let attempts = 0;
+  let lastTrigger: Trigger | undefined;
+  let previous: GatewayError | undefined;
+  let retried = false;
+  for (let index = 0; index < usable.length; ) {
+    const target = (usable[index] as Candidate).target;
+    const moreTargets = index < usable.length - 1;
+    const provider = deps.providers.get(target.provider);
+    attempts++;
+    const attemptStarted = deps.clock.monotonic();
+    if (provider.credentialFor === undefined) await request.beforeGatewayCredentials?.();
+    const result = await runAttempt({
+      provider,
+      call: { target, operation: request.operation, requestedModel: request.model, body: request.body, path: request.path, headers: request.headers, stream: request.stream, requestId: request.requestId, messageId: request.messageId() },
+      signal: request.signal,
+      timeLeftMs: Math.max(0, deps.settings.deadline_ms - elapsed()),
+      // While another target remains, a stream must show its first event in time.
+      firstEventTimeoutMs: moreTargets && request.stream ? deps.settings.first_event_timeout_ms : undefined,
+      hold: moreTargets,
+      maxEventBytes: deps.maxEventBytes,
+      sleep: deps.sleep,
+    });
+    const answered = (answer: ProviderAnswer, trigger?: Trigger): RouteOutcome => ({
+      kind: 'answered',
+      answer,
+      served: target,
+      attempts,
+      ...(lastTrigger === undefined ? {} : { fallback: lastTrigger }),
+      ...(trigger === undefined ? {} : { trigger }),
+    });
+    if (result.kind === 'answer') {
+      logAttempt(request, deps, { attempts, target, result: 'answered', status: statusOf(result.answer), started: attemptStarted });
+      return answered(result.answer);
+    }
+    if (result.kind === 'aborted') return aborted(request, result.error, attempts, target);
+    const { error, trigger, retryAfterMs } = result;
+    if (trigger === undefined) {
+      // A later target failing for its own reasons (its size limit, a feature it lacks) must
+      // not replace the retryable failure that sent the request there.
+      const answer = previous !== undefined && error.code !== 'GW_INTERNAL' ? previous : error;
+      if (answer !== error) deps.log.info({ request_id: request.requestId, provider: target.provider, error_code: error.code }, 'fallback target refused the request; answering with the earlier failure');
+      return { kind: 'failed', error: answer, attempts, served: target };
+    }
+    const decision = decide(trigger, retryAfterMs, { pastDeadline: elapsed() >= deps.settings.deadline_ms, aborted: request.signal.aborted, retried, moreTargets, clientRetries: request.clientRetries }, deps);
+    if (decision === 'answer' && result.relayable !== undefined) {
+      // The upstream's own failure is the answer: relayed as it came; the target still cools.
+      logAttempt(request, deps, { attempts, target, result: 'answered', status: result.relayable.upstream.status, trigger, started: attemptStarted });
+      await cool(target, trigger, retryAfterMs, cooling);
+      return answered(result.relayable, trigger);
+    }
+    result.relayable?.upstream.body.destroy();
+    logAttempt(request, deps, { attempts, target, result: decision, status: error.status, trigger, retryAfter: retryAfterMs, started: attemptStarted });
+    lastTrigger = trigger;
+    if (decision === 'retry') {
+      retried = true;
+      const remaining = deps.settings.deadline_ms - elapsed();
+      await deps.sleep(Math.min(retryAfterMs ?? 0, deps.settings.max_retry_wait_ms, Math.max(0, remaining)), request.signal);
+      if (request.signal.aborted) return aborted(request, undefined, attempts, undefined);
+      continue;
+    }
+    await cool(target, trigger, retryAfterMs, cooling);
+    if (decision === 'answer') return { kind: 'failed', error, attempts, served: target };
+    previous = error;
+    retried = false;
+    index++;
+  }
+  // `decide` answers on the last target, so the loop always returns from inside.
+  return { kind: 'failed', error: new GatewayError('GW_INTERNAL', 'The routing loop ended without an answer.'), attempts };
+}
+
+interface DecisionState {
+  readonly pastDeadline: boolean;
+  readonly aborted: boolean;
+  readonly retried: boolean;
+  readonly moreTargets: boolean;
+  readonly clientRetries: boolean;
+}
+
+/** Wait and retry, move on, or answer with the failure; an extra attempt spends retry budget. */
+function decide(trigger: Trigger, retryAfter: number | undefined, state: DecisionState, deps: EngineDeps): Decision {
+  if (state.pastDeadline || state.aborted) return 'answer';
+  const sameTarget = maySameTargetRetry({ trigger, retryAfterMs: retryAfter, thresholdMs: deps.settings.retry_threshold_ms, retried: state.retried, clientRetries: state.clientRetries });
+  if (sameTarget && deps.retryBudget.tryExtra()) return 'retry';
+  if (state.moreTargets && deps.retryBudget.tryExtra()) return 'next';
+  return 'answer';
+}
+
+/** The client left, or the gateway ends the request (shutdown): its error, if anyone listens. */
+function aborted(request: RouteRequest, error: unknown, attempts: number, served: Target | undefined): RouteOutcome {
+  const termination = request.termination();
+  const routed = { attempts, ...(served === undefined ? {} : { served }) };
+  if (termination !== undefined) return { kind: 'failed', error: termination, ...routed };
+  if (error instanceof GatewayError) return { kind: 'failed', error, ...routed };
+  return { kind: 'aborted', ...routed };
+}
+
+/** Every target cools after rate limits: the shortest wait is the answer. */
+function allCooling(candidates: readonly Candidate[], request: RouteRequest, deps: EngineDeps): RouteOutcome {
+  const soonest = Math.min(...candidates.map((candidate) => candidate.cooling?.until ?? Infinity));
+  const wait = Math.max(1, soonest - deps.clock.now());
+  const error = new GatewayError('GW_ALL_TARGETS_COOLING', `Every upstream for ${request.model} is rate limited; retry in ${Math.ceil(wait / 1000)} s.`, { retryAfterMs: wait });
+  return { kind: 'failed', error, attempts: 0 };
+}
+
+/**
+ * The gateway was to call with its own credential and a provider has none (seeds 002/004 ran on
+ * Bedrock alone): its targets are left out while another target can answer. When nothing else
+ * remains they stay, and the failure names the missing setting.
+ */
+function reachable(targets: readonly Target[], request: RouteRequest, providers: ProviderRegistry): readonly Target[] {
+  const others = targets.filter((target) => {
+    const provider = providers.get(target.provider);
+    return provider.credentialFor === undefined || provider.credentialFor(request.headers) !== undefined;
+  });
+  return others.length > 0 ? others : targets;
+}
+
+function statusOf(answer: ProviderAnswer | PassthroughAnswer): number {
+  return answer.kind === 'passthrough' ? answer.upstream.status : 200;
+}
+
+interface AttemptLog {
+  readonly attempts: number;
+  readonly target: Target;
+  readonly result: Decision | 'answered';
+  readonly status: number;
+  readonly trigger?: Trigger | undefined;
+  readonly retryAfter?: number | undefined;
+  readonly started: number;
+}
+
+function logAttempt(request: RouteRequest, deps: EngineDeps, log: AttemptLog): void {
+  const result = log.result === 'answered' ? 'answered' : log.result === 'retry' ? 'retry_same_target' : 'next_target';
+  deps.observeAttempt(log.target.provider, result);
+  // A first attempt that simply answered says nothing the request's own line does not: debug only.
+  const routine = log.attempts === 1 && log.result === 'answered' && log.trigger === undefined;
+  if (routine && !deps.log.isLevelEnabled('debug')) return;
+  const fields = {
+    request_id: request.requestId,
+    attempt: log.attempts,
+    provider: log.target.provider,
+    upstream_model: log.target.model,
+    result,
+    status: log.status,
+    trigger: log.trigger,
+    retry_after_ms: log.retryAfter,
+    duration_ms: Math.round((deps.clock.monotonic() - log.started) * 10) / 10,
+  };
+  if (routine) deps.log.debug(fields, 'attempt');
+  else deps.log.info(fields, 'attempt');
+}
