@@ -20,7 +20,10 @@ import type { Clock, IdSource } from './ids.ts';
 import type { Logger } from './logging/logger.ts';
 import type { ModelCatalog } from './config/models.ts';
 import type { AnthropicProvider } from './providers/anthropic/index.ts';
+import { createAnthropicProvider } from './providers/anthropic/provider.ts';
 import type { BedrockProvider } from './providers/bedrock/index.ts';
+import { createBedrockProvider } from './providers/bedrock/provider.ts';
+import { ProviderRegistry } from './providers/registry.ts';
 import type { UrlFetcher } from './request/url-fetch.ts';
 import type { Resolver } from './routing/resolve.ts';
 import type { RetryBudget } from './routing/retry-budget.ts';
@@ -38,6 +41,8 @@ export interface AppDependencies {
   readonly ids: IdSource;
   readonly anthropic: AnthropicProvider;
   readonly bedrock: BedrockProvider;
+  /** The providers routing calls, by name (built from `anthropic` and `bedrock` when not given). */
+  readonly providers: ProviderRegistry;
   readonly catalog: ModelCatalog;
   readonly resolver: Resolver;
   readonly urlFetcher: UrlFetcher;
@@ -57,13 +62,14 @@ export interface AppDependencies {
   readonly readiness?: { readonly state: ReadinessState };
 }
 
-export type AppOptions = Omit<AppDependencies, 'inflight' | 'state'> & Partial<Pick<AppDependencies, 'inflight' | 'state'>>;
+export type AppOptions = Omit<AppDependencies, 'inflight' | 'state' | 'providers'> & Partial<Pick<AppDependencies, 'inflight' | 'state' | 'providers'>>;
 
 /** Builds the Fastify app without listening, so tests can `inject()` or listen on port 0. */
 export function buildApp(options: AppOptions): FastifyInstance {
   const deps: AppDependencies = {
     ...options,
     inflight: options.inflight ?? new InflightRequests(),
+    providers: options.providers ?? providerRegistry(options),
     state: options.state ?? { draining: false, startedAt: options.clock.now() },
   };
   const { server } = deps.config;
@@ -110,6 +116,23 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(adminPlugin(deps));
   void app.register(usagePlugin(deps));
   return app;
+}
+
+/** The providers routing can call: Anthropic (passthrough) and Bedrock (translated). */
+function providerRegistry(options: AppOptions): ProviderRegistry {
+  const { routing } = options.config;
+  return new ProviderRegistry([
+    createAnthropicProvider(options.anthropic, {
+      forceRateLimit: routing.force_rate_limit,
+      isRetired: (model) => routing.fallback_on_retired_model && options.catalog.find(model)?.status === 'retired',
+      now: () => options.clock.now(),
+    }),
+    createBedrockProvider(options.bedrock, {
+      maxBodyBytes: options.config.bedrock.max_body_bytes,
+      urlFetcher: options.config.url_fetch.enabled ? options.urlFetcher : undefined,
+      warn: (fields, message) => options.logger.warn(fields, message),
+    }),
+  ]);
 }
 
 /** Every error a route or hook throws, answered in Anthropic's envelope (and recorded by the access log). */

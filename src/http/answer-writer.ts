@@ -47,8 +47,6 @@ export async function writeAnswer(answer: ProviderAnswer, options: AnswerWriteOp
     case 'events':
       if (options.stream) return writeEvents({ ...common, headers, events: answer.events });
       return writeMessage(await accumulateEvents(answer.events, options), headers, common);
-    case 'sse-text':
-      throw new GatewayError('GW_INTERNAL', 'A translated answer arrived as SSE text; the stream writer takes typed events.', { provider: options.provider });
     case 'message':
       return writeMessage({ message: answer.message, ...(answer.usage === undefined ? {} : { usage: answer.usage }) }, headers, common);
     case 'json':

@@ -82,16 +82,6 @@ export interface EventsAnswer {
   readonly info: AnswerInfo;
 }
 
-/**
- * Transitional (issue 11 item 4): a translated stream still carried as Anthropic SSE text, each
- * item whole events. Goes away when every translator yields typed events (`EventsAnswer`).
- */
-export interface SseTextAnswer {
-  readonly kind: 'sse-text';
-  readonly events: AsyncIterable<string>;
-  readonly info: AnswerInfo;
-}
-
 /** A translated non-streaming answer: a typed Message (its usage read once, by the provider). */
 export interface MessageAnswer {
   readonly kind: 'message';
@@ -101,17 +91,17 @@ export interface MessageAnswer {
 }
 
 /**
- * A finished JSON body the provider built, relayed as it is (a `/v1/messages/count_tokens`
- * answer from a provider that counts).
+ * A finished JSON body, relayed as it is: an Anthropic-format body an upstream returned whole
+ * (Bedrock InvokeModel), or a `/v1/messages/count_tokens` answer from a provider that counts.
  */
 export interface JsonAnswer {
   readonly kind: 'json';
-  readonly body: string;
+  readonly body: string | Buffer;
   readonly usage?: TokenUsage;
   readonly info: AnswerInfo;
 }
 
-export type ProviderAnswer = PassthroughAnswer | EventsAnswer | SseTextAnswer | MessageAnswer | JsonAnswer;
+export type ProviderAnswer = PassthroughAnswer | EventsAnswer | MessageAnswer | JsonAnswer;
 
 /**
  * Thrown by a provider whose upstream answered with a failure routing may act on (a 429, a 5xx,

@@ -115,5 +115,18 @@ function fromError(error: unknown, signal: AbortSignal): AttemptResult {
 /** Frees what an answer holds when nobody will write it. */
 export function release(answer: ProviderAnswer): void {
   if (answer.kind === 'passthrough') answer.upstream.body.destroy();
-  else if (answer.kind === 'events' || answer.kind === 'sse-text') void answer.events[Symbol.asyncIterator]().return?.();
+  else if (answer.kind === 'events') void answer.events[Symbol.asyncIterator]().return?.();
 }
+
+/** The real clock's sleep: resolves after `ms`, or at once when `signal` aborts. */
+export const realSleep: Sleep = (ms, signal) =>
+  new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done);
+  });

@@ -161,16 +161,26 @@ export async function routeRequest(request: RouteRequest, deps: EngineDeps): Pro
       await cool(target, trigger, retryAfterMs, cooling);
       return answered(result.relayable, trigger);
     }
-    result.relayable?.upstream.body.destroy();
     logAttempt(request, deps, { attempts, target, result: decision, status: error.status, trigger, retryAfter: retryAfterMs, started: attemptStarted });
     lastTrigger = trigger;
     if (decision === 'retry') {
       retried = true;
       const remaining = deps.settings.deadline_ms - elapsed();
       await deps.sleep(Math.min(retryAfterMs ?? 0, deps.settings.max_retry_wait_ms, Math.max(0, remaining)), request.signal);
-      if (request.signal.aborted) return aborted(request, undefined, attempts, undefined);
-      continue;
+      if (request.signal.aborted) {
+        result.relayable?.upstream.body.destroy();
+        return aborted(request, undefined, attempts, undefined);
+      }
+      if (elapsed() < deps.settings.deadline_ms) {
+        result.relayable?.upstream.body.destroy();
+        continue;
+      }
+      // The wait ran to the deadline: no attempt starts past it, the failure is the answer.
+      await cool(target, trigger, retryAfterMs, cooling);
+      if (result.relayable !== undefined) return answered(result.relayable, trigger);
+      return { kind: 'failed', error, attempts, served: target };
     }
+    result.relayable?.upstream.body.destroy();
     await cool(target, trigger, retryAfterMs, cooling);
     if (decision === 'answer') return { kind: 'failed', error, attempts, served: target };
     previous = error;

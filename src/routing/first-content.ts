@@ -33,8 +33,6 @@ export async function awaitFirstContent(answer: ProviderAnswer, options: FirstCo
       return isHeldStream(answer) ? holdPassthrough(answer, options) : answer;
     case 'events':
       return { ...answer, events: await holdEvents(answer.events, provider, hold ? typedEarly : firstEvent) };
-    case 'sse-text':
-      return { ...answer, events: await holdEvents(answer.events, provider, hold ? textEarly : firstEvent) };
     case 'message':
     case 'json':
       return answer;
@@ -61,14 +59,6 @@ function typedEarly(event: { readonly type: string }, provider: string): Early {
   if (code === undefined || fallbackOf(code) === undefined) return { content: true };
   const message = typeof error?.message === 'string' ? error.message : `${provider} sent an error event first.`;
   return { content: false, failure: new GatewayError(code, message, { provider, firstEventError: true }) };
-}
-
-function textEarly(text: string, provider: string): Early {
-  const early = earlyEvents(Buffer.from(text));
-  if (early.error === undefined) return { content: early.content };
-  const failure = new FirstEventError(early.error);
-  if (!failure.movesOn()) return { content: true };
-  return { content: false, failure: failure.toGatewayError(provider) };
 }
 
 /** Reads `events` up to the first content; returns an iterable that replays what was read, then the rest. */

@@ -50,6 +50,14 @@ async function send(gateway: TestGateway, model = 'claude-sonnet-5-5', signal?: 
   });
 }
 
+async function streamed(gateway: TestGateway): Promise<Response> {
+  return fetch(`${gateway.url}/v1/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-shared' },
+    body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 8, stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+  });
+}
+
 describe('shared and persistent cooldowns', () => {
   it('two gateway instances sharing Redis honour one cooldown', async () => {
     const overrides = { 'store.cooldowns': 'redis' };
@@ -104,13 +112,26 @@ describe('bounds when everything fails', () => {
     }
   });
 
-  it('the deadline stops retries: past it, the failure is the answer', async () => {
+  it('the deadline stops retries: a wait that runs to it ends with the failure as the answer', async () => {
     const gateway = await startTestGateway(environment({ RETRY_THRESHOLD_SECONDS: '5', MAX_RETRY_WAIT_SECONDS: '5' }), { 'routing.deadline_ms': 200, 'routing.retry_budget_minimum': 100 });
     try {
-      fake.enqueue({ ...rateLimited, headers: { 'retry-after': '1' }, delayMs: 250 });
+      fake.enqueue({ ...rateLimited, headers: { 'retry-after': '1' } });
       const response = await send(gateway);
       expect(response.status).toBe(429);
       expect(fake.requests).toHaveLength(1);
+      expect(bedrock.requests).toHaveLength(0);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('the deadline bounds an attempt in progress: its wait for headers is cut to the time left', async () => {
+    const gateway = await startTestGateway(environment(), { 'routing.deadline_ms': 200, 'routing.retry_budget_minimum': 100 });
+    try {
+      fake.enqueue({ ...rateLimited, headers: { 'retry-after': '1' }, delayMs: 2_000 });
+      const response = await send(gateway);
+      expect(response.status).toBe(504);
+      expect(((await response.json()) as { error: { type: string } }).error.type).toBe('timeout_error');
       expect(bedrock.requests).toHaveLength(0);
     } finally {
       await gateway.close();
@@ -144,6 +165,41 @@ describe('bounds when everything fails', () => {
       expect((await response.text()).includes('event: message_stop')).toBe(true);
       await fake.last().settled;
       expect(fake.last().aborted).toBe(true);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('a hung Bedrock target in the middle of the chain moves on after the first-event timeout (issue 11)', async () => {
+    const routes = [{ match: 'claude-sonnet-5-5', targets: [{ provider: 'bedrock' }, { provider: 'anthropic' }] }];
+    const gateway = await startTestGateway(environment(), { routes, 'routing.first_event_timeout_ms': 300 });
+    try {
+      bedrock.enqueue({ kind: 'hang' });
+      const response = await streamed(gateway);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-gateway-provider')).toBe('anthropic');
+      expect(response.headers.get('x-gateway-fallback')).toBe('timeout');
+      expect((await response.text()).includes('event: message_stop')).toBe(true);
+      expect(bedrock.requests).toHaveLength(1);
+      await bedrock.last().settled;
+      expect(bedrock.last().aborted).toBe(true);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('a Converse stream whose first frame is followed by a throttling exception falls back (issue 11)', async () => {
+    const routes = [{ match: 'claude-sonnet-5-5', targets: [{ provider: 'bedrock', api: 'converse' }, { provider: 'anthropic' }] }];
+    const gateway = await startTestGateway(environment(), { routes });
+    try {
+      bedrock.enqueue({ kind: 'event-stream', items: [{ converse: 'messageStart', payload: { role: 'assistant' } }, { exception: 'throttlingException', payload: { message: 'Too many requests' } }] });
+      const response = await streamed(gateway);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('x-gateway-provider')).toBe('anthropic');
+      expect(response.headers.get('x-gateway-fallback')).toBe('rate_limited');
+      const text = await response.text();
+      expect(text.includes('event: message_stop')).toBe(true);
+      expect(text.includes('event: error')).toBe(false);
     } finally {
       await gateway.close();
     }

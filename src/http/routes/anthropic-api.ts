@@ -129,26 +129,21 @@ interface ProxyResult {
   readonly removed?: readonly string[];
 }
 
-/** Runs the fallback loop for a Messages or count_tokens request; every failure is answered here. */
-async function routed(request: FastifyRequest, response: ServerResponse, input: Omit<RouteInput, 'request' | 'response' | 'inflight'>, deps: AppDependencies): Promise<ProxyResult & Partial<RouteResult>> {
+/** Runs the routing engine for a Messages or count_tokens request; a failure that is the answer is written here. */
+async function routed(request: FastifyRequest, response: ServerResponse, input: Omit<RouteInput, 'request' | 'response' | 'inflight'>, deps: AppDependencies): Promise<RouteResult> {
   const inflight = deps.inflight.track();
   const onClose = () => {
     if (!response.writableFinished) inflight.abort();
   };
   response.on('close', onClose);
   try {
-    return await routeMessages({ ...input, request, response, inflight }, deps);
-  } catch (error) {
-    const failure = explainMissingCredential(toFailure(error, inflight.termination()), request, deps);
+    const result = await routeMessages({ ...input, request, response, inflight }, deps);
+    if (result.outcome !== undefined) return result;
+    const failure = explainMissingCredential(result.failure, request, deps);
     if (failure !== undefined) writeErrorResponse(response, failure, request.id);
     else response.destroy();
-    const context = error as { attempts?: number; served?: RouteResult['served'] };
-    return {
-      ...(failure === undefined ? {} : { failure }),
-      ...(failure?.upstreamRequestId === undefined ? {} : { upstreamRequestId: failure.upstreamRequestId }),
-      ...(context.attempts === undefined ? {} : { attempts: context.attempts }),
-      ...(context.served === undefined ? {} : { served: context.served }),
-    };
+    const { failure: _unexplained, ...rest } = result;
+    return { ...rest, ...(failure === undefined ? {} : { failure }) };
   } finally {
     response.off('close', onClose);
     inflight.done();

@@ -1,0 +1,83 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Readable } from 'node:stream';
+import { GatewayError } from '../../errors.ts';
+import { withModel } from '../../request/rewrite-model.ts';
+import { retryAfterMs } from '../../routing/retry-after.ts';
+import { triggerForError, type Trigger } from '../../routing/triggers.ts';
+import type { RawUpstreamResponse } from '../../upstream/http.ts';
+import { UpstreamFailure, type PassthroughAnswer, type Provider, type ProviderAnswer, type ProviderCall, type ProviderTarget } from '../provider.ts';
+import { fromAnthropicError } from './errors.ts';
+import type { AnthropicProvider } from './index.ts';
+
+/**
+ * Anthropic as a routed provider (providers/provider.ts): the client's bytes go out unchanged
+ * (re-serialised only when a route renames the model), the answer comes back as passthrough.
+ * A status routing may act on (429, 529, 5xx, a retired model's 404) is thrown as an
+ * UpstreamFailure keeping the answer, relayed byte for byte if it is the final one.
+ */
+
+export interface AnthropicRouting {
+  /** `routing.force_rate_limit`: every call is a 429 with `retry-after: 60` (to exercise the fallback). */
+  readonly forceRateLimit: boolean;
+  /** A model Anthropic retired but another provider may still serve: its 404 moves on. */
+  readonly isRetired: (model: string) => boolean;
+  /** Epoch ms, for `retry-after` dates. */
+  readonly now: () => number;
+}
+
+/** Error bodies are short: read whole up to this, to classify them and relay them if final. */
+const MAX_ERROR_BYTES = 1_048_576;
+
+export function createAnthropicProvider(transport: AnthropicProvider, routing: AnthropicRouting): Provider<ProviderTarget<'anthropic'>> {
+  return {
+    name: 'anthropic',
+    anthropicWire: true,
+    credentialFor: (headers: IncomingHttpHeaders) => transport.credentialFor(headers)?.value,
+    call: (call) => callAnthropic(transport, routing, call),
+    close: () => transport.close(),
+  };
+}
+
+async function callAnthropic(transport: AnthropicProvider, routing: AnthropicRouting, call: ProviderCall<ProviderTarget<'anthropic'>>): Promise<ProviderAnswer> {
+  if (routing.forceRateLimit) throw new GatewayError('GW_UPSTREAM_RATE_LIMITED', 'Rate limited (simulated by FORCE_RATE_LIMIT).', { provider: 'anthropic', retryAfterMs: 60_000 });
+  const model = call.target.model;
+  const renamed = model === call.requestedModel ? undefined : withModel((await call.body.json()).object, model);
+  const headers = renamed === undefined ? call.headers : withoutEncoding(call.headers);
+  const upstream = await transport.send({ method: 'POST', ...call.path, headers, body: renamed ?? call.body.raw, uncompressed: true, signal: call.signal });
+  const requestId = upstream.headers['request-id'];
+  const upstreamRequestId = typeof requestId === 'string' ? requestId : undefined;
+  const info = { headers: {}, ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }) };
+  // The status decides (the registry's status table); the body is read only for a failure routing may act on.
+  const failure = upstream.status >= 400 ? fromAnthropicError(upstream.status, upstream.headers) : undefined;
+  const trigger: Trigger | undefined = (failure === undefined ? undefined : triggerForError(failure)) ?? (upstream.status === 404 && routing.isRetired(model) ? 'model_retired' : undefined);
+  if (trigger === undefined) return { kind: 'passthrough', upstream, info };
+  const retryAfter = retryAfterMs(upstream.headers, routing.now(), trigger === 'rate_limited');
+  const bytes = await readErrorBytes(upstream);
+  const error = fromAnthropicError(upstream.status, upstream.headers, bytes.toString('utf8'), { retryAfterMs: retryAfter });
+  const answer: PassthroughAnswer = { kind: 'passthrough', upstream: { ...upstream, body: Readable.from([bytes]) as unknown as RawUpstreamResponse['body'] }, info };
+  throw new UpstreamFailure(error, trigger, answer);
+}
+
+function withoutEncoding(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const { 'content-encoding': _encoding, ...rest } = headers;
+  return rest;
+}
+
+/** An error answer's body, read whole up to a cap (a broken body keeps what came). */
+async function readErrorBytes(upstream: RawUpstreamResponse): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size >= MAX_ERROR_BYTES) {
+        upstream.body.destroy();
+        break;
+      }
+    }
+  } catch {
+    // The body is only the message; the status and headers still say what happened.
+  }
+  return Buffer.concat(chunks);
+}
