@@ -211,7 +211,7 @@ export const routingSchema = z
     retry_budget_minimum: z.coerce.number().int().min(0).default(5),
     /** A stream whose first event has not come this long after the request moves on (only when another target remains). */
     first_event_timeout_ms: positiveMs.default(60_000),
-    /** No new attempt or wait starts this long after the request arrived. */
+    /** Bounds a request: no new attempt or wait starts this long after it arrived, and an attempt's wait for its answer is cut to the time left. */
     deadline_ms: positiveMs.default(300_000),
     /** An Anthropic 404 for a model retired there but served by Bedrock moves on. */
     fallback_on_retired_model: z.boolean().default(true),
