@@ -110,7 +110,7 @@ describe('OpenAIStreamToAnthropic', () => {
   it('Groq: reasoning, and x_groq.usage on the finish chunk ends the message there', () => {
     const machine = new OpenAIStreamToAnthropic(context);
     const items = openAIScenarios.groq;
-    const events = items.flatMap((item) => machine.push(item.chunk));
+    const events = items.flatMap((item) => ('chunk' in item ? machine.push(item.chunk) : []));
     expect(machine.done).toBe(true);
     expect(events).toEqual([messageStart, thinkingStart(0), thinking(0, 'Simple greeting.'), stop(0), textStart(1), text(1, 'Hi!'), stop(1), ...end('end_turn', usage(9, 6))]);
   });
