@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { importLayers } from './eslint/import-layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/'] },
@@ -27,5 +28,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Only src/config/ reads process.env.' }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { layers: { rules: { 'imports-one-way': importLayers } } },
+    rules: { 'layers/imports-one-way': 'error' },
   },
 );
