@@ -37,10 +37,6 @@ const typeOnlyUp = new Set(['app']);
  * relative to src/. Keep this list short; an entry that no longer matches anything can go.
  */
 export const temporaryExceptions = [
-  // The Provider contract work (issue 11 item 1) replaces attempts.ts and serve-bedrock.ts.
-  ['http/attempts.ts', 'providers/anthropic/errors.ts'],
-  ['http/attempts.ts', 'providers/bedrock/index.ts'],
-  ['http/serve-bedrock.ts', 'providers/bedrock/index.ts'],
   // Targets resolved from configuration by each provider (issue 11 item 6) removes this one.
   ['routing/resolve.ts', 'providers/bedrock/index.ts'],
 ];

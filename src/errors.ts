@@ -139,6 +139,21 @@ export class GatewayError extends Error {
   }
 }
 
+/**
+ * Why routing moves on to the next target, as `x-gateway-fallback` names it (docs/routing.md):
+ * the registry's routing column, and the two triggers that depend on the moment rather than on
+ * the failure (`first_event_error`: an error event in place of the first one; `model_retired`:
+ * a 404 for a model Anthropic retired and another target still serves).
+ */
+export type Trigger = FallbackTrigger | 'first_event_error' | 'model_retired';
+
+/** The trigger for a failure before the commit point, if any. */
+export function triggerForError(error: GatewayError): Trigger | undefined {
+  // An error event in place of the first event: a rate limit is still a rate limit (cooled per credential).
+  if (error.firstEventError) return error.fallback === 'rate_limited' ? 'rate_limited' : error.fallback === undefined ? undefined : 'first_event_error';
+  return error.fallback;
+}
+
 /** The registry's routing column for `code`: the trigger that moves on to the next target, if any. */
 export function fallbackOf(code: GatewayErrorCode): FallbackTrigger | undefined {
   const definition: ErrorDefinition = errorRegistry[code];

@@ -2,11 +2,10 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../accounting/auth.ts';
 import type { RequestLedger } from '../accounting/request-ledger.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, type Trigger } from '../errors.ts';
 import type { Clock } from '../ids.ts';
 import type { RouteName } from '../metrics/metrics.ts';
 import type { Target } from '../routing/resolve.ts';
-import type { Trigger } from '../routing/triggers.ts';
 import type { RelayOutcome } from './answer-outcome.ts';
 import type { MessageRouting } from './routing-fields.ts';
 

@@ -1,14 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { AppDependencies } from '../app.ts';
-import { GatewayError, isGatewayError } from '../errors.ts';
+import { GatewayError, isGatewayError, type Trigger } from '../errors.ts';
 import type { RequestLedger } from '../accounting/request-ledger.ts';
 import type { Operation } from '../providers/provider.ts';
 import { realSleep } from '../routing/attempt.ts';
 import { clientRetriesItself } from '../routing/client-retries.ts';
 import { routeRequest, type EngineDeps, type RouteOutcome } from '../routing/engine.ts';
 import type { Target } from '../routing/resolve.ts';
-import type { Trigger } from '../routing/triggers.ts';
 import type { InflightRequest } from './inflight.ts';
 import { PreCommitFailure, type AnswerEnd, type RelayOutcome } from './answer-outcome.ts';
 import { requestBody } from './request-json.ts';

@@ -4,8 +4,7 @@ import type { AnthropicStreamEvent } from '../anthropic/types.ts';
 import type { RawUpstreamResponse } from '../upstream/http.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { RequestBody } from '../request/request-body.ts';
-import type { GatewayError } from '../errors.ts';
-import type { Trigger } from '../routing/triggers.ts';
+import type { GatewayError, Trigger } from '../errors.ts';
 
 /**
  * The Provider contract (docs/providers.md): every upstream is one folder under src/providers/

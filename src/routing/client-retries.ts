@@ -1,4 +1,4 @@
-import type { Trigger } from './triggers.ts';
+import type { Trigger } from '../errors.ts';
 
 /**
  * When the gateway may wait and retry on the same target (issue 10 D21; docs/routing.md,

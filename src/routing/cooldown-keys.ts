@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Target } from './resolve.ts';
-import type { Trigger } from './triggers.ts';
+import type { Trigger } from '../errors.ts';
 
 /**
  * Cooldown keys (issue 4): a 429 cools one target for one upstream credential (a digest of the

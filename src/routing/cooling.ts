@@ -2,7 +2,7 @@ import type { Clock } from '../ids.ts';
 import type { CooldownEntry, CooldownStore } from '../store/cooldowns.ts';
 import { keysToCheck, keyToCool } from './cooldown-keys.ts';
 import type { Target } from './resolve.ts';
-import type { Trigger } from './triggers.ts';
+import type { Trigger } from '../errors.ts';
 
 /**
  * Reading and writing cooldowns for routing (docs/routing.md, "Cooldowns"). A failing store

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.ts';
-import { GatewayError } from '../errors.ts';
+import { GatewayError, type Trigger } from '../errors.ts';
 import type { Clock } from '../ids.ts';
 import type { Operation, PassthroughAnswer, ProviderAnswer } from '../providers/provider.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
@@ -11,7 +11,6 @@ import { maySameTargetRetry } from './client-retries.ts';
 import { identityOf } from './cooldown-keys.ts';
 import { cool, coolingState, usableCandidates, type Candidate, type CoolingContext } from './cooling.ts';
 import type { Target } from './resolve.ts';
-import type { Trigger } from './triggers.ts';
 
 /**
  * The routing engine (docs/routing.md): tries a request's targets in order, skipping those

@@ -1,9 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
-import { GatewayError } from '../../errors.ts';
+import { GatewayError, triggerForError, type Trigger } from '../../errors.ts';
 import { withModel } from '../../request/rewrite-model.ts';
-import { retryAfterMs } from '../../routing/retry-after.ts';
-import { triggerForError, type Trigger } from '../../routing/triggers.ts';
+import { retryAfterMs } from '../../upstream/retry-after.ts';
 import type { RawUpstreamResponse } from '../../upstream/http.ts';
 import { UpstreamFailure, type PassthroughAnswer, type Provider, type ProviderAnswer, type ProviderCall, type ProviderTarget } from '../provider.ts';
 import { fromAnthropicError } from './errors.ts';
