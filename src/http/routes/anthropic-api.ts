@@ -50,7 +50,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: A
   const { routing, targets, upstreamHeaders, userId, ledger } = exchangeOf(request);
   if (routing === undefined || targets === undefined || upstreamHeaders === undefined) throw new GatewayError('GW_INTERNAL', 'The request reached its handler without admission.');
   const input = { routing, countTokens: endpoint.name === 'count_tokens', upstreamPath: upstreamTarget(request.url, userId), targets, upstreamHeaders, ...(ledger === undefined ? {} : { ledger }) };
-  await answerOnSocket(request, reply, deps, (response) => routed(request, response, input, deps));
+  await answerHijacked(request, reply, deps, (response) => routed(request, response, input, deps));
 }
 
 /** The model endpoints: answered by the gateway when Bedrock adds to them, else relayed from Anthropic. */
@@ -61,7 +61,7 @@ async function models(request: FastifyRequest, reply: FastifyReply, endpoint: Ap
     return;
   }
   const upstreamHeaders = exchange.upstreamHeaders ?? request.headers;
-  await answerOnSocket(request, reply, deps, (response) => proxy(request, response, endpoint, upstreamTarget(request.url, exchange.userId), undefined, upstreamHeaders, deps));
+  await answerHijacked(request, reply, deps, (response) => proxy(request, response, endpoint, upstreamTarget(request.url, exchange.userId), undefined, upstreamHeaders, deps));
 }
 
 /**
@@ -69,7 +69,7 @@ async function models(request: FastifyRequest, reply: FastifyReply, endpoint: Ap
  * stream), then settles the request's usage record and writes its access-log line: Fastify's
  * `onResponse` does not run for a client that left before the end.
  */
-async function answerOnSocket(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies, answer: (response: ServerResponse) => Promise<ExchangeAnswer>): Promise<void> {
+async function answerHijacked(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies, answer: (response: ServerResponse) => Promise<ExchangeAnswer>): Promise<void> {
   const exchange = exchangeOf(request);
   reply.hijack();
   exchange.hijacked = true;
