@@ -56,10 +56,7 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: A
 /** The model endpoints: answered by the gateway when Bedrock adds to them, else relayed from Anthropic. */
 async function models(request: FastifyRequest, reply: FastifyReply, endpoint: ApiEndpoint, deps: AppDependencies): Promise<void> {
   const exchange = exchangeOf(request);
-  if (deps.bedrockAvailable() && (await answerModels(request, reply, deps))) {
-    exchange.answeredBy = 'gateway';
-    return;
-  }
+  if (deps.bedrockAvailable() && (await answerModels(request, reply, deps))) return;
   const upstreamHeaders = exchange.upstreamHeaders ?? request.headers;
   await answerHijacked(request, reply, deps, (response) => proxy(request, response, endpoint, upstreamTarget(request.url, exchange.userId), undefined, upstreamHeaders, deps));
 }
@@ -106,6 +103,7 @@ async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: 
   if (modelId !== undefined) {
     const model = bedrockModel(modelId, deps);
     if (model === undefined) return false;
+    exchangeOf(request).answeredBy = 'gateway';
     await reply.headers(headers).send(model);
     return true;
   }
@@ -113,7 +111,9 @@ async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: 
   const onClose = () => controller.abort();
   reply.raw.on('close', onClose);
   try {
-    await reply.headers(headers).send(await listModels(request, deps, controller.signal));
+    const page = await listModels(request, deps, controller.signal);
+    exchangeOf(request).answeredBy = 'gateway';
+    await reply.headers(headers).send(page);
   } finally {
     reply.raw.off('close', onClose);
   }
