@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
 import { hasEventField } from '../anthropic/sse-decode.ts';
-import { earlyEvents, FirstEventError, MAX_HELD_BYTES } from '../routing/early-events.ts';
+import { earlyEvents, FirstEventError } from '../routing/early-events.ts';
 import { GatewayError } from '../errors.ts';
 import { isIdentityEncoding } from '../request/decode-body.ts';
 import { toClientHeaders } from '../upstream/forwarded-headers.ts';
@@ -39,15 +39,6 @@ export interface RelayOptions {
   readonly termination?: () => GatewayError | undefined;
   /** Headers the gateway adds to the answer (which target served, why). */
   readonly extraHeaders?: Readonly<Record<string, string>>;
-  /**
-   * While another target remains: the events before the first content (message_start, pings)
-   * are held, and a retryable `error` event among them is thrown as a PreCommitFailure so routing
-   * can move on (an `overloaded_error` event instead of a 529 status). Off for the last target:
-   * then everything is relayed as it comes.
-   */
-  readonly holdFirstError?: boolean;
-  /** Called when the first byte goes to the client (the commit point). */
-  readonly onCommit?: () => void;
   /**
    * Awaited before the last bytes of a complete answer go to the client (the chunk carrying
    * `message_stop`, or the last chunk of a body): accounting makes the request's usage record
@@ -150,7 +141,6 @@ async function relayBytes(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream, response } = options;
   const sse = isEventStream(upstream.headers);
   response.writeHead(upstream.status, clientHeaders(options, false));
-  options.onCommit?.();
   const firstByteAt = options.now();
   const ok = upstream.status >= 200 && upstream.status < 300;
   const encoded = isCompressed(upstream.headers);
@@ -215,11 +205,9 @@ async function relaySse(options: RelayOptions): Promise<RelayOutcome> {
   const { upstream, response } = options;
   const framer = new SseEventFramer(options.maxEventBytes);
   let firstByteAt: number | undefined;
-  // Nothing is written until the first complete event: that write is the commit point.
-  // While another target could still serve, the events before the first content (message_start,
-  // pings) are held, up to a small cap: an error among them can still move on (issue 4).
-  const held: Buffer[] = [];
-  let heldBytes = 0;
+  // Nothing is written until the first complete event: that write is the commit point. (Routing
+  // has already held the events before the first content where another target could still
+  // serve: routing/first-content.ts, which puts what it read back at the head of the body.)
   const meter = new SseUsageMeter();
   // With accounting, the events from `message_stop` on wait until the usage record is durable.
   let final: Buffer | undefined;
@@ -241,23 +229,10 @@ async function relaySse(options: RelayOptions): Promise<RelayOutcome> {
       if (hasEventField(complete, 'error')) streamErrorType = errorTypeOf(complete);
       return holdFinal(complete);
     }
-    if (options.holdFirstError === true) {
-      const early = earlyEvents(complete);
-      const failure = early.error === undefined ? undefined : new FirstEventError(early.error);
-      // Only failures another upstream can fix move on; any other error is the client's answer.
-      if (failure !== undefined && failure.movesOn()) throw failure;
-      if (!early.content && failure === undefined && heldBytes + complete.length <= MAX_HELD_BYTES) {
-        held.push(complete);
-        heldBytes += complete.length;
-        return undefined;
-      }
-    }
     response.writeHead(upstream.status, clientHeaders(options, true));
-    options.onCommit?.();
     firstByteAt = options.now();
-    const out = held.length === 0 ? complete : Buffer.concat([...held, complete]);
-    meter.push(out);
-    return holdFinal(out);
+    meter.push(complete);
+    return holdFinal(complete);
   };
   const endComplete = async (): Promise<RelayOutcome> => {
     const outcome = withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
@@ -276,7 +251,7 @@ async function relaySse(options: RelayOptions): Promise<RelayOutcome> {
       return withUsage(stopped(options, true, firstByteAt), meter);
     }
   } catch (error) {
-    const failure = error instanceof FirstEventError ? error.toGatewayError(options.provider) : brokenStream(options, error);
+    const failure = brokenStream(options, error);
     upstream.body.destroy();
     if (firstByteAt === undefined) throw new PreCommitFailure(failure);
     // The message was complete: a reset after message_stop loses nothing and is no error.

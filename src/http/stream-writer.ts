@@ -30,8 +30,6 @@ export interface EventWriterOptions {
   readonly now: () => number;
   readonly signal: AbortSignal;
   readonly termination?: () => GatewayError | undefined;
-  /** Called when the first byte goes to the client (the commit point). */
-  readonly onCommit?: () => void;
   /** Awaited before the `message_stop` event is written (accounting: see RelayOptions.beforeEnd). */
   readonly beforeEnd?: (end: AnswerEnd) => Promise<void>;
 }
@@ -115,7 +113,6 @@ function errorOfEvent(event: StreamErrorEvent, provider: string | undefined): Ga
 /** The first write: status and headers. Returns the commit time. */
 function commit(options: EventWriterOptions): number {
   options.response.writeHead(200, safeHeaders({ ...sseHeaders, 'request-id': options.requestId, 'x-gateway-request-id': options.requestId, ...options.headers }));
-  options.onCommit?.();
   return options.now();
 }
 
