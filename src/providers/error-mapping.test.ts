@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fromAnthropicError } from './anthropic/errors.ts';
 import { fromBedrockError } from './bedrock/errors.ts';
+import { fromOpenAIError } from './openai-compatible/errors.ts';
 
 /**
  * Every provider reads an upstream status through the registry's one status table, so a status
@@ -22,6 +23,16 @@ describe('providers classify a status the same way', () => {
       const fallback = fromAnthropicError(status, {}, '').fallback;
       expect(fallback !== undefined, String(status)).toBe(status >= 500 || status === 408 || status === 429);
     }
+  });
+
+  it('OpenAI-compatible providers too, except their 401 (the gateway’s key) and 402 (the gateway’s credits)', () => {
+    for (const status of statuses) {
+      const anthropic = fromAnthropicError(status, {}, '');
+      const openai = fromOpenAIError(status, {}, '', { provider: 'openai', nowMs: 0 });
+      if (status === 402) expect([openai.code, openai.fallback], String(status)).toEqual(['GW_UPSTREAM_RATE_LIMITED', 'rate_limited']);
+      else expect({ code: openai.code, fallback: openai.fallback, retryable: openai.retryable }, String(status)).toEqual({ code: anthropic.code, fallback: anthropic.fallback, retryable: anthropic.retryable });
+    }
+    expect(fromOpenAIError(401, {}, '', { provider: 'openai', nowMs: 0 }).fallback).toBe('credentials');
   });
 
   it('a 401 is the client’s at Anthropic, the gateway’s own at Bedrock', () => {
