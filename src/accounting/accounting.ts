@@ -5,7 +5,7 @@ import type { ModelCatalog } from '../config/models.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
-import type { Target } from '../routing/resolve.ts';
+import type { Target } from '../config/targets.ts';
 import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type ReserveResult } from '../store/accounting.ts';
 import type { RateLimiter, RateLimits } from '../store/rate-limits.ts';
 import { costUsd } from '../usage/cost.ts';

@@ -1,5 +1,5 @@
 import { errorTypeForStatus } from '../errors.ts';
-import type { Target } from '../routing/resolve.ts';
+import type { Target } from '../config/targets.ts';
 import type { UsageRecord } from '../store/accounting.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { Accounting, AdmitInput, Reservation } from './accounting.ts';

@@ -5,7 +5,7 @@ import type { RequestLedger } from '../accounting/request-ledger.ts';
 import { GatewayError, type Trigger } from '../errors.ts';
 import type { Clock } from '../ids.ts';
 import type { RouteName } from '../metrics/metrics.ts';
-import type { Target } from '../routing/resolve.ts';
+import type { Target } from '../config/targets.ts';
 import type { RelayOutcome } from './answer-outcome.ts';
 import type { MessageRouting } from './routing-fields.ts';
 

@@ -5,7 +5,7 @@ import type { CountedInput, RequestSize } from '../accounting/reservation.ts';
 import { readErrorText } from '../upstream/http.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { inputTokenBound } from '../request/input-bound.ts';
-import type { Target } from '../routing/resolve.ts';
+import type { Target } from '../config/targets.ts';
 import { requestJson } from './request-json.ts';
 
 /**

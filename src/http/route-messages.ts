@@ -7,7 +7,7 @@ import type { Operation } from '../providers/provider.ts';
 import { realSleep } from '../routing/attempt.ts';
 import { clientRetriesItself } from '../routing/client-retries.ts';
 import { routeRequest, type EngineDeps, type RouteOutcome } from '../routing/engine.ts';
-import type { Target } from '../routing/resolve.ts';
+import type { Target } from '../config/targets.ts';
 import type { InflightRequest } from './inflight.ts';
 import { PreCommitFailure, type AnswerEnd, type RelayOutcome } from './answer-outcome.ts';
 import { requestBody } from './request-json.ts';

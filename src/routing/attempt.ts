@@ -1,7 +1,7 @@
 import { GatewayError, isGatewayError, triggerForError, type Trigger } from '../errors.ts';
 import { UpstreamFailure, type PassthroughAnswer, type Provider, type ProviderAnswer, type ProviderCall } from '../providers/provider.ts';
 import { awaitFirstContent } from './first-content.ts';
-import type { Target } from './resolve.ts';
+import type { Target } from '../config/targets.ts';
 
 /**
  * One attempt at one target, to its commit point: the provider's call, then the first content

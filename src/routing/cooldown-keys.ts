@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Target } from './resolve.ts';
+import type { Target } from '../config/targets.ts';
 import type { Trigger } from '../errors.ts';
 
 /**

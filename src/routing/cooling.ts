@@ -1,7 +1,7 @@
 import type { Clock } from '../ids.ts';
 import type { CooldownEntry, CooldownStore } from '../store/cooldowns.ts';
 import { keysToCheck, keyToCool } from './cooldown-keys.ts';
-import type { Target } from './resolve.ts';
+import type { Target } from '../config/targets.ts';
 import type { Trigger } from '../errors.ts';
 
 /**

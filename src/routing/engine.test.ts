@@ -9,7 +9,7 @@ import { createRequestBody } from '../request/request-body.ts';
 import { MemoryCooldownStore } from '../store/cooldowns.ts';
 import type { RawUpstreamResponse } from '../upstream/http.ts';
 import { routeRequest, type EngineDeps, type RouteOutcome, type RouteRequest, type RoutingSettings } from './engine.ts';
-import type { Target } from './resolve.ts';
+import type { Target } from '../config/targets.ts';
 
 /**
  * The routing engine with fake providers and a fake clock: no sockets, no real time. A fake

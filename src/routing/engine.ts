@@ -10,7 +10,7 @@ import { runAttempt, type Sleep } from './attempt.ts';
 import { maySameTargetRetry } from './client-retries.ts';
 import { identityOf } from './cooldown-keys.ts';
 import { cool, coolingState, usableCandidates, type Candidate, type CoolingContext } from './cooling.ts';
-import type { Target } from './resolve.ts';
+import type { Target } from '../config/targets.ts';
 
 /**
  * The routing engine (docs/routing.md): tries a request's targets in order, skipping those

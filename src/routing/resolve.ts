@@ -2,7 +2,7 @@ import { claudeCapabilities, type ModelCapabilities } from '../config/model-cata
 import { bedrockModelId, isBedrockModelId, stripProfilePrefix, type ModelCatalog } from '../config/models.ts';
 import type { GatewayConfig, RouteConfig, TargetConfig } from '../config/schema.ts';
 import { GatewayError } from '../errors.ts';
-import type { BedrockTarget } from '../providers/bedrock/index.ts';
+import type { Target } from '../config/targets.ts';
 
 /**
  * Model -> the ordered targets that may serve it, pure. A configured route matching the model
@@ -12,8 +12,6 @@ import type { BedrockTarget } from '../providers/bedrock/index.ts';
  * target without an explicit model uses the catalog's mapping for its region; a model Bedrock
  * does not serve is a 404 naming it, never a substitute.
  */
-
-export type Target = { readonly provider: 'anthropic'; readonly model: string } | ({ readonly provider: 'bedrock' } & BedrockTarget);
 
 export interface Resolver {
   resolve(model: string): Target[];

@@ -1,7 +1,7 @@
 import type { Dispatcher } from 'undici';
 import type { GatewayConfig } from '../../config/schema.ts';
 import { stripProfilePrefix } from '../../config/models.ts';
-import type { BedrockApi, ModelCapabilities } from '../../config/model-catalog.ts';
+import type { BedrockTargetSettings } from '../../config/targets.ts';
 import { isServiceTier, type ServiceTier } from '../../service-tier.ts';
 import { GatewayError, isGatewayError } from '../../errors.ts';
 import { createDispatcher, type RawUpstreamResponse } from '../../upstream/http.ts';
@@ -23,18 +23,8 @@ import { awsRequestId, BedrockTransport, readBedrockError } from './transport.ts
  * I/O besides the transport. Converters and stream translators are pure and tested alone.
  */
 
-export interface BedrockTarget {
-  /** The Bedrock model id to call: base id, inference profile or ARN. */
-  readonly model: string;
-  readonly region: string;
-  readonly endpoint?: string;
-  readonly api: BedrockApi;
-  readonly serviceTier: ServiceTier;
-  readonly capabilities: ModelCapabilities;
-  readonly betas?: readonly string[];
-  /** Tiers the model accepts, when known; another requested tier is sent as `default`. */
-  readonly serviceTiers?: readonly ServiceTier[];
-}
+/** What the Bedrock provider reads of a target (config/targets.ts: resolved from the configuration). */
+export type BedrockTarget = BedrockTargetSettings;
 
 export interface BedrockMessagesCall {
   readonly target: BedrockTarget;
