@@ -131,6 +131,18 @@ describe('OpenAIStreamToAnthropic', () => {
     expect((events[0] as { message: { usage: object } }).message.usage).toEqual({ input_tokens: 11, output_tokens: 0 });
   });
 
+  it('usage sent with every chunk counts from the finish chunk on; the end takes the last one seen', () => {
+    const chunk = (content: string, finish: string | null, completion: number) => ({ chunk: { choices: [{ index: 0, delta: { content }, finish_reason: finish }], usage: { prompt_tokens: 5, completion_tokens: completion } } });
+    const early = new OpenAIStreamToAnthropic(context);
+    const events = [...early.push(chunk('a', null, 1).chunk), ...early.push({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })];
+    expect(early.done).toBe(false);
+    expect([...events, ...early.push({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 2 } })].slice(-2)).toEqual(end('end_turn', usage(5, 2)));
+    const late = new OpenAIStreamToAnthropic(context);
+    late.push(chunk('a', null, 1).chunk);
+    late.push({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
+    expect([late.end().at(-2), late.usageEstimated]).toEqual([end('end_turn', usage(5, 1))[0], false]);
+  });
+
   it('a mid-stream error chunk is thrown as a classified GatewayError, once', () => {
     const machine = new OpenAIStreamToAnthropic(context);
     const [role, content, failure] = openAIScenarios['mid-stream-error'];

@@ -17,8 +17,8 @@ import { toEvent, type WireContentBlock, type WireEvent } from './wire.ts';
  * chunk (input tokens: the local estimate); reasoning opens a `thinking` block (no signature),
  * content a `text` block, tool calls `tool_use` blocks (tool-calls.ts: by index, interleaved,
  * whole or fragmented arguments). `finish_reason` closes the blocks; the stop waits for the usage
- * chunk (after it, or on the same chunk, Groq's `x_groq.usage`) or the end, where a missing usage
- * is estimated and marked. An `{"error":…}` chunk, a `finish_reason: "error"` and an end before
+ * chunk (after it, or on the same chunk, Groq's `x_groq.usage`) or the end, which takes the last
+ * usage seen, or else an estimate, marked. An `{"error":…}` chunk, a `finish_reason: "error"` and an end before
  * any finish reason are thrown as GatewayErrors (one error event after the commit point).
  */
 
@@ -92,9 +92,10 @@ export class OpenAIStreamToAnthropic {
     if (isRecord(choice) && this.finishReason === undefined) events.push(...this.choice(choice));
     const usage = fromOpenAIUsage(usageOf(chunk));
     if (usage !== undefined) this.reportedUsage = usage;
-    if (this.finishReason !== undefined && this.reportedUsage !== undefined) {
+    // Usage sent with every chunk (vLLM's continuous stats) is final only from the finish chunk on.
+    if (this.finishReason !== undefined && usage !== undefined) {
       this.finished = true;
-      events.push(...this.finish(this.reportedUsage));
+      events.push(...this.finish(usage));
     }
     return events;
   }
