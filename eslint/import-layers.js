@@ -8,8 +8,11 @@ import { dirname, relative, resolve, sep } from 'node:path';
  * (another provider) and from routing (the wire-format leaf) are told apart.
  */
 
-/** Shared leaves: they import only each other. */
-const leaves = ['anthropic', 'errors', 'ids', 'service-tier', 'config', 'store', 'metrics', 'usage', 'request', 'upstream', 'logging', 'version', 'readiness', 'startup-error'];
+/**
+ * Shared leaves: they import only each other. `anthropic/` and `openai/` are wire formats (types,
+ * converters, error shapes); a new top-level folder must be placed here or in `allowed` below.
+ */
+const leaves = ['anthropic', 'openai', 'errors', 'ids', 'service-tier', 'config', 'store', 'metrics', 'usage', 'request', 'upstream', 'logging', 'version', 'readiness', 'startup-error'];
 
 /**
  * Area -> the areas it may import (besides itself and the leaves). `providers` is the contract
@@ -57,7 +60,7 @@ export const importLayers = {
   meta: {
     type: 'problem',
     docs: { description: 'Imports point one way: http -> routing -> providers -> shared leaves.' },
-    messages: { upward: '{{from}} may not import {{to}} ({{target}}): imports point one way, http -> routing -> providers -> shared leaves (eslint/import-layers.js).' },
+    messages: { upward: '{{from}} may not import {{to}} ({{target}}): imports point one way, http -> routing -> providers -> shared leaves (eslint/import-layers.js; a new folder is placed there).' },
     schema: [],
   },
   create(context) {

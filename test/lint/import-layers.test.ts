@@ -33,6 +33,8 @@ describe('imports point one way', () => {
     ['src/cli/index.ts', "import { x } from '../http/server.ts';"],
     ['src/store/accounting.test.ts', "import { x } from '../http/server.ts';"],
     ['test/e2e/x.test.ts', "import { x } from '../../src/providers/bedrock/index.ts';"],
+    ['src/http/routes/chat.ts', "import { x } from '../../openai/request.ts';"],
+    ['src/providers/openai-compatible/errors.ts', "import { x } from '../../openai/errors.ts';"],
   ])('%s: %s is allowed', (file, line) => {
     expect(lint(file, line)).toEqual([]);
   });
@@ -51,6 +53,7 @@ describe('imports point one way', () => {
     ['a value import of app.ts below it', 'src/http/server.ts', "import { buildApp } from '../app.ts';"],
     ['a re-export', 'src/store/index.ts', "export { x } from '../http/relay.ts';"],
     ['a dynamic import', 'src/usage/usage.ts', "const module = await import('../routing/engine.ts');"],
+    ['a folder nobody placed yet', 'src/http/relay.ts', "import { x } from '../somewhere-new/x.ts';"],
   ])('%s is refused', (_name, file, line) => {
     const messages = lint(file, line);
     expect(messages).toHaveLength(1);
