@@ -64,6 +64,11 @@ describe('fromOpenAIResponse', () => {
     expect(result.usageEstimated).toBe(false);
   });
 
+  it('takes arguments sent as an object (some providers) as their JSON', () => {
+    const response = completion({ content: null, tool_calls: [{ id: 'c', type: 'function', function: { name: 't', arguments: { a: 1 } } }] });
+    expect(fromOpenAIResponse(response, context).message.content).toEqual([{ type: 'tool_use', id: 'c', name: 't', input: { a: 1 } }]);
+  });
+
   it('maps length, and a matched stop sequence named by the provider', () => {
     const length = completion({ content: 'Cut' });
     (length.choices[0] as { finish_reason: string }).finish_reason = 'length';

@@ -1,6 +1,7 @@
 import type { Message } from '@anthropic-ai/sdk/resources/messages';
 import { reasoningTextOf } from './reasoning-text.ts';
 import { mapOpenAIStopReason } from './stop-reason.ts';
+import { argumentsText } from './tool-calls.ts';
 import { toAnthropicToolId } from './tool-ids.ts';
 import { estimatedUsage, fromOpenAIUsage, usageOf } from './usage.ts';
 import { isRecord, protocolError } from './values.ts';
@@ -78,7 +79,7 @@ export function fromOpenAIResponse(response: unknown, context: OpenAIMessageCont
 
 function argumentsOf(call: unknown): string {
   const fn = isRecord(call) && isRecord(call.function) ? call.function : undefined;
-  return typeof fn?.arguments === 'string' ? fn.arguments : '';
+  return argumentsText(fn?.arguments);
 }
 
 function toToolUse(call: unknown, index: number, context: OpenAIMessageContext): WireContentBlock {

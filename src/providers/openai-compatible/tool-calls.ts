@@ -46,7 +46,7 @@ export class ToolCallTable {
     }
     if (id !== undefined && call.id === undefined) call.id = id;
     if (typeof fn.name === 'string' && fn.name !== '' && call.name === undefined) call.name = fn.name;
-    const fragment = typeof fn.arguments === 'string' ? fn.arguments : '';
+    const fragment = argumentsText(fn.arguments);
     call.arguments += fragment;
     return { call, fragment };
   }
@@ -70,4 +70,10 @@ export function isWholeJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Arguments as text: some providers send an object where OpenAI sends its JSON text. */
+export function argumentsText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  return typeof value === 'object' && value !== null ? JSON.stringify(value) : '';
 }

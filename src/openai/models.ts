@@ -1,0 +1,25 @@
+/**
+ * Anthropic's `GET /v1/models` list -> OpenAI's `{object:"list", data:[{id, object:"model",
+ * created, owned_by}]}`, for a caller that speaks OpenAI (no `anthropic-version` header), pure.
+ */
+
+export interface AnthropicModelInfo {
+  readonly id: string;
+  /** RFC 3339. */
+  readonly created_at?: string;
+}
+
+export interface OpenAIModelList {
+  readonly object: 'list';
+  readonly data: { readonly id: string; readonly object: 'model'; readonly created: number; readonly owned_by: string }[];
+}
+
+export function toOpenAIModelList(models: readonly AnthropicModelInfo[], ownedBy: (model: AnthropicModelInfo) => string = () => 'anthropic'): OpenAIModelList {
+  return {
+    object: 'list',
+    data: models.map((model) => {
+      const created = model.created_at === undefined ? Number.NaN : Date.parse(model.created_at);
+      return { id: model.id, object: 'model', created: Number.isFinite(created) ? Math.floor(created / 1000) : 0, owned_by: ownedBy(model) };
+    }),
+  };
+}
