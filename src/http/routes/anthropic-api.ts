@@ -10,6 +10,7 @@ import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import type { MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { bedrockModel, listModels } from './models.ts';
+import { apiParams } from './schemas.ts';
 
 /**
  * The Anthropic API surface as an encapsulated plugin: `/v1/messages`,
@@ -33,11 +34,14 @@ export function anthropicApiPlugin(deps: AppDependencies): FastifyPluginAsync {
     registerApiHooks(api, deps);
     for (const prefix of ['', '/user/:userId']) {
       for (const endpoint of endpoints) {
+        const params = apiParams(endpoint.route, prefix !== '');
         api.route({
           method: endpoint.method,
           url: `${prefix}${endpoint.route}`,
           exposeHeadRoute: false,
           config: { endpoint },
+          // Path parameters only: the body goes upstream as bytes, the query string as it came, and the answer is the upstream's.
+          ...(params === undefined ? {} : { schema: { params } }),
           handler: endpoint.readsBody ? (request, reply) => forward(request, reply, endpoint, deps) : (request, reply) => models(request, reply, endpoint, deps),
         });
       }

@@ -25,6 +25,14 @@ function query(properties: Record<string, string>) {
 export const keyIdParams = object({ id: { type: 'string', description: 'The key id (key_…).' } });
 export const userIdParams = object({ userId: { type: 'string', description: 'The user the path names (1-128 characters of A-Z a-z 0-9 . _ @ + -; not admin or default).' } });
 
+const modelId = { type: 'string', description: 'A model id: Anthropic\'s, or one Bedrock serves.' } as const;
+
+/** The path parameters of an Anthropic API route (`/user/{user_id}` prefixed or not); undefined when it has none. */
+export function apiParams(route: string, prefixed: boolean) {
+  const properties = { ...(prefixed ? userIdParams.properties : {}), ...(route.includes(':modelId') ? { modelId } : {}) };
+  return Object.keys(properties).length === 0 ? undefined : object(properties);
+}
+
 export const keyView = object({
   id: text,
   prefix: text,

@@ -2,7 +2,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 import type { Principal } from '../../accounting/auth.ts';
-import { invalidPathUserId, isUserId, USER_ID_PATTERN } from '../../accounting/auth.ts';
+import { isUserId, USER_ID_PATTERN } from '../../accounting/auth.ts';
+import { checkPathUser } from '../api-hooks.ts';
+import { exchangeOf } from '../exchange.ts';
 import { GatewayError } from '../../errors.ts';
 import { fromMicros, utcDay, type UsageDay, type UsageQuery } from '../../store/accounting.ts';
 import { usageAll as usageAllSchema, usageAllQuery, usageMe as usageMeSchema, usageMeQuery, userIdParams } from './schemas.ts';
@@ -159,23 +161,21 @@ function credentialRequired(mode: string): GatewayError {
 }
 
 /**
- * A user id from the path (which, as on the API routes, may not be a reserved one) or the query
- * (which may: the master key reads `admin`'s older records, a passthrough caller the calls it
- * made as `default`).
+ * A user id from the query, which may be a reserved one (the master key reads `admin`'s older
+ * records, a passthrough caller the calls it made as `default`). The path's user is checked by
+ * the API's user hook (api-hooks.ts `checkPathUser`), and may not be.
  */
-function checkUserId(value: string | undefined, what: string): string | undefined {
-  if (value === undefined) return value;
-  if (what === 'path' && !isUserId(value)) throw invalidPathUserId();
-  if (!USER_ID_PATTERN.test(value)) throw new GatewayError('GW_INVALID_QUERY', `${what} must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.`);
+function checkQueryUserId(value: string | undefined): string | undefined {
+  if (value !== undefined && !USER_ID_PATTERN.test(value)) throw new GatewayError('GW_INVALID_QUERY', 'claude-code-user must be 1-128 characters of A-Z a-z 0-9 . _ @ + -.');
   return value;
 }
 
 async function usageMe(request: FastifyRequest, deps: AppDependencies) {
   const { authenticator, store } = deps.accounting;
-  const pathUserId = checkUserId((request.params as { userId?: string }).userId, 'path');
+  const pathUserId = exchangeOf(request).userId;
   const principal = await authenticator.caller(request.headers, pathUserId);
   if (principal === undefined) throw credentialRequired(authenticator.mode);
-  const named = checkUserId(queryValue(request.query, 'claude-code-user'), 'claude-code-user');
+  const named = checkQueryUserId(queryValue(request.query, 'claude-code-user'));
   const { window, requestType } = usageParameters(request, deps.clock.now());
   const headerUser = single((request.headers as IncomingHttpHeaders)[deps.config.auth.user_header]);
   const scope = scopeOf(principal, named, pathUserId, headerUser);
@@ -233,7 +233,7 @@ export function usagePlugin(deps: AppDependencies): FastifyPluginAsync {
   return async (usage) => {
     const me = { schema: { querystring: usageMeQuery, response: { 200: usageMeSchema } } };
     usage.get('/v1/usage/me', me, (request) => usageMe(request, deps));
-    usage.get('/user/:userId/v1/usage/me', { ...me, schema: { ...me.schema, params: userIdParams } }, (request) => usageMe(request, deps));
+    usage.get('/user/:userId/v1/usage/me', { ...me, onRequest: checkPathUser, schema: { ...me.schema, params: userIdParams } }, (request) => usageMe(request, deps));
     const admin = { onRequest: async (request: FastifyRequest) => deps.accounting.authenticator.requireAdmin(request.headers), schema: { querystring: usageAllQuery, response: { 200: usageAllSchema } } };
     usage.get('/v1/usage', admin, (request) => usageAll(request, deps));
   };
