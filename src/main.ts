@@ -12,7 +12,8 @@ import type { StartupNotice } from './config/notices.ts';
 import { createCatalog, type ModelCatalog } from './config/models.ts';
 import { RetryBudget } from './routing/retry-budget.ts';
 import { GatewayMetrics } from './metrics/metrics.ts';
-import { MemoryCooldownStore, type CooldownStore } from './store/cooldowns.ts';
+import type { CooldownStore } from './store/cooldowns.ts';
+import { MemoryCooldownStore } from './store/memory/cooldowns.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { BedrockProvider } from './providers/bedrock/index.ts';
 import { createUrlFetcher, type UrlFetcher } from './request/url-fetch.ts';
@@ -21,7 +22,8 @@ import { Accounting } from './accounting/accounting.ts';
 import { UsageRecorder } from './accounting/usage-recorder.ts';
 import type { AccountingStore } from './store/accounting.ts';
 import type { DynamoConnectionOptions, TableNames } from './store/dynamodb/tables.ts';
-import { MemoryRateLimiter, type RateLimiter } from './store/rate-limits.ts';
+import { MemoryRateLimiter } from './store/memory/rate-limits.ts';
+import type { RateLimiter } from './store/rate-limits.ts';
 import { createResolver, type Resolver } from './routing/resolve.ts';
 
 /**

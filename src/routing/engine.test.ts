@@ -6,7 +6,7 @@ import type { Clock } from '../ids.ts';
 import { UpstreamFailure, type Provider, type ProviderAnswer, type ProviderCall } from '../providers/provider.ts';
 import { ProviderRegistry } from '../providers/registry.ts';
 import { createRequestBody } from '../request/request-body.ts';
-import { MemoryCooldownStore } from '../store/cooldowns.ts';
+import { MemoryCooldownStore } from '../store/memory/cooldowns.ts';
 import type { RawUpstreamResponse } from '../upstream/http.ts';
 import { routeRequest, type EngineDeps, type RouteOutcome, type RouteRequest, type RoutingSettings } from './engine.ts';
 import type { Target } from '../config/targets.ts';

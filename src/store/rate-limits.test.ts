@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startDynalite, type TestDynamo } from '../../test/helpers/dynalite.ts';
 import { startRedisServer, type TestRedisServer } from '../../test/helpers/redis-server.ts';
 import { DynamoRateLimiter } from './dynamodb/rate-limits.ts';
-import { MemoryRateLimiter, type RateDecision, type RateLimiter, type RateLimiterKind, type RateLimits } from './rate-limits.ts';
+import { MemoryRateLimiter } from './memory/rate-limits.ts';
+import type { RateDecision, RateLimiter, RateLimiterKind, RateLimits } from './rate-limits.ts';
 import { RedisRateLimiter } from './redis/rate-limits.ts';
 import { openSqlite } from './sqlite/database.ts';
 import { SqliteRateLimiter } from './sqlite/rate-limits.ts';
