@@ -11,6 +11,7 @@ import { maySameTargetRetry } from './client-retries.ts';
 import { identityOf } from './cooldown-keys.ts';
 import { cool, coolingState, usableCandidates, type Candidate, type CoolingContext } from './cooling.ts';
 import type { Target } from '../config/targets.ts';
+import { discardBody } from '../upstream/http.ts';
 
 /**
  * The routing engine (docs/routing.md): tries a request's targets in order, skipping those
@@ -118,9 +119,13 @@ export async function routeRequest(request: RouteRequest, deps: EngineDeps): Pro
     const target = (usable[index] as Candidate).target;
     const moreTargets = index < usable.length - 1;
     const provider = deps.providers.get(target.provider);
+    if (provider.credentialFor === undefined) {
+      // The gateway's shared window refuses (a 429): the answer, not an exception past the engine.
+      const refusal = await refusedBeforeGatewayCredentials(request);
+      if (refusal !== undefined) return { kind: 'failed', error: refusal, attempts };
+    }
     attempts++;
     const attemptStarted = deps.clock.monotonic();
-    if (provider.credentialFor === undefined) await request.beforeGatewayCredentials?.();
     const result = await runAttempt({
       provider,
       call: { target, operation: request.operation, requestedModel: request.model, body: request.body, path: request.path, headers: request.headers, stream: request.stream, requestId: request.requestId, messageId: request.messageId() },
@@ -167,11 +172,11 @@ export async function routeRequest(request: RouteRequest, deps: EngineDeps): Pro
       const remaining = deps.settings.deadline_ms - elapsed();
       await deps.sleep(Math.min(retryAfterMs ?? 0, deps.settings.max_retry_wait_ms, Math.max(0, remaining)), request.signal);
       if (request.signal.aborted) {
-        result.relayable?.upstream.body.destroy();
+        if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
         return aborted(request, undefined, attempts, undefined);
       }
       if (elapsed() < deps.settings.deadline_ms) {
-        result.relayable?.upstream.body.destroy();
+        if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
         continue;
       }
       // The wait ran to the deadline: no attempt starts past it, the failure is the answer.
@@ -179,7 +184,7 @@ export async function routeRequest(request: RouteRequest, deps: EngineDeps): Pro
       if (result.relayable !== undefined) return answered(result.relayable, trigger);
       return { kind: 'failed', error, attempts, served: target };
     }
-    result.relayable?.upstream.body.destroy();
+    if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
     await cool(target, trigger, retryAfterMs, cooling);
     if (decision === 'answer') return { kind: 'failed', error, attempts, served: target };
     previous = error;
@@ -208,6 +213,16 @@ function decide(trigger: Trigger, retryAfter: number | undefined, state: Decisio
 }
 
 /** The client left, or the gateway ends the request (shutdown): its error, if anyone listens. */
+async function refusedBeforeGatewayCredentials(request: RouteRequest): Promise<GatewayError | undefined> {
+  try {
+    await request.beforeGatewayCredentials?.();
+    return undefined;
+  } catch (error) {
+    if (error instanceof GatewayError) return error;
+    throw error;
+  }
+}
+
 function aborted(request: RouteRequest, error: unknown, attempts: number, served: Target | undefined): RouteOutcome {
   const termination = request.termination();
   const routed = { attempts, ...(served === undefined ? {} : { served }) };

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { SseEventFramer } from '../anthropic/sse-framer.ts';
 import { fallbackOf, GatewayError, isGatewayError, upstreamCodeForType } from '../errors.ts';
 import type { PassthroughAnswer, ProviderAnswer } from '../providers/provider.ts';
-import { fromStreamTransportError } from '../upstream/http.ts';
+import { discardBody, fromStreamTransportError } from '../upstream/http.ts';
 import { earlyEvents, FirstEventError, MAX_HELD_BYTES } from './early-events.ts';
 
 /**
@@ -153,7 +153,7 @@ async function holdPassthrough(answer: PassthroughAnswer, options: FirstContentO
     body.resume();
   });
   if (decision === 'commit') return answer;
-  body.destroy();
+  discardBody(answer.upstream.body);
   if (isGatewayError(decision)) throw decision;
   if (decision instanceof RangeError) throw new GatewayError('GW_UPSTREAM_PROTOCOL', `${provider} sent an SSE event larger than ${maxEventBytes} bytes.`, { provider });
   throw fromStreamTransportError(decision, provider);

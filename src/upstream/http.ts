@@ -87,6 +87,20 @@ export function fromStreamTransportError(error: unknown, provider: string, name 
 }
 
 /** Error bodies are short messages: read at most 64 KB of one, never fail on it. */
+/**
+ * Drops an upstream body the gateway will not read. undici answers `destroy()` on an unfinished
+ * body with an AbortError `error` event; with nobody listening any more that event would be an
+ * uncaught exception, so the body gets a listener that ignores it first.
+ */
+export function discardBody(body: RawUpstreamResponse['body']): void {
+  body.on('error', ignoreError);
+  body.destroy();
+}
+
+function ignoreError(): void {
+  // The body was given up on purpose: its abort is not a failure.
+}
+
 export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65_536): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
