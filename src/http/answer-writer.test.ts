@@ -159,6 +159,24 @@ describe('writeAnswer: typed events', () => {
     expect(written.outcome).toMatchObject({ end: 'complete' });
   });
 
+  it('a stream that ends before message_stop gets one error event, and an error event releases the upstream', async () => {
+    const cut = await write(eventsAnswer(events.slice(0, 4)));
+    expect(decodeSse(cut.body).map((event) => event.event)).toEqual(['message_start', 'content_block_start', 'ping', 'content_block_delta', 'error']);
+    expect(cut.outcome).toMatchObject({ end: 'upstream_error', error: { code: 'GW_UPSTREAM_STREAM_BROKEN' } });
+    let released = false;
+    async function* upstream(): AsyncGenerator<AnthropicStreamEvent> {
+      try {
+        yield* events.slice(0, 4);
+        yield { type: 'error', error: { type: 'api_error', message: 'boom' } };
+        yield* events.slice(4);
+      } finally {
+        released = true;
+      }
+    }
+    await write({ kind: 'events', events: upstream(), info });
+    expect(released).toBe(true);
+  });
+
   it('pings a silent stream', async () => {
     let release: () => void = () => undefined;
     const pinged = new Promise<void>((resolve) => (release = resolve));

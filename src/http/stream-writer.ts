@@ -64,6 +64,8 @@ class TurnWriter {
 
 interface WriteState {
   firstByteAt: number | undefined;
+  /** `message_stop` went out: the message is whole. */
+  complete: boolean;
   readonly meter: EventUsageMeter;
   readonly out: TurnWriter;
 }
@@ -71,7 +73,7 @@ interface WriteState {
 export async function writeEvents(options: EventWriterOptions): Promise<RelayOutcome> {
   const { response } = options;
   const iterator = options.events[Symbol.asyncIterator]();
-  const state: WriteState = { firstByteAt: undefined, meter: new EventUsageMeter(), out: new TurnWriter(response) };
+  const state: WriteState = { firstByteAt: undefined, complete: false, meter: new EventUsageMeter(), out: new TurnWriter(response) };
   let pinger: IdlePinger | undefined;
   try {
     for (;;) {
@@ -92,6 +94,8 @@ export async function writeEvents(options: EventWriterOptions): Promise<RelayOut
     pinger?.stop();
     state.out.flush();
     if (stoppedByUs(options)) return withUsage(await stop(options, iterator, state), state.meter);
+    // Our own failure (an error event) leaves the upstream open: release it (a no-op after its own).
+    await iterator.return?.().catch(() => undefined);
     const failure = isGatewayError(error) ? error : new GatewayError('GW_INTERNAL', 'The gateway failed while translating the stream.', { cause: error });
     if (state.firstByteAt === undefined) throw new PreCommitFailure(failure);
     return withUsage(endWithError(response, options.requestId, 200, state.firstByteAt, failure, 'upstream_error'), state.meter);
@@ -101,6 +105,10 @@ export async function writeEvents(options: EventWriterOptions): Promise<RelayOut
   state.out.flush();
   if (state.firstByteAt === undefined) {
     throw new PreCommitFailure(new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'The upstream ended the stream before its first event.'));
+  }
+  if (!state.complete) {
+    const truncated = new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'The upstream ended the stream before message_stop.', options.provider === undefined ? {} : { provider: options.provider });
+    return withUsage(endWithError(response, options.requestId, 200, state.firstByteAt, truncated, 'upstream_error'), state.meter);
   }
   response.end();
   return withUsage({ status: 200, end: 'complete', sse: true, firstByteAt: state.firstByteAt }, state.meter);
@@ -129,6 +137,7 @@ async function writeEvent(options: EventWriterOptions, state: WriteState, event:
     });
     if (stoppedByUs(options)) return false;
   }
+  if (event.type === 'message_stop') state.complete = true;
   if (!state.out.write(encodeSseEvent(event))) {
     state.out.flush();
     if (options.response.writableNeedDrain) await drained(options.response, options.signal);
