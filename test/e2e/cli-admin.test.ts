@@ -88,7 +88,7 @@ describe('keys on the SQLite store', () => {
       expect(result.stderr).toBe('');
       expect(existsSync(untouched)).toBe(false);
     }
-  });
+  }, 60_000); // several CLI processes in turn: slow on a loaded machine, not wrong
 
   it('says what is wrong, with exit code 2', async () => {
     await expect(inProcess(['keys', 'create', '-u', 'x'], env)).rejects.toBeInstanceOf(UsageError);
@@ -168,7 +168,7 @@ describe('a DynamoDB store the command cannot use: one line and exit 1, no stack
     for (const args of [['keys', 'list'], ['keys', 'create', '-u', 'a', '-n', 'b'], ['keys', 'revoke', 'someid'], ['setup-tables']]) {
       expectOneLine(await run(args, env), new RegExp(`^claude-gateway: cannot reach the DynamoDB store at ${endpoint.replaceAll('.', '\\.')}: .*ECONNREFUSED.*DYNAMODB_ENDPOINT`));
     }
-  });
+  }, 60_000); // several CLI processes in turn: slow on a loaded machine, not wrong
 
   it('no AWS credentials: says so and how to give them', async () => {
     const env = { STORE: 'dynamodb', AWS_REGION: 'us-east-1', ...noAwsFiles };
