@@ -229,7 +229,7 @@ export class Accounting {
     const targets = input.targets.flatMap((target) => {
       const pricing = this.#priceServed(target.model, input.model);
       if (pricing === undefined) return [];
-      return [{ pricing, tier: target.provider === 'bedrock' ? target.serviceTier : undefined, inputTokens: reservedInput(size, countedFor(target.model)) }];
+      return [{ pricing, tier: target.provider === 'bedrock' ? target.options.serviceTier : undefined, inputTokens: reservedInput(size, countedFor(target.model)) }];
     });
     return worstCaseMicros(targets, size, keyTier);
   }

@@ -160,7 +160,7 @@ export class RequestLedger {
       ...(principal.kind === 'anonymous' && principal.credentialId !== undefined ? { credentialId: principal.credentialId } : {}),
       route: input.route,
       modelRequested: capped(input.model),
-      ...(served === undefined ? {} : { modelServed: capped(served.model), provider: served.provider, ...(served.provider === 'bedrock' ? { region: served.region } : {}) }),
+      ...(served === undefined ? {} : { modelServed: capped(served.model), provider: served.provider, ...(served.provider === 'bedrock' ? { region: served.options.region } : {}) }),
       ...(tier === undefined ? {} : { serviceTier: tier }),
       stream: input.stream,
       ...(state === 'in_progress' ? {} : { status: end.status }),

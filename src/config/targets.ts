@@ -3,15 +3,21 @@ import type { BedrockApi, ModelCapabilities } from './model-catalog.ts';
 
 /**
  * A resolved target: where one attempt of a request goes, as routing/resolve.ts works it out
- * from the configuration and the model catalog. Plain data that routing, accounting and the
- * provider that serves it all read, so it lives with the configuration it comes from, not in a
- * provider (routing never imports one).
+ * from the configuration and the model catalog: `{provider, model, options}` (the Provider
+ * contract's ProviderTarget), the options being the provider's own settings. Plain data that
+ * routing, accounting and the provider that serves it all read, so it lives with the
+ * configuration it comes from, not in a provider (routing never imports one).
  */
 
 export interface AnthropicTarget {
   readonly provider: 'anthropic';
   readonly model: string;
+  /** Anthropic takes no options. */
+  readonly options?: undefined;
 }
+
+/** A Bedrock target's options: region, API and the catalog's knowledge of the model. */
+export type BedrockOptions = Omit<BedrockTargetSettings, 'model'>;
 
 /** A Bedrock target's settings: model id, region, API and the catalog's knowledge of the model. */
 export interface BedrockTargetSettings {
@@ -27,6 +33,16 @@ export interface BedrockTargetSettings {
   readonly serviceTiers?: readonly ServiceTier[];
 }
 
-export type BedrockTarget = { readonly provider: 'bedrock' } & BedrockTargetSettings;
+export interface BedrockTarget {
+  readonly provider: 'bedrock';
+  /** The Bedrock model id to call: base id, inference profile or ARN. */
+  readonly model: string;
+  readonly options: BedrockOptions;
+}
+
+/** The settings a Bedrock client call takes: the target's model with its options. */
+export function bedrockSettings(target: BedrockTarget): BedrockTargetSettings {
+  return { model: target.model, ...target.options };
+}
 
 export type Target = AnthropicTarget | BedrockTarget;

@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
 import type { AdmitInput } from '../accounting/accounting.ts';
 import type { CountedInput, RequestSize } from '../accounting/reservation.ts';
-import { readErrorText } from '../upstream/http.ts';
 import { estimateInputTokens } from '../request/estimate-tokens.ts';
 import { inputTokenBound } from '../request/input-bound.ts';
 import type { Target } from '../config/targets.ts';
@@ -11,32 +10,13 @@ import { requestJson } from './request-json.ts';
 /**
  * What a budget reservation needs from a Messages body (issue 10 A3): `max_tokens`, a true bound
  * and an estimate of the input tokens, and, only when asked, the exact input tokens counted by
- * the upstream (Anthropic's count_tokens with the request's own credential and betas, or Bedrock
- * CountTokens for Claude on Bedrock). The body is parsed when first needed (request-json.ts).
+ * the upstream (the provider's `countInput`: Anthropic's count_tokens with the request's own
+ * credential and betas, or Bedrock CountTokens for Claude on Bedrock). The body is parsed when first needed (request-json.ts).
  */
 
 /** Reserved for when a request names no max_tokens (Anthropic requires it; the upstream will refuse it anyway). */
 const DEFAULT_MAX_TOKENS = 4_096;
 const COUNT_TIMEOUT_MS = 10_000;
-
-/**
- * The fields count_tokens takes (Anthropic's API reference). The rest of a Messages body
- * (max_tokens, stream, temperature, metadata…) is refused there and does not change the input.
- */
-const countedFields = [
-  'messages',
-  'system',
-  'tools',
-  'tool_choice',
-  'thinking',
-  'cache_control',
-  'context_management',
-  'compaction',
-  'mcp_servers',
-  'output_config',
-  'output_format',
-  'speed',
-] as const;
 
 export function requestSize(request: FastifyRequest, deps: AppDependencies, targets: readonly Target[], upstreamHeaders: FastifyRequest['headers']): Pick<AdmitInput, 'worstCase' | 'countInput'> {
   const body = async () => (await requestJson(request, deps.config.server.body_limit_bytes)).object;
@@ -68,37 +48,13 @@ export function sizeOf(object: Record<string, unknown>): RequestSize {
   };
 }
 
-/** Counted on the first target that can count (Anthropic, or Claude on Bedrock); undefined when none can. */
+/** Counted on the first target whose provider can count (Anthropic, or Claude on Bedrock); undefined when none can. */
 async function countInput(object: Record<string, unknown>, targets: readonly Target[], headers: FastifyRequest['headers'], deps: AppDependencies): Promise<CountedInput | undefined> {
   const signal = AbortSignal.timeout(COUNT_TIMEOUT_MS);
   for (const target of targets) {
-    if (target.provider === 'anthropic') return { model: target.model, tokens: await countOnAnthropic(object, target.model, headers, deps, signal) };
-    if (target.capabilities.family === 'claude') {
-      const beta = headers['anthropic-beta'];
-      const tokens = await deps.bedrock.countTokens({ target, request: object, betaHeader: Array.isArray(beta) ? beta.join(',') : beta, signal });
-      if (tokens !== undefined) return { model: target.model, tokens };
-    }
+    const provider = deps.providers.get(target.provider);
+    const tokens = await provider.countInput?.(target, object, headers, signal);
+    if (tokens !== undefined) return { model: target.model, tokens };
   }
   return undefined;
-}
-
-async function countOnAnthropic(object: Record<string, unknown>, model: string, headers: FastifyRequest['headers'], deps: AppDependencies, signal: AbortSignal): Promise<number> {
-  const body: Record<string, unknown> = { model };
-  for (const field of countedFields) if (object[field] !== undefined) body[field] = object[field];
-  // The client's headers (credential, anthropic-version, betas), for a body the gateway wrote.
-  const { 'content-encoding': _encoding, 'content-type': _type, ...rest } = headers;
-  const upstream = await deps.anthropic.send({
-    method: 'POST',
-    path: '/v1/messages/count_tokens',
-    search: '',
-    headers: { ...rest, 'content-type': 'application/json' },
-    body: Buffer.from(JSON.stringify(body)),
-    uncompressed: true,
-    signal,
-  });
-  const text = await readErrorText(upstream);
-  if (upstream.status !== 200) throw new Error(`Anthropic count_tokens answered ${upstream.status}`);
-  const tokens = (JSON.parse(text) as { input_tokens?: unknown }).input_tokens;
-  if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) throw new Error('Anthropic count_tokens answered without input_tokens');
-  return tokens;
 }

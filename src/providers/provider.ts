@@ -133,6 +133,8 @@ export interface TokenCount {
 export interface Provider<Target extends ProviderTarget = ProviderTarget> {
   /** The name targets use (`anthropic`, `bedrock`). */
   readonly name: Target['provider'];
+  /** The name in messages (`Anthropic`, `Bedrock`); `name` when absent. */
+  readonly label?: string;
   /**
    * Whether the upstream speaks the Anthropic wire format: its answers are passthrough, and
    * `/v1/messages/count_tokens` goes through `call()` like any other path.
@@ -142,6 +144,11 @@ export interface Provider<Target extends ProviderTarget = ProviderTarget> {
   call(call: ProviderCall<Target>): Promise<ProviderAnswer>;
   /** Optional: a count_tokens request, for providers that do not speak the Anthropic wire. */
   countTokens?(call: ProviderCall<Target>): Promise<TokenCount>;
+  /**
+   * Optional: the exact input tokens of a Messages body (parsed) on `target`, for a budget
+   * reservation (accounting); undefined when this target cannot count. Throws when counting fails.
+   */
+  countInput?(target: Target, body: Readonly<Record<string, unknown>>, headers: IncomingHttpHeaders, signal: AbortSignal): Promise<number | undefined>;
   /**
    * Optional, for providers that call with a credential from the client's headers (or their
    * own in its place): the credential that would go upstream for `headers`, undefined when

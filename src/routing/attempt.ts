@@ -69,10 +69,10 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
     if (result === undefined) {
       // A late answer is released (the abort stops the upstream; its body is not read).
       work.then(release, () => undefined);
-      return fromError(timeoutError(provider.name, options, limit), options.signal);
+      return fromError(timeoutError(provider, options, limit), options.signal);
     }
     if ('answer' in result) return { kind: 'answer', answer: result.answer };
-    return fromError(timedOut ? timeoutError(provider.name, options, limit) : result.error, options.signal);
+    return fromError(timedOut ? timeoutError(provider, options, limit) : result.error, options.signal);
   } finally {
     stopTimer.abort();
   }
@@ -90,14 +90,11 @@ async function answerOf(provider: Provider, call: ProviderCall<Target>): Promise
   };
 }
 
-function timeoutError(provider: string, options: AttemptOptions, limit: number): GatewayError {
+function timeoutError(provider: Provider, options: AttemptOptions, limit: number): GatewayError {
   const firstEvent = options.firstEventTimeoutMs !== undefined && options.firstEventTimeoutMs <= options.timeLeftMs;
-  const message = firstEvent ? `${displayName(provider)} sent no first event within ${limit} ms.` : `${displayName(provider)} did not answer within the request's deadline (${limit} ms were left).`;
-  return new GatewayError('GW_UPSTREAM_TIMEOUT', message, { provider });
-}
-
-function displayName(provider: string): string {
-  return provider === 'anthropic' ? 'Anthropic' : provider === 'bedrock' ? 'Bedrock' : provider;
+  const name = provider.label ?? provider.name;
+  const message = firstEvent ? `${name} sent no first event within ${limit} ms.` : `${name} did not answer within the request's deadline (${limit} ms were left).`;
+  return new GatewayError('GW_UPSTREAM_TIMEOUT', message, { provider: provider.name });
 }
 
 function fromError(error: unknown, signal: AbortSignal): AttemptResult {

@@ -12,8 +12,10 @@ import type { Trigger } from '../errors.ts';
  */
 
 export function targetKey(target: Target): string {
-  if (target.provider === 'anthropic') return `anthropic|${target.model}`;
-  return `bedrock|${target.region}|${target.model}${target.endpoint === undefined ? '' : `|${target.endpoint}`}`;
+  // A regional target (Bedrock) names its region (and endpoint) too: another region stays usable.
+  const options = target.options as { readonly region?: unknown; readonly endpoint?: unknown } | undefined;
+  if (typeof options?.region !== 'string') return `${target.provider}|${target.model}`;
+  return `${target.provider}|${options.region}|${target.model}${typeof options.endpoint === 'string' ? `|${options.endpoint}` : ''}`;
 }
 
 // Digests of recent credentials: a client sends the same one on every request.
@@ -40,14 +42,17 @@ export function identityOf(credential: string | undefined): string {
   return credential === undefined ? 'anonymous' : `cred:${credentialFingerprint(credential)}`;
 }
 
-/** The keys a request checks before trying `target`. */
-export function keysToCheck(target: Target, identity: string): string[] {
+/**
+ * The keys a request checks before trying `target`. `perCredential`: the provider calls with the
+ * client's credential (or its own in its place), so its rate limits are the credential's.
+ */
+export function keysToCheck(target: Target, identity: string, perCredential: boolean): string[] {
   const key = targetKey(target);
-  return target.provider === 'anthropic' ? [key, `${key}|${identity}`] : [key];
+  return perCredential ? [key, `${key}|${identity}`] : [key];
 }
 
-/** The key a failure with `trigger` cools. Bedrock runs on the gateway's credentials: per target. */
-export function keyToCool(target: Target, trigger: Trigger, identity: string): string {
+/** The key a failure with `trigger` cools. A provider on the gateway's own credentials (Bedrock): per target. */
+export function keyToCool(target: Target, trigger: Trigger, identity: string, perCredential: boolean): string {
   const key = targetKey(target);
-  return trigger === 'rate_limited' && target.provider === 'anthropic' ? `${key}|${identity}` : key;
+  return trigger === 'rate_limited' && perCredential ? `${key}|${identity}` : key;
 }

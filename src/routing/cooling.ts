@@ -17,6 +17,8 @@ export interface CoolingContext {
   readonly rateLimitCooldowns: boolean;
   /** The upstream credential's identity (cooldown-keys.ts). */
   readonly identity: string;
+  /** Whether a target's provider calls with the client's credential (its 429s cool per credential). */
+  readonly perCredential: (target: Target) => boolean;
   readonly warn: (message: string, error: unknown) => void;
 }
 
@@ -31,7 +33,7 @@ export async function coolingState(targets: readonly Target[], context: CoolingC
   return Promise.all(
     targets.map(async (target) => {
       try {
-        const entries = await Promise.all(keysToCheck(target, context.identity).map((key) => context.cooldowns.get(key, now)));
+        const entries = await Promise.all(keysToCheck(target, context.identity, context.perCredential(target)).map((key) => context.cooldowns.get(key, now)));
         const cooling = entries.filter((entry): entry is CooldownEntry => entry !== undefined).sort((left, right) => right.until - left.until)[0];
         return { target, cooling };
       } catch (error) {
@@ -59,7 +61,7 @@ export async function cool(target: Target, trigger: Trigger, retryAfter: number 
   const duration = retryAfter ?? context.cooldownMs;
   if (duration <= 0) return;
   const now = context.clock.now();
-  const entry = { key: keyToCool(target, trigger, context.identity), until: now + duration, reason: trigger };
+  const entry = { key: keyToCool(target, trigger, context.identity, context.perCredential(target)), until: now + duration, reason: trigger };
   try {
     await context.cooldowns.set(entry, now);
   } catch (error) {

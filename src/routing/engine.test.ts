@@ -75,8 +75,8 @@ async function* typed(events: readonly { type: string }[], then?: 'hang' | Gatew
 }
 
 const anthropic = (model = 'claude-a'): Target => ({ provider: 'anthropic', model });
-const bedrock = (model = 'anthropic.claude-b'): Target => ({ provider: 'bedrock', model, region: 'us-east-1', api: 'invoke', serviceTier: 'default', capabilities: claudeCapabilities });
-const converse = (model = 'qwen.q'): Target => ({ provider: 'converse', model, region: 'us-east-1', api: 'converse', serviceTier: 'default', capabilities: claudeCapabilities }) as unknown as Target;
+const bedrock = (model = 'anthropic.claude-b'): Target => ({ provider: 'bedrock', model, options: { region: 'us-east-1', api: 'invoke', serviceTier: 'default', capabilities: claudeCapabilities } });
+const converse = (model = 'qwen.q'): Target => ({ provider: 'converse', model, options: { region: 'us-east-1', api: 'converse', serviceTier: 'default', capabilities: claudeCapabilities } }) as unknown as Target;
 
 const settings: RoutingSettings = { deadline_ms: 300_000, retry_threshold_ms: 30_000, max_retry_wait_ms: 10_000, cooldown_ms: 300_000, rate_limit_cooldowns: true, first_event_timeout_ms: 60_000 };
 

@@ -104,6 +104,7 @@ export async function routeRequest(request: RouteRequest, deps: EngineDeps): Pro
     cooldownMs: deps.settings.cooldown_ms,
     rateLimitCooldowns: deps.settings.rate_limit_cooldowns,
     identity: identityOf(deps.providers.credentialFor(request.headers)),
+    perCredential: (target) => deps.providers.get(target.provider).credentialFor !== undefined,
     warn: (message, error) => deps.log.warn({ request_id: request.requestId, err: (error as Error).message }, message),
   };
   const targets = request.credentialTaken ? reachable(request.targets, request, deps.providers) : request.targets;

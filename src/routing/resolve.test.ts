@@ -19,21 +19,21 @@ describe('createResolver', () => {
 
   it('sends a Bedrock id straight to Bedrock, as it is, with the catalog capabilities', () => {
     expect(resolver({ bedrock: { region: 'eu-west-1' } }).resolve('us.anthropic.claude-haiku-4-5-20251001-v1:0')).toEqual([
-      { provider: 'bedrock', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', region: 'eu-west-1', api: 'invoke', serviceTier: 'default', capabilities: claude },
+      { provider: 'bedrock', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', options: { region: 'eu-west-1', api: 'invoke', serviceTier: 'default', capabilities: claude } },
     ]);
     expect(resolver().resolve('qwen.qwen3-coder-480b-a35b-v1:0')).toEqual([
-      { provider: 'bedrock', model: 'qwen.qwen3-coder-480b-a35b-v1:0', region: 'us-east-1', api: 'converse', serviceTier: 'default', capabilities: { family: 'other', images: false, documents: false, reasoning: false, cachePoints: false } },
+      { provider: 'bedrock', model: 'qwen.qwen3-coder-480b-a35b-v1:0', options: { region: 'us-east-1', api: 'converse', serviceTier: 'default', capabilities: { family: 'other', images: false, documents: false, reasoning: false, cachePoints: false } } },
     ]);
   });
 
   it('serves an unknown Bedrock model through Converse with permissive capabilities (Bedrock decides)', () => {
-    expect(resolver().resolve('amazon.nova-9-ultra-v1:0')[0]).toMatchObject({ provider: 'bedrock', model: 'amazon.nova-9-ultra-v1:0', api: 'converse', capabilities: { family: 'other', images: true, cachePoints: false } });
+    expect(resolver().resolve('amazon.nova-9-ultra-v1:0')[0]).toMatchObject({ provider: 'bedrock', model: 'amazon.nova-9-ultra-v1:0', options: { api: 'converse', capabilities: { family: 'other', images: true, cachePoints: false } } });
   });
 
   it('maps a routed Anthropic id to the inference profile of the target region', () => {
     const routes = [{ match: 'claude-sonnet-*', targets: [{ provider: 'bedrock', region: 'eu-central-1', service_tier: 'flex' }] }];
     expect(resolver({ routes }).resolve('claude-sonnet-4-5')).toEqual([
-      { provider: 'bedrock', model: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', region: 'eu-central-1', api: 'invoke', serviceTier: 'flex', capabilities: claude },
+      { provider: 'bedrock', model: 'eu.anthropic.claude-sonnet-4-5-20250929-v1:0', options: { region: 'eu-central-1', api: 'invoke', serviceTier: 'flex', capabilities: claude } },
     ]);
     expect(resolver({ routes }).resolve('claude-sonnet-5-5')[0]).toMatchObject({ model: 'global.anthropic.claude-sonnet-5-5' });
     expect(resolver({ routes }).resolve('claude-opus-5-5')).toEqual([{ provider: 'anthropic', model: 'claude-opus-5-5' }]);
@@ -44,7 +44,7 @@ describe('createResolver', () => {
       { match: 'claude-haiku-4-5-20251001', targets: [{ provider: 'bedrock', api: 'converse' }] },
       { match: 'default', targets: [{ provider: 'anthropic' }, { provider: 'bedrock' }] },
     ];
-    expect(resolver({ routes }).resolve('claude-haiku-4-5')[0]).toMatchObject({ provider: 'bedrock', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', api: 'converse' });
+    expect(resolver({ routes }).resolve('claude-haiku-4-5')[0]).toMatchObject({ provider: 'bedrock', model: 'us.anthropic.claude-haiku-4-5-20251001-v1:0', options: { api: 'converse' } });
     expect(resolver({ routes }).resolve('claude-opus-4-7').map((target) => target.provider)).toEqual(['anthropic', 'bedrock']);
   });
 
@@ -58,8 +58,8 @@ describe('createResolver', () => {
   it('never lets a catch-all route capture a provider’s own model id', () => {
     const routes = [{ match: 'default', targets: [{ provider: 'bedrock', model: 'us.anthropic.claude-opus-4-1-20250805-v1:0' }] }, { match: 'qwen', targets: [{ provider: 'anthropic' }] }];
     expect(resolver({ routes }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ provider: 'bedrock', model: 'qwen.qwen3-32b-v1:0' });
-    expect(resolver({ routes: [{ match: 'qwen.*', targets: [{ provider: 'bedrock', region: 'eu-west-1' }] }] }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ region: 'eu-west-1' });
-    expect(resolver({ routes: [{ match: 'qwen.qwen3-32b-v1:0', targets: [{ provider: 'bedrock', region: 'us-west-2' }] }] }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ region: 'us-west-2' });
+    expect(resolver({ routes: [{ match: 'qwen.*', targets: [{ provider: 'bedrock', region: 'eu-west-1' }] }] }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ options: { region: 'eu-west-1' } });
+    expect(resolver({ routes: [{ match: 'qwen.qwen3-32b-v1:0', targets: [{ provider: 'bedrock', region: 'us-west-2' }] }] }).resolve('qwen.qwen3-32b-v1:0')[0]).toMatchObject({ options: { region: 'us-west-2' } });
   });
 
   it('uses the configured Claude API and a configured model mapping', () => {
@@ -68,8 +68,8 @@ describe('createResolver', () => {
       models: [{ id: 'team-coder', bedrock: { id: 'qwen.qwen3-coder-480b-a35b-v1:0' } }],
       routes: [{ match: 'team-coder', targets: [{ provider: 'bedrock' }] }, { match: 'claude-opus-4-7', targets: [{ provider: 'bedrock' }] }],
     };
-    expect(resolver(config).resolve('claude-opus-4-7')[0]).toMatchObject({ model: 'us.anthropic.claude-opus-4-7', api: 'messages' });
-    expect(resolver(config).resolve('team-coder')[0]).toMatchObject({ model: 'qwen.qwen3-coder-480b-a35b-v1:0', api: 'converse', capabilities: { family: 'other', images: false } });
+    expect(resolver(config).resolve('claude-opus-4-7')[0]).toMatchObject({ model: 'us.anthropic.claude-opus-4-7', options: { api: 'messages' } });
+    expect(resolver(config).resolve('team-coder')[0]).toMatchObject({ model: 'qwen.qwen3-coder-480b-a35b-v1:0', options: { api: 'converse', capabilities: { family: 'other', images: false } } });
   });
 
   it('leaves out targets that cannot serve the model instead of failing the whole route', () => {

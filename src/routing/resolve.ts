@@ -109,13 +109,15 @@ function toTarget(target: TargetConfig, requested: string, bedrock: GatewayConfi
   return {
     provider: 'bedrock',
     model,
-    region,
-    ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
-    api,
-    serviceTier: target.service_tier ?? bedrock.service_tier,
-    capabilities: known?.capabilities ?? (claude ? claudeCapabilities : genericCapabilities),
-    ...(known?.betas === undefined ? {} : { betas: known.betas }),
-    ...(known?.serviceTiers === undefined ? {} : { serviceTiers: known.serviceTiers }),
+    options: {
+      region,
+      ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }),
+      api,
+      serviceTier: target.service_tier ?? bedrock.service_tier,
+      capabilities: known?.capabilities ?? (claude ? claudeCapabilities : genericCapabilities),
+      ...(known?.betas === undefined ? {} : { betas: known.betas }),
+      ...(known?.serviceTiers === undefined ? {} : { serviceTiers: known.serviceTiers }),
+    },
   };
 }
 

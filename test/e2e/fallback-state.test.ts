@@ -113,9 +113,10 @@ describe('bounds when everything fails', () => {
   });
 
   it('the deadline stops retries: a wait that runs to it ends with the failure as the answer', async () => {
-    const gateway = await startTestGateway(environment({ RETRY_THRESHOLD_SECONDS: '5', MAX_RETRY_WAIT_SECONDS: '5' }), { 'routing.deadline_ms': 200, 'routing.retry_budget_minimum': 100 });
+    // The wait asked for (5 s) runs past the deadline (2 s): it is cut there, and no attempt follows.
+    const gateway = await startTestGateway(environment({ RETRY_THRESHOLD_SECONDS: '10', MAX_RETRY_WAIT_SECONDS: '10' }), { 'routing.deadline_ms': 2_000, 'routing.retry_budget_minimum': 100 });
     try {
-      fake.enqueue({ ...rateLimited, headers: { 'retry-after': '1' } });
+      fake.enqueue({ ...rateLimited, headers: { 'retry-after': '5' } });
       const response = await send(gateway);
       expect(response.status).toBe(429);
       expect(fake.requests).toHaveLength(1);

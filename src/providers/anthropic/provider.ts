@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { GatewayError, triggerForError, type Trigger } from '../../errors.ts';
 import { withModel } from '../../request/rewrite-model.ts';
 import { retryAfterMs } from '../../upstream/retry-after.ts';
-import type { RawUpstreamResponse } from '../../upstream/http.ts';
+import { readErrorText, type RawUpstreamResponse } from '../../upstream/http.ts';
 import { UpstreamFailure, type PassthroughAnswer, type Provider, type ProviderAnswer, type ProviderCall, type ProviderTarget } from '../provider.ts';
 import { fromAnthropicError } from './errors.ts';
 import type { AnthropicProvider } from './index.ts';
@@ -30,9 +30,11 @@ const MAX_ERROR_BYTES = 1_048_576;
 export function createAnthropicProvider(transport: AnthropicProvider, routing: AnthropicRouting): Provider<ProviderTarget<'anthropic'>> {
   return {
     name: 'anthropic',
+    label: 'Anthropic',
     anthropicWire: true,
     credentialFor: (headers: IncomingHttpHeaders) => transport.credentialFor(headers)?.value,
     call: (call) => callAnthropic(transport, routing, call),
+    countInput: (target, body, headers, signal) => countInput(transport, target.model, body, headers, signal),
     close: () => transport.close(),
   };
 }
@@ -55,6 +57,47 @@ async function callAnthropic(transport: AnthropicProvider, routing: AnthropicRou
   const error = fromAnthropicError(upstream.status, upstream.headers, bytes.toString('utf8'), { retryAfterMs: retryAfter });
   const answer: PassthroughAnswer = { kind: 'passthrough', upstream: { ...upstream, body: Readable.from([bytes]) as unknown as RawUpstreamResponse['body'] }, info };
   throw new UpstreamFailure(error, trigger, answer);
+}
+
+/**
+ * The fields count_tokens takes (Anthropic's API reference). The rest of a Messages body
+ * (max_tokens, stream, temperature, metadata…) is refused there and does not change the input.
+ */
+const countedFields = [
+  'messages',
+  'system',
+  'tools',
+  'tool_choice',
+  'thinking',
+  'cache_control',
+  'context_management',
+  'compaction',
+  'mcp_servers',
+  'output_config',
+  'output_format',
+  'speed',
+] as const;
+
+/** Anthropic's count_tokens for a Messages body, with the client's credential and betas. */
+async function countInput(transport: AnthropicProvider, model: string, object: Readonly<Record<string, unknown>>, headers: IncomingHttpHeaders, signal: AbortSignal): Promise<number> {
+  const body: Record<string, unknown> = { model };
+  for (const field of countedFields) if (object[field] !== undefined) body[field] = object[field];
+  // The client's headers (credential, anthropic-version, betas), for a body the gateway wrote.
+  const { 'content-encoding': _encoding, 'content-type': _type, ...rest } = headers;
+  const upstream = await transport.send({
+    method: 'POST',
+    path: '/v1/messages/count_tokens',
+    search: '',
+    headers: { ...rest, 'content-type': 'application/json' },
+    body: Buffer.from(JSON.stringify(body)),
+    uncompressed: true,
+    signal,
+  });
+  const text = await readErrorText(upstream);
+  if (upstream.status !== 200) throw new Error(`Anthropic count_tokens answered ${upstream.status}`);
+  const tokens = (JSON.parse(text) as { input_tokens?: unknown }).input_tokens;
+  if (typeof tokens !== 'number' || !Number.isFinite(tokens) || tokens < 0) throw new Error('Anthropic count_tokens answered without input_tokens');
+  return tokens;
 }
 
 function withoutEncoding(headers: IncomingHttpHeaders): IncomingHttpHeaders {

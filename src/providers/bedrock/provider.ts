@@ -3,9 +3,10 @@ import { GatewayError } from '../../errors.ts';
 import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 import type { UrlFetcher } from '../../request/url-fetch.ts';
 import type { RequestBody } from '../../request/request-body.ts';
-import type { AnswerInfo, Provider, ProviderAnswer, ProviderCall, ProviderTarget, TokenCount } from '../provider.ts';
+import { bedrockSettings, type BedrockTarget } from '../../config/targets.ts';
+import type { AnswerInfo, Provider, ProviderAnswer, ProviderCall, TokenCount } from '../provider.ts';
 import { cleanHistoryForBedrock } from './history.ts';
-import type { BedrockProvider, BedrockResult, BedrockTarget } from './index.ts';
+import type { BedrockProvider, BedrockResult } from './index.ts';
 
 /**
  * Bedrock as a routed provider (providers/provider.ts): the client's body, parsed once and made
@@ -15,7 +16,8 @@ import type { BedrockProvider, BedrockResult, BedrockTarget } from './index.ts';
  * Bedrock for Claude, else estimated (counting is advisory).
  */
 
-export type RoutedBedrockTarget = ProviderTarget<'bedrock'> & BedrockTarget;
+/** A routing target for Bedrock: `{provider: 'bedrock', model, options}` (config/targets.ts). */
+export type RoutedBedrockTarget = BedrockTarget;
 
 export interface BedrockRouting {
   /** `bedrock.max_body_bytes`. */
@@ -29,9 +31,13 @@ export interface BedrockRouting {
 export function createBedrockProvider(client: BedrockProvider, routing: BedrockRouting): Provider<RoutedBedrockTarget> {
   return {
     name: 'bedrock',
+    label: 'Bedrock',
     anthropicWire: false,
     call: (call) => callBedrock(client, routing, call),
     countTokens: (call) => countBedrockTokens(client, routing, call),
+    // Bedrock counts for Claude only (CountTokens); other models are not counted.
+    countInput: async (target, body, headers, signal) =>
+      target.options.capabilities.family === 'claude' ? client.countTokens({ target: bedrockSettings(target), request: body, betaHeader: betaHeader(headers), signal }) : undefined,
     close: () => client.close(),
   };
 }
@@ -40,7 +46,7 @@ async function callBedrock(client: BedrockProvider, routing: BedrockRouting, cal
   const body = await bodyFor(call, routing);
   const inlined = routing.urlFetcher === undefined ? body : await inlineWithinLimit(body, call.signal, routing);
   const result = await client.messages({
-    target: call.target,
+    target: bedrockSettings(call.target),
     request: inlined,
     betaHeader: betaHeader(call.headers),
     stream: call.stream,
@@ -63,7 +69,7 @@ async function callBedrock(client: BedrockProvider, routing: BedrockRouting, cal
 async function countBedrockTokens(client: BedrockProvider, routing: BedrockRouting, call: ProviderCall<RoutedBedrockTarget>): Promise<TokenCount> {
   const body = await bodyFor(call, routing);
   try {
-    const counted = await client.countTokens({ target: call.target, request: body, betaHeader: betaHeader(call.headers), signal: call.signal });
+    const counted = await client.countTokens({ target: bedrockSettings(call.target), request: body, betaHeader: betaHeader(call.headers), signal: call.signal });
     if (counted !== undefined) return { inputTokens: counted, estimated: false };
   } catch (error) {
     if (call.signal.aborted) throw error;
@@ -88,7 +94,7 @@ function infoOf(result: BedrockResult): AnswerInfo {
  * first, decoded within the body limit, so the decoded body fits that), history made valid.
  */
 async function bodyFor(call: ProviderCall<RoutedBedrockTarget>, routing: BedrockRouting): Promise<Record<string, unknown>> {
-  return cleanHistoryForBedrock(await parseWithinLimit(call.body, routing.maxBodyBytes), call.target.capabilities.family === 'claude');
+  return cleanHistoryForBedrock(await parseWithinLimit(call.body, routing.maxBodyBytes), call.target.options.capabilities.family === 'claude');
 }
 
 async function parseWithinLimit(body: RequestBody, limit: number): Promise<Record<string, unknown>> {
