@@ -302,6 +302,24 @@ describe('routing engine: deadline, budget, abort', () => {
     expect(second.calls).toHaveLength(0);
   });
 
+  it('a retry wait that reaches the deadline ends with the failure as the answer: no attempt after it', async () => {
+    const only = fakeProvider('bedrock', () => Promise.reject(rateLimited(5_000)), false);
+    const setup = deps({ providers: [only], settings: { deadline_ms: 2_000 } });
+    const outcome = await routeRequest(request([bedrock()]), setup);
+    expect(outcome).toMatchObject({ kind: 'failed', error: { code: 'GW_UPSTREAM_RATE_LIMITED' }, attempts: 1 });
+    expect(only.calls).toHaveLength(1);
+    expect(setup.clock.slept).toEqual([2_000]);
+  });
+
+  it("the gateway's shared window refusing before a gateway-credential attempt is the answer", async () => {
+    const refusal = new GatewayError('GW_KEY_RATE_LIMITED', 'Over the shared window.');
+    const only = fakeProvider('bedrock', async () => passthrough([good]), false);
+    const outcome = await routeRequest(request([bedrock()], { beforeGatewayCredentials: () => Promise.reject(refusal) }), deps({ providers: [only] }));
+    expect(outcome).toMatchObject({ kind: 'failed', attempts: 0 });
+    expect(outcome.kind === 'failed' && outcome.error).toBe(refusal);
+    expect(only.calls).toHaveLength(0);
+  });
+
   it('answers with the failure when the retry budget is spent', async () => {
     const first = fakeProvider('anthropic', () => Promise.reject(new GatewayError('GW_UPSTREAM_OVERLOADED', 'Overloaded.')), true);
     const second = fakeProvider('bedrock', async () => passthrough([good]), false);

@@ -170,13 +170,15 @@ export async function routeRequest(request: RouteRequest, deps: EngineDeps): Pro
     lastTrigger = trigger;
     if (decision === 'retry') {
       retried = true;
-      const remaining = deps.settings.deadline_ms - elapsed();
-      await deps.sleep(Math.min(retryAfterMs ?? 0, deps.settings.max_retry_wait_ms, Math.max(0, remaining)), request.signal);
+      const remaining = Math.max(0, deps.settings.deadline_ms - elapsed());
+      const wait = Math.min(retryAfterMs ?? 0, deps.settings.max_retry_wait_ms, remaining);
+      await deps.sleep(wait, request.signal);
       if (request.signal.aborted) {
         if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
         return aborted(request, undefined, attempts, undefined);
       }
-      if (elapsed() < deps.settings.deadline_ms) {
+      // Decided before the wait, not by reading the clock after it (a timer may fire a hair early).
+      if (wait < remaining) {
         if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
         continue;
       }
