@@ -34,7 +34,7 @@ describe('AnthropicToChatChunks', () => {
   it('sends chunks as OpenAI does: role, reasoning, content, tool calls by index, finish, no usage unless asked', () => {
     const machine = new AnthropicToChatChunks(context, { includeUsage: false });
     expect(events.flatMap((event) => machine.push(event))).toEqual([
-      choice({ role: 'assistant', content: '' }),
+      choice({ role: 'assistant', content: '', refusal: null }),
       choice({ reasoning_content: 'Hmm.' }),
       choice({ content: 'Checking.' }),
       choice({ tool_calls: [{ index: 0, id: 'toolu_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),

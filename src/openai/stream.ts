@@ -57,7 +57,7 @@ export class AnthropicToChatChunks {
     switch (event.type) {
       case 'message_start':
         this.usage = { ...event.message.usage };
-        return [this.chunk({ role: 'assistant', content: '' })];
+        return [this.chunk({ role: 'assistant', content: '', refusal: null })];
       case 'content_block_start':
         return this.blockStart(event.index, event.content_block as unknown as Record<string, unknown>);
       case 'content_block_delta':

@@ -186,3 +186,40 @@ describe('toOpenAIRequest', () => {
     );
   });
 });
+
+describe('a Claude Code request (seed 001: Haiku routed to Cerebras)', () => {
+  const claudeCode = {
+    model: 'claude-haiku-5-5',
+    max_tokens: 32000,
+    stream: true,
+    system: [
+      { type: 'text', text: "You are Claude Code, Anthropic's official CLI for Claude." },
+      { type: 'text', text: 'Working directory: /repo', cache_control: { type: 'ephemeral' } },
+    ],
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'List the files.', cache_control: { type: 'ephemeral' } }] }],
+    tools: [{ name: 'Bash', description: 'Run a command', input_schema: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } }],
+    metadata: { user_id: 'user_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef_account__session_5c6a0f7e-1b2c-4d5e-8f90-a1b2c3d4e5f6' },
+    thinking: { type: 'enabled', budget_tokens: 31999 },
+    temperature: 1,
+    context_management: { edits: [{ type: 'clear_thinking_20251015', keep: 'all' }] },
+  };
+
+  it('goes out as Cerebras takes it, every dropped field listed', () => {
+    const result = toOpenAIRequest(claudeCode, { provider: 'cerebras', quirks: providerQuirks.cerebras, model: 'gpt-oss-120b' });
+    expect(result.body).toEqual({
+      model: 'gpt-oss-120b',
+      messages: [
+        { role: 'system', content: "You are Claude Code, Anthropic's official CLI for Claude.\n\nWorking directory: /repo" },
+        { role: 'user', content: 'List the files.' },
+      ],
+      max_completion_tokens: 32000,
+      temperature: 1,
+      tools: [{ type: 'function', function: { name: 'Bash', description: 'Run a command', parameters: { type: 'object', properties: { command: { type: 'string' } }, required: ['command'] } } }],
+      reasoning_effort: 'high',
+      user: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(result.removed).toEqual(['context_management', 'cache_control']);
+  });
+});
