@@ -350,7 +350,8 @@ describe('redis', () => {
     const limiters: RateLimiter[] = [];
     return {
       open: async () => {
-        limiters.push(await RedisRateLimiter.connect(server.url, { prefix }));
+        // A generous command deadline: 1,000 racing scripts on a loaded machine are not a hung Redis (its own tests cover the deadline).
+        limiters.push(await RedisRateLimiter.connect(server.url, { prefix, commandTimeoutMs: 10_000 }));
         return limiters.at(-1) as RateLimiter;
       },
       dispose: () => closeAll(limiters),
