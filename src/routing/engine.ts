@@ -6,7 +6,7 @@ import type { Operation, PassthroughAnswer, ProviderAnswer } from '../providers/
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { RequestBody } from '../request/request-body.ts';
 import type { CooldownStore } from '../store/cooldowns.ts';
-import { runAttempt, type Sleep } from './attempt.ts';
+import { runAttempt, type AttemptResult, type Sleep } from './attempt.ts';
 import { maySameTargetRetry } from './client-retries.ts';
 import { identityOf } from './cooldown-keys.ts';
 import { cool, coolingState, usableCandidates, type Candidate, type CoolingContext } from './cooling.ts';
@@ -96,8 +96,41 @@ export type RouteOutcome =
 type Decision = 'retry' | 'next' | 'answer';
 
 export async function routeRequest(request: RouteRequest, deps: EngineDeps): Promise<RouteOutcome> {
-  const startedAt = deps.clock.monotonic();
   deps.retryBudget.request();
+  const chain = startChain(request, deps);
+  const targets = request.credentialTaken ? reachable(request.targets, request, deps.providers) : request.targets;
+  const candidates = await coolingState(targets, chain.cooling);
+  const usable = usableCandidates(candidates);
+  if (usable.length === 0) return allCooling(candidates, request, deps);
+  for (let index = 0; index < usable.length; ) {
+    const step = await tryTarget(chain, (usable[index] as Candidate).target, index < usable.length - 1);
+    if (step === 'next') {
+      chain.retried = false;
+      index++;
+    } else if (step !== 'retry') {
+      return step;
+    }
+  }
+  // `decide` answers on the last target, so the loop always returns from inside.
+  return { kind: 'failed', error: new GatewayError('GW_INTERNAL', 'The routing loop ended without an answer.'), attempts: chain.attempts };
+}
+
+/** One request's way through its chain. */
+interface Chain {
+  readonly request: RouteRequest;
+  readonly deps: EngineDeps;
+  readonly cooling: CoolingContext;
+  readonly startedAt: number;
+  attempts: number;
+  /** Why the request left the last target it left. */
+  lastTrigger: Trigger | undefined;
+  /** The failure that moved the request on, answered if a later target refuses for its own reasons. */
+  previous: GatewayError | undefined;
+  /** The current target was already retried once. */
+  retried: boolean;
+}
+
+function startChain(request: RouteRequest, deps: EngineDeps): Chain {
   const cooling: CoolingContext = {
     cooldowns: deps.cooldowns,
     clock: deps.clock,
@@ -107,95 +140,99 @@ export async function routeRequest(request: RouteRequest, deps: EngineDeps): Pro
     perCredential: (target) => deps.providers.get(target.provider).credentialFor !== undefined,
     warn: (message, error) => deps.log.warn({ request_id: request.requestId, err: (error as Error).message }, message),
   };
-  const targets = request.credentialTaken ? reachable(request.targets, request, deps.providers) : request.targets;
-  const candidates = await coolingState(targets, cooling);
-  const usable = usableCandidates(candidates);
-  if (usable.length === 0) return allCooling(candidates, request, deps);
-  const elapsed = () => deps.clock.monotonic() - startedAt;
-  let attempts = 0;
-  let lastTrigger: Trigger | undefined;
-  let previous: GatewayError | undefined;
-  let retried = false;
-  for (let index = 0; index < usable.length; ) {
-    const target = (usable[index] as Candidate).target;
-    const moreTargets = index < usable.length - 1;
-    const provider = deps.providers.get(target.provider);
-    if (provider.credentialFor === undefined) {
-      // The gateway's shared window refuses (a 429): the answer, not an exception past the engine.
-      const refusal = await refusedBeforeGatewayCredentials(request);
-      if (refusal !== undefined) return { kind: 'failed', error: refusal, attempts };
-    }
-    attempts++;
-    const attemptStarted = deps.clock.monotonic();
-    const result = await runAttempt({
-      provider,
-      call: { target, operation: request.operation, requestedModel: request.model, body: request.body, path: request.path, headers: request.headers, stream: request.stream, requestId: request.requestId, messageId: request.messageId() },
-      signal: request.signal,
-      timeLeftMs: Math.max(0, deps.settings.deadline_ms - elapsed()),
-      // While another target remains, a stream must show its first event in time.
-      firstEventTimeoutMs: moreTargets && request.stream ? deps.settings.first_event_timeout_ms : undefined,
-      hold: moreTargets,
-      maxEventBytes: deps.maxEventBytes,
-      sleep: deps.sleep,
-    });
-    const answered = (answer: ProviderAnswer, trigger?: Trigger): RouteOutcome => ({
-      kind: 'answered',
-      answer,
-      served: target,
-      attempts,
-      ...(lastTrigger === undefined ? {} : { fallback: lastTrigger }),
-      ...(trigger === undefined ? {} : { trigger }),
-    });
-    if (result.kind === 'answer') {
-      logAttempt(request, deps, { attempts, target, result: 'answered', status: statusOf(result.answer), started: attemptStarted });
-      return answered(result.answer);
-    }
-    if (result.kind === 'aborted') return aborted(request, result.error, attempts, target);
-    const { error, trigger, retryAfterMs } = result;
-    if (trigger === undefined) {
-      // A later target failing for its own reasons (its size limit, a feature it lacks) must
-      // not replace the retryable failure that sent the request there.
-      const answer = previous !== undefined && error.code !== 'GW_INTERNAL' ? previous : error;
-      if (answer !== error) deps.log.info({ request_id: request.requestId, provider: target.provider, error_code: error.code }, 'fallback target refused the request; answering with the earlier failure');
-      return { kind: 'failed', error: answer, attempts, served: target };
-    }
-    const decision = decide(trigger, retryAfterMs, { pastDeadline: elapsed() >= deps.settings.deadline_ms, aborted: request.signal.aborted, retried, moreTargets, clientRetries: request.clientRetries }, deps);
-    if (decision === 'answer' && result.relayable !== undefined) {
-      // The upstream's own failure is the answer: relayed as it came; the target still cools.
-      logAttempt(request, deps, { attempts, target, result: 'answered', status: result.relayable.upstream.status, trigger, started: attemptStarted });
-      await cool(target, trigger, retryAfterMs, cooling);
-      return answered(result.relayable, trigger);
-    }
-    logAttempt(request, deps, { attempts, target, result: decision, status: error.status, trigger, retryAfter: retryAfterMs, started: attemptStarted });
-    lastTrigger = trigger;
-    if (decision === 'retry') {
-      retried = true;
-      const remaining = Math.max(0, deps.settings.deadline_ms - elapsed());
-      const wait = Math.min(retryAfterMs ?? 0, deps.settings.max_retry_wait_ms, remaining);
-      await deps.sleep(wait, request.signal);
-      if (request.signal.aborted) {
-        if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
-        return aborted(request, undefined, attempts, undefined);
-      }
-      // Decided before the wait, not by reading the clock after it (a timer may fire a hair early).
-      if (wait < remaining) {
-        if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
-        continue;
-      }
-      // The wait ran to the deadline: no attempt starts past it, the failure is the answer.
-      await cool(target, trigger, retryAfterMs, cooling);
-      if (result.relayable !== undefined) return answered(result.relayable, trigger);
-      return { kind: 'failed', error, attempts, served: target };
-    }
-    if (result.relayable !== undefined) discardBody(result.relayable.upstream.body);
-    await cool(target, trigger, retryAfterMs, cooling);
-    if (decision === 'answer') return { kind: 'failed', error, attempts, served: target };
-    previous = error;
-    retried = false;
-    index++;
+  return { request, deps, cooling, startedAt: deps.clock.monotonic(), attempts: 0, lastTrigger: undefined, previous: undefined, retried: false };
+}
+
+function elapsed(chain: Chain): number {
+  return chain.deps.clock.monotonic() - chain.startedAt;
+}
+
+/** What to do after one attempt: the outcome, or try again here, or move on. */
+type Step = RouteOutcome | 'retry' | 'next';
+
+async function tryTarget(chain: Chain, target: Target, moreTargets: boolean): Promise<Step> {
+  const { request, deps } = chain;
+  const provider = deps.providers.get(target.provider);
+  if (provider.credentialFor === undefined) {
+    // The gateway's shared window refuses (a 429): the answer, not an exception past the engine.
+    const refusal = await refusedBeforeGatewayCredentials(request);
+    if (refusal !== undefined) return { kind: 'failed', error: refusal, attempts: chain.attempts };
   }
-  // `decide` answers on the last target, so the loop always returns from inside.
-  return { kind: 'failed', error: new GatewayError('GW_INTERNAL', 'The routing loop ended without an answer.'), attempts };
+  chain.attempts++;
+  const started = deps.clock.monotonic();
+  const result = await runAttempt({
+    provider,
+    call: { target, operation: request.operation, requestedModel: request.model, body: request.body, path: request.path, headers: request.headers, stream: request.stream, requestId: request.requestId, messageId: request.messageId() },
+    signal: request.signal,
+    timeLeftMs: Math.max(0, deps.settings.deadline_ms - elapsed(chain)),
+    // While another target remains, a stream must show its first event in time.
+    firstEventTimeoutMs: moreTargets && request.stream ? deps.settings.first_event_timeout_ms : undefined,
+    hold: moreTargets,
+    maxEventBytes: deps.maxEventBytes,
+    sleep: deps.sleep,
+  });
+  if (result.kind === 'answer') {
+    logAttempt(chain, { target, result: 'answered', status: statusOf(result.answer), started });
+    return answered(chain, target, result.answer);
+  }
+  if (result.kind === 'aborted') return aborted(request, result.error, chain.attempts, target);
+  return afterFailure(chain, target, result, moreTargets, started);
+}
+
+function answered(chain: Chain, target: Target, answer: ProviderAnswer, trigger?: Trigger): RouteOutcome {
+  const fallback = chain.lastTrigger;
+  return { kind: 'answered', answer, served: target, attempts: chain.attempts, ...(fallback === undefined ? {} : { fallback }), ...(trigger === undefined ? {} : { trigger }) };
+}
+
+type Failure = Extract<AttemptResult, { kind: 'failure' }>;
+
+async function afterFailure(chain: Chain, target: Target, failure: Failure, moreTargets: boolean, started: number): Promise<Step> {
+  const { request, deps } = chain;
+  const { error, trigger, retryAfterMs, relayable } = failure;
+  const failed: RouteOutcome = { kind: 'failed', error, attempts: chain.attempts, served: target };
+  if (trigger === undefined) {
+    // A later target failing for its own reasons (its size limit, a feature it lacks) must
+    // not replace the retryable failure that sent the request there.
+    const answer = chain.previous !== undefined && error.code !== 'GW_INTERNAL' ? chain.previous : error;
+    if (answer !== error) deps.log.info({ request_id: request.requestId, provider: target.provider, error_code: error.code }, 'fallback target refused the request; answering with the earlier failure');
+    return { ...failed, error: answer };
+  }
+  const state = { pastDeadline: elapsed(chain) >= deps.settings.deadline_ms, aborted: request.signal.aborted, retried: chain.retried, moreTargets, clientRetries: request.clientRetries };
+  const decision = decide(trigger, retryAfterMs, state, deps);
+  if (decision === 'answer' && relayable !== undefined) {
+    // The upstream's own failure is the answer: relayed as it came; the target still cools.
+    logAttempt(chain, { target, result: 'answered', status: relayable.upstream.status, trigger, started });
+    await cool(target, trigger, retryAfterMs, chain.cooling);
+    return answered(chain, target, relayable, trigger);
+  }
+  logAttempt(chain, { target, result: decision, status: error.status, trigger, retryAfter: retryAfterMs, started });
+  chain.lastTrigger = trigger;
+  if (decision === 'retry') return waitToRetry(chain, target, failure, trigger);
+  if (relayable !== undefined) discardBody(relayable.upstream.body);
+  await cool(target, trigger, retryAfterMs, chain.cooling);
+  if (decision === 'answer') return failed;
+  chain.previous = error;
+  return 'next';
+}
+
+/** Waits what the upstream asked (within the deadline) before trying the same target again. */
+async function waitToRetry(chain: Chain, target: Target, failure: Failure, trigger: Trigger): Promise<Step> {
+  const { request, deps } = chain;
+  const { error, retryAfterMs, relayable } = failure;
+  chain.retried = true;
+  const remaining = Math.max(0, deps.settings.deadline_ms - elapsed(chain));
+  const wait = Math.min(retryAfterMs ?? 0, deps.settings.max_retry_wait_ms, remaining);
+  await deps.sleep(wait, request.signal);
+  // Decided before the wait, not by reading the clock after it (a timer may fire a hair early).
+  const reachedDeadline = wait >= remaining;
+  if (request.signal.aborted || !reachedDeadline) {
+    if (relayable !== undefined) discardBody(relayable.upstream.body);
+    return request.signal.aborted ? aborted(request, undefined, chain.attempts, undefined) : 'retry';
+  }
+  // The wait ran to the deadline: no attempt starts past it, the failure is the answer.
+  await cool(target, trigger, retryAfterMs, chain.cooling);
+  if (relayable !== undefined) return answered(chain, target, relayable, trigger);
+  return { kind: 'failed', error, attempts: chain.attempts, served: target };
 }
 
 interface DecisionState {
@@ -260,7 +297,6 @@ function statusOf(answer: ProviderAnswer | PassthroughAnswer): number {
 }
 
 interface AttemptLog {
-  readonly attempts: number;
   readonly target: Target;
   readonly result: Decision | 'answered';
   readonly status: number;
@@ -269,15 +305,16 @@ interface AttemptLog {
   readonly started: number;
 }
 
-function logAttempt(request: RouteRequest, deps: EngineDeps, log: AttemptLog): void {
+function logAttempt(chain: Chain, log: AttemptLog): void {
+  const { request, deps, attempts } = chain;
   const result = log.result === 'answered' ? 'answered' : log.result === 'retry' ? 'retry_same_target' : 'next_target';
   deps.observeAttempt(log.target.provider, result);
   // A first attempt that simply answered says nothing the request's own line does not: debug only.
-  const routine = log.attempts === 1 && log.result === 'answered' && log.trigger === undefined;
+  const routine = attempts === 1 && log.result === 'answered' && log.trigger === undefined;
   if (routine && !deps.log.isLevelEnabled('debug')) return;
   const fields = {
     request_id: request.requestId,
-    attempt: log.attempts,
+    attempt: attempts,
     provider: log.target.provider,
     upstream_model: log.target.model,
     result,
