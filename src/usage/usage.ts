@@ -133,7 +133,7 @@ function deltaBytes(delta: unknown): number {
   return bytes;
 }
 
-/** Follows the SSE text of a stream as it goes to the client. */
+/** Follows the SSE text of a passthrough stream as it goes to the client (translated streams: EventUsageMeter). */
 export class SseUsageMeter {
   private readonly current: Mutable<TokenUsage> = { ...noUsage };
   private seen = false;
