@@ -12,7 +12,8 @@ import { ConnectionGuard, defaultMaxConnections, OVERFLOW_RESERVE, readProcessLi
 import { InflightRequests } from './http/inflight.ts';
 import { anthropicApiPlugin } from './http/routes/anthropic-api.ts';
 import { registerAccessLog } from './http/access-log.ts';
-import { startExchange } from './http/exchange.ts';
+import { endpointOf, startExchange } from './http/exchange.ts';
+import { openaiApiPlugin } from './http/routes/openai-api.ts';
 import { servicePlugin } from './http/routes/service.ts';
 import { adminPlugin } from './http/routes/admin.ts';
 import { usagePlugin } from './http/routes/usage.ts';
@@ -112,6 +113,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
 
   const endpoints = collectEndpoints(app);
   void app.register(anthropicApiPlugin(deps));
+  void app.register(openaiApiPlugin(deps));
   void app.register(servicePlugin(deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints }));
   void app.register(adminPlugin(deps));
   void app.register(usagePlugin(deps));
@@ -141,7 +143,8 @@ function errorHandler(deps: AppDependencies) {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: error }, 'unhandled error');
     (request.exchange ??= startExchange(deps.clock)).failure = gatewayError;
-    const parts = errorResponseParts(gatewayError, request.id);
+    // The caller's format: OpenAI's on /v1/chat/completions, Anthropic's everywhere else.
+    const parts = errorResponseParts(gatewayError, request.id, endpointOf(request)?.dialect);
     // A request refused before its body was read (authentication, limits, the body budget): the
     // answer closes the connection, so the rest of the body is never read.
     if (!request.raw.complete) parts.headers.connection = 'close';

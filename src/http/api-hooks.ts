@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunc
 import type { AppDependencies } from '../app.ts';
 import { invalidPathUserId, isUserId } from '../accounting/auth.ts';
 import { allFeaturesOn, disabledFeatureIn } from '../request/feature-switches.ts';
-import { endpointOf, exchangeOf } from './exchange.ts';
+import { endpointOf, exchangeOf, type ApiEndpoint } from './exchange.ts';
 import { shutdownError } from './inflight.ts';
 import { requestBody } from './request-json.ts';
 import { requestSize } from './request-size.ts';
@@ -18,11 +18,21 @@ import { readMessageRouting } from './routing-fields.ts';
  * usage intent record. A handler then only answers.
  */
 
-export function registerApiHooks(api: FastifyInstance, deps: AppDependencies): void {
+export interface ApiHookOptions {
+  /**
+   * Runs after the body arrived and before it is read: a Chat Completions body is converted to
+   * the Messages body every later step reads (routes/openai-api.ts).
+   */
+  readonly convertBody?: (request: FastifyRequest) => Promise<void>;
+}
+
+export function registerApiHooks(api: FastifyInstance, deps: AppDependencies, options: ApiHookOptions = {}): void {
   api.addHook('onRequest', refuseWhileDraining(deps));
   api.addHook('onRequest', checkPathUser);
   api.addHook('onRequest', async (request) => authenticate(request, deps));
   api.addHook('onRequest', async (request) => limitCaller(request, deps));
+  const convertBody = options.convertBody;
+  if (convertBody !== undefined) api.addHook('preHandler', async (request) => convertBody(request));
   api.addHook('preHandler', async (request) => readRequest(request, deps));
   api.addHook('preHandler', async (request) => admitRequest(request, deps));
 }
@@ -54,7 +64,7 @@ async function limitCaller(request: FastifyRequest, deps: AppDependencies): Prom
   const endpoint = endpointOf(request);
   const { principal, startedAtEpoch } = exchangeOf(request);
   if (endpoint === undefined || endpoint.name === 'models' || principal === undefined) return;
-  await deps.accounting.admitCaller(principal, endpoint.name, startedAtEpoch);
+  await deps.accounting.admitCaller(principal, accountingRoute(endpoint), startedAtEpoch);
 }
 
 /** What a Messages-style body asks for, from the scan (no parse); a feature the operator turned off is refused (parsed only then). */
@@ -82,7 +92,7 @@ async function admitRequest(request: FastifyRequest, deps: AppDependencies): Pro
   exchange.ledger = await deps.accounting.admit({
     requestId: request.id,
     principal,
-    route: endpoint.name,
+    route: accountingRoute(endpoint),
     model: routing.model,
     stream: routing.stream,
     targets,
@@ -90,4 +100,9 @@ async function admitRequest(request: FastifyRequest, deps: AppDependencies): Pro
     startedAtMonotonic: exchange.startedAt,
     ...requestSize(request, deps, targets, upstreamHeaders),
   });
+}
+
+/** Accounting's word for a route: a Chat Completions request is a Messages request (limits, budgets, usage records). */
+function accountingRoute(endpoint: ApiEndpoint): 'messages' | 'count_tokens' {
+  return endpoint.name === 'count_tokens' ? 'count_tokens' : 'messages';
 }

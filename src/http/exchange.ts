@@ -25,6 +25,8 @@ export interface ApiEndpoint {
   readonly route: string;
   /** Reads `model` and `stream` from the body, and is routed to a chain of targets. */
   readonly readsBody: boolean;
+  /** The wire format the caller speaks (errors and answers in it): Anthropic's unless `openai` (/v1/chat/completions). */
+  readonly dialect?: 'openai';
 }
 
 /** How an answer the gateway relayed or served went (routing's result, or the passthrough's). */

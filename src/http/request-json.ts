@@ -24,3 +24,11 @@ export function requestBody(request: FastifyRequest, maxBytes: number): RequestB
 export function requestJson(request: FastifyRequest, maxBytes: number): Promise<ParsedJsonBody> {
   return requestBody(request, maxBytes).json();
 }
+
+/**
+ * Replaces the request's body with one the gateway wrote (plain JSON): a Chat Completions
+ * request converted to a Messages one, read from then on by every reader as if the client sent it.
+ */
+export function replaceRequestBody(request: FastifyRequest, json: Buffer, maxBytes: number): void {
+  bodies.set(request, createRequestBody(json, undefined, maxBytes));
+}

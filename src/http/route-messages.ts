@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { AppDependencies } from '../app.ts';
 import { GatewayError, isGatewayError, type Trigger } from '../errors.ts';
 import type { RequestLedger } from '../accounting/request-ledger.ts';
-import type { Operation } from '../providers/provider.ts';
+import type { Operation, ProviderAnswer } from '../providers/provider.ts';
 import { realSleep } from '../routing/attempt.ts';
 import { clientRetriesItself } from '../routing/client-retries.ts';
 import { routeRequest, type EngineDeps, type RouteOutcome } from '../routing/engine.ts';
@@ -12,7 +12,7 @@ import type { InflightRequest } from './inflight.ts';
 import { PreCommitFailure, type AnswerEnd, type RelayOutcome } from './answer-outcome.ts';
 import { requestBody } from './request-json.ts';
 import type { MessageRouting } from './routing-fields.ts';
-import { writeAnswer } from './answer-writer.ts';
+import { writeAnswer, type AnswerWriteOptions } from './answer-writer.ts';
 import { headerText } from './header-value.ts';
 
 /**
@@ -34,6 +34,8 @@ export interface RouteInput {
   readonly ledger?: RequestLedger;
   /** The headers to send upstream (gateway keys removed; in keys mode the client's credential too). */
   readonly upstreamHeaders?: FastifyRequest['headers'];
+  /** Writes the committed answer (writeAnswer, Anthropic's format, unless given: the Chat Completions writer). */
+  readonly write?: (answer: ProviderAnswer, options: AnswerWriteOptions) => Promise<RelayOutcome>;
 }
 
 export interface RouteResult {
@@ -86,7 +88,7 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
     ...(info.removed === undefined ? {} : { removed: info.removed }),
   };
   try {
-    const outcome = await writeAnswer(answer, {
+    const outcome = await (input.write ?? writeAnswer)(answer, {
       response: input.response,
       requestId: request.id,
       headers: gatewayHeaders(served, fallback),

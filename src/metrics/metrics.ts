@@ -8,7 +8,7 @@ import type { TokenUsage } from '../usage/usage.ts';
  * users and keys are never labels. A registry per gateway instance (tests build several).
  */
 
-export type RouteName = 'messages' | 'count_tokens' | 'models';
+export type RouteName = 'messages' | 'count_tokens' | 'models' | 'chat_completions';
 
 export interface RequestObservation {
   readonly route: RouteName;

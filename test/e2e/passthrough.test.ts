@@ -99,7 +99,7 @@ describe('request passthrough', () => {
     expect(JSON.parse(count.text)).toHaveProperty('input_tokens');
     expect(context.fake.last().url).toBe('/v1/messages/count_tokens?beta=true');
 
-    const models = await request(`${context.gateway.url}/v1/models?limit=1000`, { headers: { 'x-api-key': 'k' } });
+    const models = await request(`${context.gateway.url}/v1/models?limit=1000`, { headers: { 'x-api-key': 'k', 'anthropic-version': '2023-06-01' } });
     expect(models.statusCode).toBe(200);
     expect(((await models.body.json()) as { data: unknown[] }).data).toHaveLength(3);
     expect(context.fake.last().url).toBe('/v1/models?limit=1000');

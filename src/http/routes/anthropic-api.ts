@@ -5,11 +5,11 @@ import type { AppDependencies } from '../../app.ts';
 import { alertOperator, recordRequest } from '../access-log.ts';
 import { registerApiHooks } from '../api-hooks.ts';
 import { writeErrorResponse } from '../error-response.ts';
-import { exchangeOf, upstreamTarget, type ApiEndpoint, type Exchange, type ExchangeAnswer } from '../exchange.ts';
+import { endpointOf, exchangeOf, upstreamTarget, type ApiEndpoint, type Exchange, type ExchangeAnswer } from '../exchange.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import type { MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
-import { bedrockModel, listModels } from './models.ts';
+import { bedrockModel, listModels, listOpenAIModels } from './models.ts';
 import { apiParams } from './schemas.ts';
 
 /**
@@ -60,6 +60,8 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: A
 /** The model endpoints: answered by the gateway when Bedrock adds to them, else relayed from Anthropic. */
 async function models(request: FastifyRequest, reply: FastifyReply, endpoint: ApiEndpoint, deps: AppDependencies): Promise<void> {
   const exchange = exchangeOf(request);
+  // A caller that does not speak Anthropic's API (no anthropic-version: an OpenAI client) gets OpenAI's list.
+  if (endpoint.route === '/v1/models' && request.headers['anthropic-version'] === undefined) return answerOpenAIModels(request, reply, deps);
   if (deps.bedrockAvailable() && (await answerModels(request, reply, deps))) return;
   const upstreamHeaders = exchange.upstreamHeaders ?? request.headers;
   await answerHijacked(request, reply, deps, (response) => proxy(request, response, endpoint, upstreamTarget(request.url, exchange.userId), undefined, upstreamHeaders, deps));
@@ -70,7 +72,7 @@ async function models(request: FastifyRequest, reply: FastifyReply, endpoint: Ap
  * stream), then settles the request's usage record and writes its access-log line: Fastify's
  * `onResponse` does not run for a client that left before the end.
  */
-async function answerHijacked(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies, answer: (response: ServerResponse) => Promise<ExchangeAnswer>): Promise<void> {
+export async function answerHijacked(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies, answer: (response: ServerResponse) => Promise<ExchangeAnswer>): Promise<void> {
   const exchange = exchangeOf(request);
   reply.hijack();
   exchange.hijacked = true;
@@ -124,6 +126,21 @@ async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: 
   return true;
 }
 
+/** The model list in OpenAI's shape, answered by the gateway. */
+async function answerOpenAIModels(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies): Promise<void> {
+  const controller = new AbortController();
+  const onClose = () => controller.abort();
+  reply.raw.on('close', onClose);
+  try {
+    const exchange = exchangeOf(request);
+    const list = await listOpenAIModels(request, deps, controller.signal, exchange.upstreamHeaders ?? request.headers);
+    exchange.answeredBy = 'gateway';
+    await reply.headers({ 'x-gateway-request-id': request.id }).send(list);
+  } finally {
+    reply.raw.off('close', onClose);
+  }
+}
+
 interface ProxyResult {
   readonly outcome?: RelayOutcome;
   readonly failure?: GatewayError;
@@ -134,7 +151,7 @@ interface ProxyResult {
 }
 
 /** Runs the routing engine for a Messages or count_tokens request; a failure that is the answer is written here. */
-async function routed(request: FastifyRequest, response: ServerResponse, input: Omit<RouteInput, 'request' | 'response' | 'inflight'>, deps: AppDependencies): Promise<RouteResult> {
+export async function routed(request: FastifyRequest, response: ServerResponse, input: Omit<RouteInput, 'request' | 'response' | 'inflight'>, deps: AppDependencies): Promise<RouteResult> {
   const inflight = deps.inflight.track();
   const onClose = () => {
     if (!response.writableFinished) inflight.abort();
@@ -144,7 +161,7 @@ async function routed(request: FastifyRequest, response: ServerResponse, input: 
     const result = await routeMessages({ ...input, request, response, inflight }, deps);
     if (result.outcome !== undefined) return result;
     const failure = explainMissingCredential(result.failure, request, deps);
-    if (failure !== undefined) writeErrorResponse(response, failure, request.id);
+    if (failure !== undefined) writeErrorResponse(response, failure, request.id, endpointOf(request)?.dialect);
     else response.destroy();
     const { failure: _unexplained, ...rest } = result;
     return { ...rest, ...(failure === undefined ? {} : { failure }) };

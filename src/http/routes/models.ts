@@ -3,6 +3,7 @@ import type { AppDependencies } from '../../app.ts';
 import type { CatalogEntry } from '../../config/model-catalog.ts';
 import { isBedrockModelId } from '../../config/models.ts';
 import { GatewayError } from '../../errors.ts';
+import { toOpenAIModelList, type OpenAIModelList } from '../../openai/models.ts';
 
 /**
  * `GET /v1/models` when Bedrock is available: what Anthropic lists for the client's credential
@@ -53,13 +54,13 @@ export function paginate(models: readonly ModelInfo[], query: Record<string, str
 }
 
 /** Models Anthropic lists for this client, or [] when it has no credential or Anthropic fails. */
-async function anthropicModels(request: FastifyRequest, deps: AppDependencies, signal: AbortSignal): Promise<ModelInfo[]> {
-  if (deps.anthropic.credentialFor(request.headers) === undefined) return [];
+async function anthropicModels(request: FastifyRequest, deps: AppDependencies, signal: AbortSignal, headers: FastifyRequest['headers'] = request.headers): Promise<ModelInfo[]> {
+  if (deps.anthropic.credentialFor(headers) === undefined) return [];
   try {
     // The gateway reads this body itself, so it must come uncompressed (`stream: true` asks for
     // identity encoding); Claude Code gives up on model discovery after 3 s, so Anthropic gets 2.
     const bounded = AbortSignal.any([signal, AbortSignal.timeout(ANTHROPIC_LIST_TIMEOUT_MS)]);
-    const upstream = await deps.anthropic.send({ method: 'GET', path: '/v1/models', search: '?limit=1000', headers: request.headers, body: undefined, uncompressed: true, signal: bounded });
+    const upstream = await deps.anthropic.send({ method: 'GET', path: '/v1/models', search: '?limit=1000', headers, body: undefined, uncompressed: true, signal: bounded });
     const text = await upstream.body.text();
     if (upstream.status !== 200) {
       request.log.info({ request_id: request.id, status: upstream.status }, 'anthropic model list unavailable; listing Bedrock models only');
@@ -88,4 +89,17 @@ export function bedrockModel(id: string, deps: AppDependencies): ModelInfo | und
   }
   const entry = deps.catalog.fromBedrockId(id);
   return entry === undefined ? { type: 'model', id, display_name: id, created_at: UNKNOWN_DATE } : { ...toModelInfo(entry), id };
+}
+
+/**
+ * `GET /v1/models` for a caller that speaks OpenAI (no `anthropic-version` header): every model
+ * in one list, `{object:"list", data:[{id, object:"model", created, owned_by}]}` (OpenAI's
+ * list has no pages): what Anthropic lists for the caller's credential, then the catalog
+ * models Bedrock serves when Bedrock is available.
+ */
+export async function listOpenAIModels(request: FastifyRequest, deps: AppDependencies, signal: AbortSignal, upstreamHeaders: FastifyRequest['headers']): Promise<OpenAIModelList> {
+  const listed = await anthropicModels(request, deps, signal, { ...upstreamHeaders, 'anthropic-version': upstreamHeaders['anthropic-version'] ?? '2023-06-01' });
+  const seen = new Set(listed.map((model) => model.id));
+  const bedrock = deps.bedrockAvailable() ? deps.catalog.entries.filter((entry) => entry.bedrock !== undefined && !seen.has(entry.id)).map(toModelInfo) : [];
+  return toOpenAIModelList([...listed, ...bedrock.map(({ id }) => ({ id }))], (model) => (seen.has(model.id) ? 'anthropic' : 'bedrock'));
 }
