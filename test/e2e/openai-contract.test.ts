@@ -187,7 +187,9 @@ describe('errors in OpenAI shape', () => {
       expect(failure).toBeInstanceOf(OpenAI.RateLimitError);
       expect(failure).toMatchObject({ status: 429, code: 'rate_limit_exceeded', message: expect.stringContaining('per-minute rate limit') as unknown });
       expect((failure as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe('30');
-      expect(context.fake.last().headers.authorization).toBe('Bearer sk-ant-api03-client-own');
+      // An Anthropic API key an OpenAI client can only send as Bearer goes upstream as x-api-key.
+      expect(context.fake.last().headers['x-api-key']).toBe('sk-ant-api03-client-own');
+      expect(context.fake.last().headers.authorization).toBeUndefined();
       expect(context.fake.requests).toHaveLength(1);
     } finally {
       await alone.close();

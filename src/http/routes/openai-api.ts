@@ -71,10 +71,20 @@ async function convertBody(request: FastifyRequest, deps: AppDependencies): Prom
   if (exchange.upstreamHeaders !== undefined) exchange.upstreamHeaders = messagesHeaders(exchange.upstreamHeaders);
 }
 
-/** The client's headers for the converted body: plain JSON, and an `anthropic-version` (OpenAI clients send none). */
-function messagesHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+/**
+ * The client's headers for the converted body: plain JSON, an `anthropic-version` (OpenAI
+ * clients send none), and an Anthropic API key sent as `Authorization: Bearer` (the only way an
+ * OpenAI client sends one) moved to `x-api-key`, where Anthropic takes API keys.
+ */
+export function messagesHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const { 'content-encoding': _encoding, 'content-length': _length, ...rest } = headers;
-  return { ...rest, 'content-type': 'application/json', 'anthropic-version': rest['anthropic-version'] ?? ANTHROPIC_VERSION };
+  const converted: IncomingHttpHeaders = { ...rest, 'content-type': 'application/json', 'anthropic-version': rest['anthropic-version'] ?? ANTHROPIC_VERSION };
+  const token = /^Bearer\s+(sk-ant-api\S+)$/i.exec(typeof rest.authorization === 'string' ? rest.authorization : '')?.[1];
+  if (token !== undefined && rest['x-api-key'] === undefined) {
+    delete converted.authorization;
+    converted['x-api-key'] = token;
+  }
+  return converted;
 }
 
 /** An admitted Chat Completions request: routed like /v1/messages, answered in OpenAI's format. */
