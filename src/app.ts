@@ -25,6 +25,10 @@ import { createAnthropicProvider } from './providers/anthropic/provider.ts';
 import type { BedrockProvider } from './providers/bedrock/index.ts';
 import { createBedrockProvider } from './providers/bedrock/provider.ts';
 import { ProviderRegistry } from './providers/registry.ts';
+import { openAIEndpoints } from './config/schema-openai.ts';
+import { OpenAICompatibleTransport } from './providers/openai-compatible/index.ts';
+import { createOpenAICompatibleProvider } from './providers/openai-compatible/provider.ts';
+import { quirksFor } from './providers/openai-compatible/quirks-config.ts';
 import type { UrlFetcher } from './request/url-fetch.ts';
 import type { Resolver } from './routing/resolve.ts';
 import type { RetryBudget } from './routing/retry-budget.ts';
@@ -120,7 +124,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   return app;
 }
 
-/** The providers routing can call: Anthropic (passthrough) and Bedrock (translated). */
+const openAILabels: Readonly<Record<string, string>> = { openai: 'OpenAI', groq: 'Groq', cerebras: 'Cerebras', openrouter: 'OpenRouter' };
+
+/** The providers routing can call: Anthropic (passthrough), Bedrock and the OpenAI-compatible ones (translated). */
 function providerRegistry(options: AppOptions): ProviderRegistry {
   const { routing } = options.config;
   return new ProviderRegistry([
@@ -134,6 +140,14 @@ function providerRegistry(options: AppOptions): ProviderRegistry {
       urlFetcher: options.config.url_fetch.enabled ? options.urlFetcher : undefined,
       warn: (fields, message) => options.logger.warn(fields, message),
     }),
+    ...openAIEndpoints(options.config.openai_compatible).map((endpoint) =>
+      createOpenAICompatibleProvider(new OpenAICompatibleTransport(endpoint), {
+        quirks: quirksFor(endpoint),
+        ...(openAILabels[endpoint.name] === undefined ? {} : { label: openAILabels[endpoint.name] }),
+        now: () => options.clock.now(),
+        warn: (fields, message) => options.logger.warn(fields, message),
+      }),
+    ),
   ]);
 }
 

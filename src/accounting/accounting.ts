@@ -5,7 +5,7 @@ import type { ModelCatalog } from '../config/models.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
-import type { Target } from '../config/targets.ts';
+import { isBedrockTarget, type Target } from '../config/targets.ts';
 import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type ReserveResult } from '../store/accounting.ts';
 import type { RateLimiter, RateLimits } from '../store/rate-limits.ts';
 import { costUsd } from '../usage/cost.ts';
@@ -229,7 +229,7 @@ export class Accounting {
     const targets = input.targets.flatMap((target) => {
       const pricing = this.#priceServed(target.model, input.model);
       if (pricing === undefined) return [];
-      return [{ pricing, tier: target.provider === 'bedrock' ? target.options.serviceTier : undefined, inputTokens: reservedInput(size, countedFor(target.model)) }];
+      return [{ pricing, tier: isBedrockTarget(target) ? target.options.serviceTier : undefined, inputTokens: reservedInput(size, countedFor(target.model)) }];
     });
     return worstCaseMicros(targets, size, keyTier);
   }

@@ -1,5 +1,5 @@
 import { errorTypeForStatus } from '../errors.ts';
-import type { Target } from '../config/targets.ts';
+import { isBedrockTarget, type Target } from '../config/targets.ts';
 import type { UsageRecord } from '../store/accounting.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { Accounting, AdmitInput, Reservation } from './accounting.ts';
@@ -160,7 +160,7 @@ export class RequestLedger {
       ...(principal.kind === 'anonymous' && principal.credentialId !== undefined ? { credentialId: principal.credentialId } : {}),
       route: input.route,
       modelRequested: capped(input.model),
-      ...(served === undefined ? {} : { modelServed: capped(served.model), provider: served.provider, ...(served.provider === 'bedrock' ? { region: served.options.region } : {}) }),
+      ...(served === undefined ? {} : { modelServed: capped(served.model), provider: served.provider, ...(isBedrockTarget(served) ? { region: served.options.region } : {}) }),
       ...(tier === undefined ? {} : { serviceTier: tier }),
       stream: input.stream,
       ...(state === 'in_progress' ? {} : { status: end.status }),

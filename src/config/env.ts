@@ -42,6 +42,16 @@ const toJson = (raw: string): unknown => {
   }
 };
 
+/** Seed 001's OPENROUTER_BASE_URL is the site (`https://openrouter.ai`): the API is under `/api/v1`. */
+const toOpenRouterBase = (raw: string): unknown => {
+  try {
+    const url = new URL(raw.trim());
+    return url.pathname === '/' || url.pathname === '' ? `${url.origin}/api/v1` : raw.trim();
+  } catch {
+    return raw;
+  }
+};
+
 /** A positive number of seconds, or the problem. */
 const positiveSeconds = (raw: string): string | undefined => (Number.isFinite(Number(raw)) && Number(raw) > 0 && raw.trim() !== '' ? undefined : 'must be a positive number of seconds');
 
@@ -112,6 +122,19 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
     convert: toJson,
     description: 'JSON {"input":3,"output":15} (USD per million tokens; cache_read, cache_write_5m, cache_write_1h optional): the price of models the catalog does not price. Without it, keys with a budget cannot use them.',
   },
+  { name: 'OPENAI_API_KEY', paths: [['openai_compatible', 'openai', 'api_key']], description: 'OpenAI API key: routes may name provider openai.' },
+  { name: 'OPENAI_BASE_URL', paths: [['openai_compatible', 'openai', 'base_url']], description: 'OpenAI API base URL (default https://api.openai.com/v1).' },
+  { name: 'GROQ_API_KEY', paths: [['openai_compatible', 'groq', 'api_key']], description: 'Groq API key: routes may name provider groq.', seeds: '001' },
+  { name: 'CEREBRAS_API_KEY', paths: [['openai_compatible', 'cerebras', 'api_key']], description: 'Cerebras API key: routes may name provider cerebras.', seeds: '001' },
+  { name: 'OPENROUTER_API_KEY', paths: [['openai_compatible', 'openrouter', 'api_key']], description: 'OpenRouter API key: routes may name provider openrouter.', seeds: '001' },
+  {
+    name: 'OPENROUTER_BASE_URL',
+    paths: [['openai_compatible', 'openrouter', 'base_url']],
+    convert: toOpenRouterBase,
+    description: 'OpenRouter API base URL (default https://openrouter.ai/api/v1; a bare https://openrouter.ai means that).',
+    seeds: '001',
+  },
+  { name: 'OPENAI_FALLBACK_ENABLED', paths: [['routing', 'openai_fallback']], convert: toBoolean, description: 'Zero configuration: after Anthropic and Bedrock, OpenAI-compatible providers with a key and a fallback_model (default true).' },
   { name: 'URL_FETCH_ENABLED', paths: [['url_fetch', 'enabled']], convert: toBoolean, description: 'Fetch image/document URLs for upstreams that need the bytes (off; SSRF-guarded).' },
   { name: 'BEDROCK_FALLBACK_ENABLED', paths: [['routing', 'bedrock_fallback']], convert: toBoolean, description: 'Fall back to Bedrock when Anthropic fails (default true).', seeds: '000' },
   { name: 'RETRY_THRESHOLD_SECONDS', paths: [['routing', 'retry_threshold_ms']], convert: secondsToMs, description: 'A 429 asking to wait at most this long is retried on the same target (default 30).', seeds: '000' },
@@ -167,11 +190,8 @@ export interface AcceptedVariable {
 }
 
 const noSandbox = 'not used: the gateway runs no code sandbox (see ENABLE_PROGRAMMATIC_TOOL_CALLING).';
-const noOpenRouter = 'OpenRouter is not a provider of this gateway yet: nothing is sent to OpenRouter; routes name anthropic or bedrock targets.';
 
 export const acceptedVariables: readonly AcceptedVariable[] = [
-  { name: 'OPENROUTER_API_KEY', seeds: '001', level: 'warn', notice: noOpenRouter },
-  { name: 'OPENROUTER_BASE_URL', seeds: '001', level: 'warn', notice: noOpenRouter },
   { name: 'APP_NAME', seeds: '002, 004', level: 'info', notice: 'not used: the service is named claude-gateway (GET /, the logs).' },
   { name: 'ENVIRONMENT', seeds: '002, 004', level: 'info', notice: 'not used: there is no development/staging/production mode; each setting has its own variable.' },
   {

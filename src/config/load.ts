@@ -121,6 +121,7 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   }
   if (isSeed001(tree)) tree = fromSeed001(tree);
   applyEnvironment(tree, env, origins, problems);
+  applyKeyVariables(tree, env, origins);
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     setPath(tree, key.split('.'), value);
     origins.set(key, 'the command line');
@@ -130,6 +131,22 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   if (!result.success) problems.push(...result.error.issues.map((issue) => describeIssue(issue, origins, file)));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   return deepFreeze(result.data);
+}
+
+/**
+ * An OpenAI-compatible endpoint's `api_key_env: NAME` sets its `api_key` from that variable
+ * (a key written in the file, or set by a seed variable such as GROQ_API_KEY, wins).
+ */
+function applyKeyVariables(tree: Tree, env: Environment, origins: Origins): void {
+  const endpoints = tree.openai_compatible;
+  if (!isTree(endpoints)) return;
+  for (const [name, endpoint] of Object.entries(endpoints)) {
+    if (!isTree(endpoint) || typeof endpoint.api_key_env !== 'string' || endpoint.api_key !== undefined) continue;
+    const value = env[endpoint.api_key_env.trim()];
+    if (value === undefined || value.trim() === '') continue;
+    endpoint.api_key = value;
+    origins.set(`openai_compatible.${name}.api_key`, `environment variable ${endpoint.api_key_env.trim()}`);
+  }
 }
 
 /** Reads the process environment: the only place in the code base that does. */
@@ -160,6 +177,15 @@ export function redactConfig(config: GatewayConfig): unknown {
     for (const key of path.slice(0, -1)) node = isTree(node) ? node[key] : undefined;
     const leaf = path[path.length - 1] as string;
     if (isTree(node) && node[leaf] !== undefined) node[leaf] = REDACTED;
+  }
+  // OpenAI-compatible endpoints: their keys, and their extra headers' values (tokens hide there too).
+  const endpoints = copy.openai_compatible;
+  if (isTree(endpoints)) {
+    for (const endpoint of Object.values(endpoints)) {
+      if (!isTree(endpoint)) continue;
+      if (endpoint.api_key !== undefined) endpoint.api_key = REDACTED;
+      if (isTree(endpoint.headers)) for (const name of Object.keys(endpoint.headers)) endpoint.headers[name] = REDACTED;
+    }
   }
   return redactUrls(copy);
 }

@@ -13,8 +13,8 @@ describe('environmentNotices', () => {
 
   it('one line per accepted variable, naming what replaces it, never its value', () => {
     const notices = noticesOf({ OPENROUTER_API_KEY: 'sk-or-secret', APP_NAME: 'My Proxy', PTC_SANDBOX_IMAGE: 'python:3.11-slim' });
+    // OPENROUTER_API_KEY is a provider key now (openai_compatible.openrouter), not a notice.
     expect(notices).toEqual([
-      { level: 'warn', variable: 'OPENROUTER_API_KEY', message: 'OPENROUTER_API_KEY: OpenRouter is not a provider of this gateway yet: nothing is sent to OpenRouter; routes name anthropic or bedrock targets.' },
       { level: 'info', variable: 'APP_NAME', message: 'APP_NAME: not used: the service is named claude-gateway (GET /, the logs).' },
       { level: 'info', variable: 'PTC_SANDBOX_IMAGE', message: 'PTC_SANDBOX_IMAGE: not used: the gateway runs no code sandbox (see ENABLE_PROGRAMMATIC_TOOL_CALLING).' },
     ]);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { serviceTiers } from '../service-tier.ts';
 import { MIB, port, positiveMs, httpUrl, secret } from './schema-primitives.ts';
 import { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema } from './schema-accounting.ts';
+import { isKnownProvider, openAICompatibleSchema } from './schema-openai.ts';
 
 export { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema };
 
@@ -175,8 +176,9 @@ export const modelSchema = z
 
 export const targetSchema = z
   .object({
-    provider: z.enum(['anthropic', 'bedrock']),
-    /** The upstream model id; default: the catalog's mapping of the requested model. */
+    /** `anthropic`, `bedrock`, or an OpenAI-compatible provider: `openai`, `groq`, `cerebras`, `openrouter` or a name under `openai_compatible:`. */
+    provider: z.string().trim().min(1),
+    /** The upstream model id; default: the catalog's mapping of the requested model (Bedrock), the requested model (others). */
     model: z.string().trim().min(1).optional(),
     region: awsRegion.optional(),
     endpoint: httpUrl.optional(),
@@ -198,6 +200,8 @@ export const routingSchema = z
   .object({
     /** Zero configuration: Bedrock, with the catalog's mapping, after Anthropic (when AWS credentials exist). */
     bedrock_fallback: z.boolean().default(true),
+    /** Zero configuration: after Anthropic and Bedrock, each OpenAI-compatible provider with a key and a `fallback_model`. */
+    openai_fallback: z.boolean().default(true),
     /** A 429 asking to wait at most this long is waited for (up to max_retry_wait_ms) and retried on the same target. */
     retry_threshold_ms: z.coerce.number().int().min(0).default(30_000),
     max_retry_wait_ms: z.coerce.number().int().min(0).default(10_000),
@@ -251,6 +255,8 @@ export const configSchema = z
     pricing: pricingConfigSchema.default(pricingConfigSchema.parse({})),
     /** Anthropic model id -> Bedrock model id (seeds 002/004's DEFAULT_MODEL_MAPPING); a shorthand for `models`. */
     model_mapping: z.record(z.string().trim().min(1), z.string().trim().min(1)).default({}),
+    /** OpenAI-compatible providers: settings of the built-in ones and named endpoints (schema-openai.ts). */
+    openai_compatible: openAICompatibleSchema.default({}),
     routes: z.array(routeSchema).default([]),
     routing: routingSchema.default(routingSchema.parse({})),
     store: storeSchema.default(storeSchema.parse({})),
@@ -260,7 +266,19 @@ export const configSchema = z
     features: featuresSchema.default(featuresSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
   })
-  .strict();
+  .strict()
+  .superRefine((value, context) => {
+    for (const [name, endpoint] of Object.entries(value.openai_compatible)) {
+      if (endpoint.base_url === undefined && !isKnownProvider(name, {})) context.addIssue({ code: 'custom', path: ['openai_compatible', name, 'base_url'], message: 'is required for an endpoint that is not built in (openai, groq, cerebras, openrouter)' });
+    }
+    value.routes.forEach((route, routeIndex) =>
+      route.targets.forEach((target, targetIndex) => {
+        if (!isKnownProvider(target.provider, value.openai_compatible)) {
+          context.addIssue({ code: 'custom', path: ['routes', routeIndex, 'targets', targetIndex, 'provider'], message: `${target.provider} is no provider: anthropic, bedrock, openai, groq, cerebras, openrouter or a name under openai_compatible` });
+        }
+      }),
+    );
+  });
 
 export type GatewayConfig = z.infer<typeof configSchema>;
 export type ModelConfig = z.infer<typeof modelSchema>;

@@ -45,4 +45,19 @@ export function bedrockSettings(target: BedrockTarget): BedrockTargetSettings {
   return { model: target.model, ...target.options };
 }
 
-export type Target = AnthropicTarget | BedrockTarget;
+/**
+ * An OpenAI-compatible target: `provider` is the endpoint's name (`openai`, `groq`, `cerebras`,
+ * `openrouter` or one under `openai_compatible:`), `model` the provider's model id, passed as is.
+ */
+export interface OpenAICompatibleTarget {
+  readonly provider: string;
+  readonly model: string;
+  readonly options: { readonly wire: 'openai' };
+}
+
+export type Target = AnthropicTarget | BedrockTarget | OpenAICompatibleTarget;
+
+/** Narrows a target to Bedrock's (a provider name alone does not: an OpenAI target's is any string). */
+export function isBedrockTarget(target: Target): target is BedrockTarget {
+  return target.provider === 'bedrock' && target.options !== undefined && !('wire' in target.options);
+}

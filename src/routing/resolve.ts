@@ -1,6 +1,7 @@
 import { claudeCapabilities, type ModelCapabilities } from '../config/model-catalog.ts';
 import { bedrockModelId, isBedrockModelId, stripProfilePrefix, type ModelCatalog } from '../config/models.ts';
 import type { GatewayConfig, RouteConfig, TargetConfig } from '../config/schema.ts';
+import { openAIEndpoints, reservedProviderNames } from '../config/schema-openai.ts';
 import { GatewayError } from '../errors.ts';
 import type { Target } from '../config/targets.ts';
 
@@ -22,10 +23,11 @@ export interface ResolverOptions {
   readonly bedrockAvailable?: () => boolean;
 }
 
-export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'> & Partial<Pick<GatewayConfig, 'routing'>>, catalog: ModelCatalog, options: ResolverOptions = {}): Resolver {
+export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'> & Partial<Pick<GatewayConfig, 'routing' | 'openai_compatible'>>, catalog: ModelCatalog, options: ResolverOptions = {}): Resolver {
   // ROUTING_ENABLE=false (seed 001): the routes stay in the configuration but none applies.
   const routes = config.routing?.routes_enabled === false ? [] : config.routes.map((route) => ({ route, test: matcher(route.match, catalog) }));
   const fallback = config.routing?.bedrock_fallback ?? false;
+  const openAIFallback = config.routing?.openai_fallback === false ? [] : openAIFallbackTargets(config.openai_compatible ?? {});
   return {
     resolve(model) {
       // A provider's own model id goes straight to it: catch-all routes (`default`, `*`, bare
@@ -34,12 +36,20 @@ export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>
       const route = routes.find((candidate) => (!direct || !isCatchAll(candidate.route.match)) && candidate.test(model))?.route;
       if (route !== undefined) return usableTargets(route.targets, model, config.bedrock, catalog);
       if (isBedrockModelId(model)) return [toTarget({ provider: 'bedrock' }, model, config.bedrock, catalog)];
-      // Zero configuration: Anthropic, then Bedrock with the catalog's mapping when it can serve.
+      // Zero configuration: Anthropic, then Bedrock with the catalog's mapping when it can serve,
+      // then each OpenAI-compatible provider with a key and a fallback model.
       const anthropic: Target = { provider: 'anthropic', model };
-      if (!fallback || !config.bedrock.enabled || options.bedrockAvailable?.() !== true) return [anthropic];
-      return usableTargets([{ provider: 'anthropic' }, { provider: 'bedrock' }], model, config.bedrock, catalog);
+      if (!fallback || !config.bedrock.enabled || options.bedrockAvailable?.() !== true) return [anthropic, ...openAIFallback];
+      return [...usableTargets([{ provider: 'anthropic' }, { provider: 'bedrock' }], model, config.bedrock, catalog), ...openAIFallback];
     },
   };
+}
+
+/** The OpenAI-compatible targets of the zero-configuration chain: those with a key (or a named endpoint) and a `fallback_model`. */
+function openAIFallbackTargets(endpoints: GatewayConfig['openai_compatible']): Target[] {
+  return openAIEndpoints(endpoints).flatMap((endpoint) =>
+    endpoint.fallback_model === undefined || (endpoint.builtin && endpoint.api_key === undefined) ? [] : [{ provider: endpoint.name, model: endpoint.fallback_model, options: { wire: 'openai' } } as const],
+  );
 }
 
 /**
@@ -83,6 +93,8 @@ function matcher(pattern: string, catalog: ModelCatalog): (model: string) => boo
 const genericCapabilities: ModelCapabilities = { family: 'other', images: true, documents: true, reasoning: true, cachePoints: false };
 
 function toTarget(target: TargetConfig, requested: string, bedrock: GatewayConfig['bedrock'], catalog: ModelCatalog): Target {
+  // An OpenAI-compatible provider takes its own model ids, passed as they are.
+  if (!reservedProviderNames.has(target.provider)) return { provider: target.provider, model: target.model ?? requested, options: { wire: 'openai' } };
   if (target.provider === 'anthropic') {
     // A Bedrock-form Claude id goes to Anthropic under its Anthropic id.
     const normalised = isBedrockModelId(requested) ? catalog.fromBedrockId(requested)?.id : undefined;
