@@ -121,11 +121,11 @@ export function loadConfig(options: LoadConfigOptions = {}): GatewayConfig {
   }
   if (isSeed001(tree)) tree = fromSeed001(tree);
   applyEnvironment(tree, env, origins, problems);
-  applyKeyVariables(tree, env, origins);
   for (const [key, value] of Object.entries(options.overrides ?? {})) {
     setPath(tree, key.split('.'), value);
     origins.set(key, 'the command line');
   }
+  applyKeyVariables(tree, env, origins);
 
   const result = configSchema.safeParse(tree);
   if (!result.success) problems.push(...result.error.issues.map((issue) => describeIssue(issue, origins, file)));

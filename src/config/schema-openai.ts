@@ -83,8 +83,7 @@ export const openAICompatibleSchema = z.record(
   z
     .string()
     .trim()
-    .regex(/^[a-z][a-z0-9_-]*$/, 'must be a lower-case name (letters, digits, - and _)')
-    .refine((name) => !reservedProviderNames.has(name), 'is the name of another provider'),
+    .regex(/^[a-z][a-z0-9_-]*$/, 'must be a lower-case name (letters, digits, - and _)'),
   openAIEndpointSchema,
 );
 

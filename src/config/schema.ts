@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { serviceTiers } from '../service-tier.ts';
 import { MIB, port, positiveMs, httpUrl, secret } from './schema-primitives.ts';
 import { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema } from './schema-accounting.ts';
-import { isKnownProvider, openAICompatibleSchema } from './schema-openai.ts';
+import { isKnownProvider, openAICompatibleSchema, reservedProviderNames } from './schema-openai.ts';
 
 export { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema };
 
@@ -269,6 +269,7 @@ export const configSchema = z
   .strict()
   .superRefine((value, context) => {
     for (const [name, endpoint] of Object.entries(value.openai_compatible)) {
+      if (reservedProviderNames.has(name)) context.addIssue({ code: 'custom', path: ['openai_compatible', name], message: 'is the name of another provider (anthropic, bedrock)' });
       if (endpoint.base_url === undefined && !isKnownProvider(name, {})) context.addIssue({ code: 'custom', path: ['openai_compatible', name, 'base_url'], message: 'is required for an endpoint that is not built in (openai, groq, cerebras, openrouter)' });
     }
     value.routes.forEach((route, routeIndex) =>

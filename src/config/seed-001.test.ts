@@ -81,4 +81,15 @@ describe('seed 001 configuration', () => {
   it('leaves this gateway’s own files alone', () => {
     expect(isSeed001({ routing: { cooldown_ms: 1000 }, routes: [] })).toBe(false);
   });
+
+  it('provider_sequence names openrouter, cerebras, groq and openai with variants[].model, loading as they are', () => {
+    const tree = { routing: { models: [{ model: 'haiku', provider_sequence: [{ name: 'openrouter', variants: [{ model: 'anthropic/claude-3.5-haiku' }] }, { name: 'cerebras', variants: [{ model: 'llama3.1-8b' }] }, { name: 'groq', variants: [{ model: 'llama-3.1-8b-instant' }] }, { name: 'openai', variants: [{ model: 'gpt-5-mini' }] }] }] } };
+    const config = loadConfig({ configFile: 'config.yaml', readFile: () => JSON.stringify(tree), env: { OPENROUTER_API_KEY: 'sk-or' } });
+    expect(config.routes[0]?.targets).toEqual([
+      { provider: 'openrouter', model: 'anthropic/claude-3.5-haiku' },
+      { provider: 'cerebras', model: 'llama3.1-8b' },
+      { provider: 'groq', model: 'llama-3.1-8b-instant' },
+      { provider: 'openai', model: 'gpt-5-mini' },
+    ]);
+  });
 });

@@ -85,4 +85,22 @@ describe('createResolver', () => {
     expect(() => resolver({ routes }).resolve('claude-mythos-5')).toThrow(/claude-mythos-5 is not available on AWS Bedrock/);
     expect(() => resolver({ bedrock: { enabled: false } }).resolve('qwen.qwen3-32b-v1:0')).toThrow(/disabled/);
   });
+
+  it('an OpenAI-compatible target takes the model as written, else the requested one, passed through', () => {
+    const routes = [{ match: 'claude-haiku-*', targets: [{ provider: 'cerebras', model: 'llama3.1-8b' }, { provider: 'groq' }] }];
+    expect(resolver({ routes }).resolve('claude-haiku-4-5')).toEqual([
+      { provider: 'cerebras', model: 'llama3.1-8b', options: { wire: 'openai' } },
+      { provider: 'groq', model: 'claude-haiku-4-5', options: { wire: 'openai' } },
+    ]);
+  });
+
+  it('zero configuration: OpenAI-compatible providers with a key and a fallback_model come last; openai_fallback: false leaves them out', () => {
+    const openai_compatible = { groq: { api_key: 'gsk', fallback_model: 'llama-3.3-70b-versatile' }, openai: { fallback_model: 'gpt-5' }, vllm: { base_url: 'http://localhost:8000/v1', fallback_model: 'qwen3' } };
+    expect(resolver({ openai_compatible }).resolve('claude-sonnet-4-5')).toEqual([
+      { provider: 'anthropic', model: 'claude-sonnet-4-5' },
+      { provider: 'groq', model: 'llama-3.3-70b-versatile', options: { wire: 'openai' } },
+      { provider: 'vllm', model: 'qwen3', options: { wire: 'openai' } },
+    ]);
+    expect(resolver({ openai_compatible, routing: { openai_fallback: false } }).resolve('claude-sonnet-4-5')).toEqual([{ provider: 'anthropic', model: 'claude-sonnet-4-5' }]);
+  });
 });
