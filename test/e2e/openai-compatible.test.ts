@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { FakeOpenAI, rateLimitedStep } from '../fakes/openai.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -14,6 +15,7 @@ import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
  */
 
 let fake: FakeOpenAI;
+let anthropic: FakeAnthropic;
 let gateway: TestGateway;
 let client: Anthropic;
 
@@ -25,8 +27,9 @@ const routes = [
 
 beforeAll(async () => {
   fake = await FakeOpenAI.start();
+  anthropic = await FakeAnthropic.start();
   gateway = await startTestGateway(
-    { OPENAI_API_KEY: 'sk-openai-gateway', OPENROUTER_API_KEY: 'sk-or-gateway', CEREBRAS_API_KEY: 'csk-gateway', OPENROUTER_BASE_URL: `${fake.url}/or/v1`, LOCAL_LLM_KEY: 'local-key' },
+    { ANTHROPIC_API_BASE: anthropic.url, OPENAI_API_KEY: 'sk-openai-gateway', OPENROUTER_API_KEY: 'sk-or-gateway', CEREBRAS_API_KEY: 'csk-gateway', OPENROUTER_BASE_URL: `${fake.url}/or/v1`, LOCAL_LLM_KEY: 'local-key' },
     {
       routes,
       'openai_compatible.openai.base_url': `${fake.url}/oai/v1`,
@@ -41,10 +44,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.close();
   await fake.close();
+  await anthropic.close();
 });
 
 beforeEach(async () => {
   fake.reset();
+  anthropic.reset();
   await gateway.resetCooldowns();
 });
 
@@ -157,6 +162,27 @@ describe('OpenAI-compatible targets through /v1/messages', () => {
     expect(upstream?.headers.authorization).toBe('Bearer local-key');
     expect(upstream?.json).toMatchObject({ model: 'qwen3', max_tokens: 100 });
     expect(upstream?.json?.top_k).toBeUndefined();
+  });
+});
+
+describe('history hygiene toward Claude', () => {
+  it('reasoning from an OpenAI-compatible answer (no signature) is not replayed to Anthropic; other bodies go out byte for byte', async () => {
+    fake.enqueueScenario('deepseek');
+    const first = await client.messages.stream({ model: 'oai-think', max_tokens: 2000, thinking: { type: 'enabled', budget_tokens: 1024 }, messages: hello }).finalMessage();
+    expect(first.content[0]).toMatchObject({ type: 'thinking', signature: '' });
+    await client.messages.create({
+      model: 'claude-sonnet-4-5',
+      max_tokens: 100,
+      messages: [...hello, { role: 'assistant', content: first.content }, { role: 'user', content: 'And now?' }],
+    });
+    const sent = JSON.parse(anthropic.requests[0]?.body.toString('utf8') ?? '{}') as { messages: { content: unknown }[] };
+    const replayed = sent.messages[1]?.content as { type: string }[];
+    expect(replayed.map((block) => block.type)).not.toContain('thinking');
+    expect(replayed.length).toBeGreaterThan(0);
+
+    const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'x', signature: 'claude-sig' }] }] });
+    await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-client', 'anthropic-version': '2023-06-01' }, body });
+    expect(anthropic.requests[1]?.body.toString('utf8')).toBe(body);
   });
 });
 

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import { GatewayError, triggerForError, type Trigger } from '../../errors.ts';
 import { withModel } from '../../request/rewrite-model.ts';
+import { mayHoldUnsignedThinking, withoutUnsignedThinking } from '../../request/unsigned-thinking.ts';
 import { retryAfterMs } from '../../upstream/retry-after.ts';
 import { readErrorText, type RawUpstreamResponse } from '../../upstream/http.ts';
 import { UpstreamFailure, type PassthroughAnswer, type Provider, type ProviderAnswer, type ProviderCall, type ProviderTarget } from '../provider.ts';
@@ -42,7 +43,7 @@ export function createAnthropicProvider(transport: AnthropicProvider, routing: A
 async function callAnthropic(transport: AnthropicProvider, routing: AnthropicRouting, call: ProviderCall<ProviderTarget<'anthropic'>>): Promise<ProviderAnswer> {
   if (routing.forceRateLimit) throw new GatewayError('GW_UPSTREAM_RATE_LIMITED', 'Rate limited (simulated by FORCE_RATE_LIMIT).', { provider: 'anthropic', retryAfterMs: 60_000 });
   const model = call.target.model;
-  const renamed = model === call.requestedModel ? undefined : withModel((await call.body.json()).object, model);
+  const renamed = await rewrittenBody(call, model);
   const headers = renamed === undefined ? call.headers : withoutEncoding(call.headers);
   const upstream = await transport.send({ method: 'POST', ...call.path, headers, body: renamed ?? call.body.raw, uncompressed: true, signal: call.signal });
   const requestId = upstream.headers['request-id'];
@@ -57,6 +58,19 @@ async function callAnthropic(transport: AnthropicProvider, routing: AnthropicRou
   const error = fromAnthropicError(upstream.status, upstream.headers, bytes.toString('utf8'), { retryAfterMs: retryAfter });
   const answer: PassthroughAnswer = { kind: 'passthrough', upstream: { ...upstream, body: Readable.from([bytes]) as unknown as RawUpstreamResponse['body'] }, info };
   throw new UpstreamFailure(error, trigger, answer);
+}
+
+/**
+ * The body to send when it cannot go out as the client's bytes: a route renamed the model, or
+ * the history holds thinking blocks without a signature (another provider's reasoning), which
+ * Claude refuses; undefined otherwise (the bytes go out unchanged).
+ */
+async function rewrittenBody(call: ProviderCall<ProviderTarget<'anthropic'>>, model: string): Promise<Buffer | undefined> {
+  const unsigned = mayHoldUnsignedThinking(await call.body.plain());
+  if (model === call.requestedModel && !unsigned) return undefined;
+  const object = (await call.body.json()).object;
+  const cleaned = unsigned ? withoutUnsignedThinking(object) : object;
+  return model === call.requestedModel && cleaned === object ? undefined : withModel(cleaned, model);
 }
 
 /**
