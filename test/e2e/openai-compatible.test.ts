@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { FakeOpenAI, rateLimitedStep } from '../fakes/openai.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * `/v1/messages` served by OpenAI-compatible targets (issue 12, outbound), through the real
@@ -183,6 +184,29 @@ describe('history hygiene toward Claude', () => {
     const body = JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 100, messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'x', signature: 'claude-sig' }] }] });
     await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-client', 'anthropic-version': '2023-06-01' }, body });
     expect(anthropic.requests[1]?.body.toString('utf8')).toBe(body);
+  });
+});
+
+describe('budgets and OpenAI-compatible models', () => {
+  it('a budgeted key cannot use a model without a price (GW_MODEL_UNPRICED) until the configuration prices it', async () => {
+    const models = [{ id: 'gpt-priced', pricing: { input: 1, output: 2 } }];
+    const routes = [{ match: 'oai-*', targets: [{ provider: 'openai' }] }, { match: 'gpt-*', targets: [{ provider: 'openai' }] }];
+    const keyed = await startTestGateway({ AUTH_MODE: 'keys', OPENAI_API_KEY: 'sk-openai-gateway', BEDROCK_ENABLED: 'false' }, { routes, models, 'openai_compatible.openai.base_url': `${fake.url}/oai/v1` });
+    try {
+      const { key } = await storeKey(keyed.accounting, { userId: 'budgeted', monthlyBudgetMicros: 100_000 });
+      const ask = (model: string) =>
+        fetch(`${keyed.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model, max_tokens: 100, messages: hello }) });
+      const refused = await ask('oai-unpriced');
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('oai-unpriced');
+      expect(fake.requests).toHaveLength(0);
+      // The requested id is passed through to openai; gpt-priced has a price under models:.
+      const served = await ask('gpt-priced');
+      expect(served.status).toBe(200);
+      expect(fake.requests[0]?.json?.model).toBe('gpt-priced');
+    } finally {
+      await keyed.close();
+    }
   });
 });
 
