@@ -14,10 +14,13 @@ export class IdlePinger {
   private stopped = false;
   private readonly intervalMs: number;
   private readonly write: (text: string) => void;
+  private readonly text: string;
 
-  constructor(intervalMs: number, write: (text: string) => void) {
+  /** `text`: what is written at each silence (an Anthropic `ping` event unless given: an SSE comment for OpenAI clients). */
+  constructor(intervalMs: number, write: (text: string) => void, text: string = PING_EVENT) {
     this.intervalMs = intervalMs;
     this.write = write;
+    this.text = text;
     this.arm();
   }
 
@@ -36,7 +39,7 @@ export class IdlePinger {
   private arm(): void {
     this.timer = setTimeout(() => {
       if (this.stopped) return;
-      this.write(PING_EVENT);
+      this.write(this.text);
       this.arm();
     }, this.intervalMs);
     this.timer.unref();

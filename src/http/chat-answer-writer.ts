@@ -43,7 +43,7 @@ async function writeChatAnswer(answer: ProviderAnswer, given: AnswerWriteOptions
       const { upstream } = answer;
       if (upstream.status < 200 || upstream.status >= 300) return writeUpstreamError(upstream, headers, options);
       if (options.stream) return writeChatStream({ ...options, headers, events: decodeEvents(upstream.body, options.provider), chat });
-      return writeCompletion(JSON.parse(await readWhole(upstream, options.provider)) as Message, undefined, headers, options, chat);
+      return writeCompletion(await readMessage(upstream, options.provider), undefined, headers, options, chat);
     }
     case 'events':
       if (options.stream) return writeChatStream({ ...options, headers, events: answer.events, chat });
@@ -61,12 +61,12 @@ function writeCompletion(message: Message, known: TokenUsage | undefined, header
   return writeJson(options.response, options.requestId, headers, body, options.now, usage, options.beforeEnd);
 }
 
-/** A whole JSON body; a failure to read it is before the commit point. */
-async function readWhole(upstream: RawUpstreamResponse, provider: string): Promise<string> {
+/** A whole JSON Message body; a failure to read or parse it is before the commit point. */
+async function readMessage(upstream: RawUpstreamResponse, provider: string): Promise<Message> {
   try {
-    const text = await upstream.body.text();
-    JSON.parse(text);
-    return text;
+    const chunks: Buffer[] = [];
+    for await (const chunk of upstream.body as AsyncIterable<Buffer>) chunks.push(chunk);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Message;
   } catch (error) {
     throw new PreCommitFailure(new GatewayError('GW_UPSTREAM_PROTOCOL', `${provider} sent an answer that is not a JSON message.`, { provider, cause: error }));
   }

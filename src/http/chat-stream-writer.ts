@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { IdlePinger } from '../anthropic/keepalive.ts';
 import type { AnthropicStreamEvent } from '../anthropic/types.ts';
 import { GatewayError, isGatewayError, upstreamCodeForType } from '../errors.ts';
 import { fromGatewayErrorToOpenAI } from '../openai/errors.ts';
@@ -27,14 +28,20 @@ export interface ChatStreamOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly events: AsyncIterable<AnthropicStreamEvent>;
   readonly chat: ChatAnswer;
+  /** A silent stream gets a `: ping` comment line after this long (clients skip comments). */
+  readonly pingIntervalMs: number;
   readonly now: () => number;
   readonly signal: AbortSignal;
   readonly termination?: () => GatewayError | undefined;
   readonly beforeEnd?: (end: AnswerEnd) => Promise<void>;
 }
 
+/** The keep-alive of a silent stream: an SSE comment, which the openai SDK and every SSE reader skip. */
+export const CHAT_PING = ': ping\n\n';
+
 interface State {
   firstByteAt: number | undefined;
+  pinger?: IdlePinger;
   readonly meter: EventUsageMeter;
   readonly machine: AnthropicToChatChunks;
 }
@@ -56,11 +63,14 @@ export async function writeChatStream(options: ChatStreamOptions): Promise<Relay
       }
     }
   } catch (error) {
+    state.pinger?.stop();
     if (stopped(options)) return withUsage(await stop(options, iterator, state), state.meter);
     await iterator.return?.().catch(() => undefined);
     const failure = isGatewayError(error) ? error : new GatewayError('GW_INTERNAL', 'The gateway failed while converting the stream.', { cause: error });
     if (state.firstByteAt === undefined) throw new PreCommitFailure(failure);
     return withUsage(endWithError(options.response, state.firstByteAt, failure, 'upstream_error'), state.meter);
+  } finally {
+    state.pinger?.stop();
   }
   const truncated = new GatewayError('GW_UPSTREAM_STREAM_BROKEN', 'The upstream ended the stream before message_stop.', { provider: options.provider });
   if (state.firstByteAt === undefined) throw new PreCommitFailure(truncated);
@@ -80,7 +90,9 @@ async function writeEvent(options: ChatStreamOptions, state: State, event: Anthr
   if (state.firstByteAt === undefined) {
     options.response.writeHead(200, safeHeaders({ ...sseHeaders, 'request-id': options.requestId, 'x-gateway-request-id': options.requestId, ...options.headers }));
     state.firstByteAt = options.now();
+    state.pinger = new IdlePinger(options.pingIntervalMs, (text) => options.response.write(text), CHAT_PING);
   }
+  state.pinger?.activity();
   if (!options.response.write(items.map(encodeChatChunk).join('')) && !state.machine.done) await drained(options.response, options.signal);
   return true;
 }
