@@ -26,6 +26,17 @@ export interface ChatAnswer {
   readonly context: ChatCompletionContext;
   /** `stream_options.include_usage`: the usage chunk at the end of a stream. */
   readonly includeUsage: boolean;
+  /** Request fields the inbound conversion dropped (seed, penalties…): named in `x-gateway-dropped-fields`. */
+  readonly removed?: readonly string[];
+}
+
+const DROPPED_FIELDS = 'x-gateway-dropped-fields';
+
+/** The answer's headers, the fields the inbound conversion dropped added to those the provider's dropped. */
+function answerHeaders(answer: ProviderAnswer, given: Readonly<Record<string, string>> | undefined, removed: readonly string[] = []): Record<string, string> {
+  const headers: Record<string, string> = { ...answer.info.headers, ...given };
+  if (removed.length > 0) headers[DROPPED_FIELDS] = [...removed, ...(headers[DROPPED_FIELDS] === undefined ? [] : [headers[DROPPED_FIELDS]])].join(', ');
+  return headers;
 }
 
 /** The writer routeMessages uses for a Chat Completions request. */
@@ -34,7 +45,7 @@ export function chatAnswerWriter(chat: ChatAnswer): (answer: ProviderAnswer, opt
 }
 
 async function writeChatAnswer(answer: ProviderAnswer, given: AnswerWriteOptions, chat: ChatAnswer): Promise<RelayOutcome> {
-  const headers = { ...answer.info.headers, ...given.headers };
+  const headers = answerHeaders(answer, given.headers, chat.removed);
   const tier = answer.info.serviceTier;
   const end = given.beforeEnd;
   const options: AnswerWriteOptions = { ...given, ...(end === undefined || tier === undefined ? {} : { beforeEnd: (ended: AnswerEnd) => end({ ...ended, serviceTier: tier }) }) };

@@ -49,8 +49,10 @@ const tools: OpenAI.Chat.Completions.ChatCompletionTool[] = [
 describe('chat.completions.create against Anthropic (passthrough target)', () => {
   it('answers a chat.completion, sends a Messages request with the gateway credential, records usage against the key', async () => {
     const { data, response } = await client()
-      .chat.completions.create({ model: sonnet, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }], max_completion_tokens: 100 })
+      .chat.completions.create({ model: sonnet, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Hello' }], max_completion_tokens: 100, seed: 7 })
       .withResponse();
+    // A field with no Anthropic form is dropped, and named.
+    expect(response.headers.get('x-gateway-dropped-fields')).toBe('seed');
     expect(data).toMatchObject({ object: 'chat.completion', model: sonnet, choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant' } }] });
     expect(data.id).toMatch(/^chatcmpl-/);
     expect(typeof data.choices[0]?.message.content).toBe('string');

@@ -30,10 +30,8 @@ const DEFAULT_MAX_TOKENS = 4_096;
 /** The Messages API version a converted request is written for. */
 const ANTHROPIC_VERSION = '2023-06-01';
 
-interface ChatRequest extends ChatAnswer {
-  /** Request fields the conversion dropped (the access log's `removed_fields`). */
-  readonly removed: readonly string[];
-}
+/** What the conversion learnt, for the answer (`removed` also goes to the access log's `removed_fields`). */
+type ChatRequest = ChatAnswer & { readonly removed: readonly string[] };
 
 const chatRequests = new WeakMap<FastifyRequest, ChatRequest>();
 
