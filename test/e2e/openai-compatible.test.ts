@@ -156,6 +156,12 @@ describe('OpenAI-compatible targets through /v1/messages', () => {
     expect(text).toContain('Partial');
   });
 
+  it('count_tokens on an OpenAI-compatible target is the gateway’s estimate; nothing is sent upstream', async () => {
+    const counted = await client.messages.countTokens({ model: 'oai-count', messages: hello });
+    expect(counted.input_tokens).toBeGreaterThan(0);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   it('a named endpoint: its key from api_key_env, its quirks from generic with overrides', async () => {
     await client.messages.create(withTopK({ model: 'local-x', max_tokens: 100, messages: hello }, 3));
     const upstream = fake.requests[0];
