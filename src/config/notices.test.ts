@@ -47,4 +47,11 @@ describe('environmentNotices', () => {
     ]);
     expect(noticesOf({ USAGE_TABLE_NAME: 'claude-proxy-usage', STORE: 'dynamodb' })).toEqual([]);
   });
+
+  it('a route naming a built-in OpenAI-compatible provider without its key', () => {
+    const routes = [{ match: 'haiku', targets: [{ provider: 'cerebras', model: 'llama3.1-8b' }, { provider: 'groq', model: 'x' }] }];
+    expect(noticesOf({ GROQ_API_KEY: 'gsk' }, { routes })).toEqual([
+      { level: 'warn', variable: 'CEREBRAS_API_KEY', message: 'CEREBRAS_API_KEY: not set, but routes name cerebras: those targets are skipped (GW_UPSTREAM_CREDENTIALS) until the gateway has a key for it.' },
+    ]);
+  });
 });

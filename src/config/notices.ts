@@ -1,5 +1,6 @@
 import { acceptedVariables, type Environment } from './env.ts';
 import type { GatewayConfig } from './schema.ts';
+import { openAIEndpoints } from './schema-openai.ts';
 
 /**
  * One start-up log line for each seed variable that is set and does less here, or something
@@ -45,5 +46,21 @@ export function environmentNotices(env: Environment, config: GatewayConfig): Sta
     [config.features.documents, 'ENABLE_DOCUMENT_SUPPORT', 'document blocks'],
   ];
   for (const [enabled, variable, what] of features) if (!enabled) add('info', variable, `requests with ${what} are refused with 400 GW_FEATURE_DISABLED.`);
+  notices.push(...keylessProviderNotices(config));
   return notices;
+}
+
+/**
+ * A route naming a built-in OpenAI-compatible provider the gateway has no key for (seed 001's
+ * file with `name: cerebras` and no CEREBRAS_API_KEY): those targets are never called, routing
+ * moves past them (GW_UPSTREAM_CREDENTIALS).
+ */
+function keylessProviderNotices(config: GatewayConfig): StartupNotice[] {
+  const named = new Set(config.routes.flatMap((route) => route.targets.map((target) => target.provider)));
+  return openAIEndpoints(config.openai_compatible)
+    .filter((endpoint) => endpoint.builtin && endpoint.api_key === undefined && named.has(endpoint.name))
+    .map((endpoint) => {
+      const variable = `${endpoint.name.toUpperCase()}_API_KEY`;
+      return { level: 'warn' as const, variable, message: `${variable}: not set, but routes name ${endpoint.name}: those targets are skipped (GW_UPSTREAM_CREDENTIALS) until the gateway has a key for it.` };
+    });
 }

@@ -24,6 +24,8 @@ const routes = [
   { match: 'oai-*', targets: [{ provider: 'openai', model: 'gpt-test' }] },
   { match: 'chain-*', targets: [{ provider: 'openrouter', model: 'fake-model' }, { provider: 'cerebras', model: 'llama3.1-8b' }] },
   { match: 'local-*', targets: [{ provider: 'local', model: 'qwen3' }] },
+  // The gateway has no GROQ_API_KEY: groq is skipped.
+  { match: 'nokey-*', targets: [{ provider: 'groq', model: 'llama-3.1-8b-instant' }, { provider: 'cerebras', model: 'llama3.1-8b' }] },
 ];
 
 beforeAll(async () => {
@@ -160,6 +162,12 @@ describe('OpenAI-compatible targets through /v1/messages', () => {
     const counted = await client.messages.countTokens({ model: 'oai-count', messages: hello });
     expect(counted.input_tokens).toBeGreaterThan(0);
     expect(fake.requests).toHaveLength(0);
+  });
+
+  it('a built-in provider the gateway has no key for is never called; routing moves on', async () => {
+    const { response } = await client.messages.create({ model: 'nokey-a', max_tokens: 100, messages: hello }).withResponse();
+    expect(response.headers.get('x-gateway-provider')).toBe('cerebras');
+    expect(fake.requests.map((request) => request.path)).toEqual(['/cb/v1/chat/completions']);
   });
 
   it('a named endpoint: its key from api_key_env, its quirks from generic with overrides', async () => {
