@@ -30,7 +30,10 @@ export async function awaitFirstContent(answer: ProviderAnswer, options: FirstCo
   const { provider, hold } = options;
   switch (answer.kind) {
     case 'passthrough':
-      return isHeldStream(answer) ? holdPassthrough(answer, options) : answer;
+      // On the last target the byte relay's own commit rule is the same (nothing is written
+      // before the first complete event; a break before it is a PreCommitFailure, answered as an
+      // HTTP error), so the hot path of a one-target passthrough is not read twice.
+      return hold && isHeldStream(answer) ? holdPassthrough(answer, options) : answer;
     case 'events':
       return { ...answer, events: await holdEvents(answer.events, provider, hold ? typedEarly : firstEvent) };
     case 'message':
