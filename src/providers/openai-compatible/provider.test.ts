@@ -6,7 +6,7 @@ import { GatewayError } from '../../errors.ts';
 import { createRequestBody } from '../../request/request-body.ts';
 import type { Provider, ProviderCall } from '../provider.ts';
 import { OpenAICompatibleTransport } from './index.ts';
-import { createOpenAICompatibleProvider } from './provider.ts';
+import { createOpenAICompatibleProvider, droppedFieldsValue } from './provider.ts';
 import { providerQuirks } from './quirks.ts';
 
 /** The provider object against the fake OpenAI-compatible upstream (loopback): statuses, keys, the stream's failures. */
@@ -100,5 +100,13 @@ describe('the OpenAI-compatible provider', () => {
     expect(counted?.estimated).toBe(true);
     expect(counted?.inputTokens).toBeGreaterThan(0);
     await provider.close();
+  });
+
+  it('the dropped-fields header stays short: a long list ends with how many more', () => {
+    expect(droppedFieldsValue(['top_k', 'cache_control'])).toBe('top_k, cache_control');
+    const many = Array.from({ length: 200 }, (_, index) => `tools.${index}.defer_loading`);
+    const value = droppedFieldsValue(many);
+    expect(value.length).toBeLessThan(1100);
+    expect(value).toMatch(/, \.\.\. \(\d+ more\)$/);
   });
 });

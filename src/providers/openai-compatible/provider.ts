@@ -67,7 +67,7 @@ async function callOpenAI(transport: OpenAICompatibleTransport, routing: OpenAIC
     const text = await readErrorText(upstream);
     throw fromOpenAIError(upstream.status, upstream.headers, text, { provider, nowMs: routing.now() });
   }
-  const headers: Record<string, string> = converted.removed.length === 0 ? {} : { [droppedFieldsHeader]: converted.removed.join(', ') };
+  const headers: Record<string, string> = converted.removed.length === 0 ? {} : { [droppedFieldsHeader]: droppedFieldsValue(converted.removed) };
   if (upstreamRequestId !== undefined) headers['x-gateway-upstream-request-id'] = upstreamRequestId;
   const info: AnswerInfo = { headers, removed: converted.removed, ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }) };
   const stopSequences = Array.isArray(object.stop_sequences) ? object.stop_sequences.filter((value): value is string => typeof value === 'string') : undefined;
@@ -91,6 +91,19 @@ async function callOpenAI(transport: OpenAICompatibleTransport, routing: OpenAIC
     ...(usage === undefined ? {} : { usage }),
     info: result.usageEstimated ? { ...info, headers: { ...headers, [usageEstimatedHeader]: 'true' } } : info,
   };
+}
+
+/** The header's longest value: past it the list ends with how many more (the log line has them all). */
+const MAX_DROPPED_HEADER_CHARS = 1024;
+
+export function droppedFieldsValue(removed: readonly string[]): string {
+  let value = '';
+  for (const [index, field] of removed.entries()) {
+    const next = value === '' ? field : `${value}, ${field}`;
+    if (next.length > MAX_DROPPED_HEADER_CHARS) return `${value}, ... (${removed.length - index} more)`;
+    value = next;
+  }
+  return value;
 }
 
 function warnEstimated(routing: OpenAICompatibleRouting, call: ProviderCall<OpenAICompatibleTarget>, estimated: boolean): void {
