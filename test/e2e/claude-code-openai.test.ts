@@ -74,7 +74,8 @@ afterAll(async () => {
 
 describe('Claude Code on an OpenAI-compatible target', () => {
   it('completes a Bash tool loop: the tool result reaches the upstream as a role: tool message, the final text is printed', async () => {
-    const result = await claudePrint('run the marker command', home, { ANTHROPIC_BASE_URL: gateway.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' }, ['--allowedTools', 'Bash', '--model', 'claude-sonnet-4-5']);
+    // --max-turns bounds a broken loop (a tool result the fake never sees means Bash calls forever).
+    const result = await claudePrint('run the marker command', home, { ANTHROPIC_BASE_URL: gateway.url, ANTHROPIC_API_KEY: 'sk-ant-api03-claude-code' }, ['--allowedTools', 'Bash', '--model', 'claude-sonnet-4-5', '--max-turns', '4']);
     expect(result.is_error).toBe(false);
     expect(result.result).toBe('GPT saw gateway-openai-ok-42');
     // Nothing went to Anthropic: the route serves every model from the OpenAI-compatible target.
