@@ -42,6 +42,9 @@ export type AttemptResult =
   /** The request's signal aborted (client gone, shutdown). */
   | { readonly kind: 'aborted'; readonly error: unknown };
 
+/** Why an attempt's timer stops: it settled (a constant, not an error built per request). */
+const ATTEMPT_SETTLED = 'attempt settled';
+
 export async function runAttempt(options: AttemptOptions): Promise<AttemptResult> {
   const { provider, call } = options;
   const limit = Math.max(0, Math.min(options.firstEventTimeoutMs ?? Infinity, options.timeLeftMs));
@@ -79,7 +82,8 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptResult
     if ('answer' in result) return { kind: 'answer', answer: result.answer };
     return fromError(timedOut ? timeoutError(provider, options, limit) : result.error, options.signal);
   } finally {
-    stopTimer.abort();
+    // A reason given: abort() without one builds a DOMException with a stack, per request.
+    stopTimer.abort(ATTEMPT_SETTLED);
   }
 }
 
