@@ -2,6 +2,7 @@ import { GatewayError, isGatewayError, triggerForError, type Trigger } from '../
 import { UpstreamFailure, type PassthroughAnswer, type Provider, type ProviderAnswer, type ProviderCall } from '../providers/provider.ts';
 import { awaitFirstContent } from './first-content.ts';
 import type { Target } from '../config/targets.ts';
+import { discardBody } from '../upstream/http.ts';
 
 /**
  * One attempt at one target, to its commit point: the provider's call, then the first content
@@ -119,7 +120,7 @@ function fromError(error: unknown, signal: AbortSignal): AttemptResult {
 
 /** Frees what an answer holds when nobody will write it. */
 export function release(answer: ProviderAnswer): void {
-  if (answer.kind === 'passthrough') answer.upstream.body.destroy();
+  if (answer.kind === 'passthrough') discardBody(answer.upstream.body);
   else if (answer.kind === 'events') void answer.events[Symbol.asyncIterator]().return?.();
 }
 

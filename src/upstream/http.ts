@@ -101,7 +101,8 @@ function ignoreError(): void {
   // The body was given up on purpose: its abort is not a failure.
 }
 
-export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65_536): Promise<string> {
+/** An error answer's body, read whole up to `maxBytes` (a broken body keeps what came). */
+export async function readErrorBytes(response: RawUpstreamResponse, maxBytes: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -109,14 +110,18 @@ export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65
       chunks.push(chunk);
       size += chunk.length;
       if (size >= maxBytes) {
-        response.body.destroy();
+        discardBody(response.body);
         break;
       }
     }
   } catch {
     // The body is only the message; the status and headers still say what happened.
   }
-  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readErrorText(response: RawUpstreamResponse, maxBytes = 65_536): Promise<string> {
+  return (await readErrorBytes(response, maxBytes)).subarray(0, maxBytes).toString('utf8');
 }
 
 export interface UpstreamCall {

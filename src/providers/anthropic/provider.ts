@@ -4,7 +4,7 @@ import { GatewayError, triggerForError, type Trigger } from '../../errors.ts';
 import { withModel } from '../../request/rewrite-model.ts';
 import { mayHoldUnsignedThinking, withoutUnsignedThinking } from '../../request/unsigned-thinking.ts';
 import { retryAfterMs } from '../../upstream/retry-after.ts';
-import { readErrorText, type RawUpstreamResponse } from '../../upstream/http.ts';
+import { readErrorBytes, readErrorText, type RawUpstreamResponse } from '../../upstream/http.ts';
 import { UpstreamFailure, type PassthroughAnswer, type Provider, type ProviderAnswer, type ProviderCall, type ProviderTarget } from '../provider.ts';
 import { fromAnthropicError } from './errors.ts';
 import type { AnthropicProvider } from './index.ts';
@@ -54,7 +54,7 @@ async function callAnthropic(transport: AnthropicProvider, routing: AnthropicRou
   const trigger: Trigger | undefined = (failure === undefined ? undefined : triggerForError(failure)) ?? (upstream.status === 404 && routing.isRetired(model) ? 'model_retired' : undefined);
   if (trigger === undefined) return { kind: 'passthrough', upstream, info };
   const retryAfter = retryAfterMs(upstream.headers, routing.now(), trigger === 'rate_limited');
-  const bytes = await readErrorBytes(upstream);
+  const bytes = await readErrorBytes(upstream, MAX_ERROR_BYTES);
   const error = fromAnthropicError(upstream.status, upstream.headers, bytes.toString('utf8'), { retryAfterMs: retryAfter });
   const answer: PassthroughAnswer = { kind: 'passthrough', upstream: { ...upstream, body: Readable.from([bytes]) as unknown as RawUpstreamResponse['body'] }, info };
   throw new UpstreamFailure(error, trigger, answer);
@@ -117,23 +117,4 @@ async function countInput(transport: AnthropicProvider, model: string, object: R
 function withoutEncoding(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const { 'content-encoding': _encoding, ...rest } = headers;
   return rest;
-}
-
-/** An error answer's body, read whole up to a cap (a broken body keeps what came). */
-async function readErrorBytes(upstream: RawUpstreamResponse): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= MAX_ERROR_BYTES) {
-        upstream.body.destroy();
-        break;
-      }
-    }
-  } catch {
-    // The body is only the message; the status and headers still say what happened.
-  }
-  return Buffer.concat(chunks);
 }
