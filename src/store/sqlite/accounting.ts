@@ -13,7 +13,7 @@ import {
 } from '../accounting.ts';
 import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from '../accounting-validation.ts';
 import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './accounting-rows.ts';
-import { inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
+import { closeSqlite, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Keys, budgets and usage in the gateway's SQLite file (tables `api_keys`, `budgets`, `usage`,
@@ -252,7 +252,7 @@ export class SqliteAccountingStore implements AccountingStore {
   async close(): Promise<void> {
     if (this.#statements === undefined) return;
     this.#statements = undefined;
-    if (this.#ownsDatabase) this.#database.close();
+    if (this.#ownsDatabase) await closeSqlite(this.#database);
   }
 
   #budget(keyId: string, month: string): BudgetState {

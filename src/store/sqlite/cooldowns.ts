@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
 import { closedStoreError, compareEntries, validateEntry, validateTime, type CooldownEntry, type CooldownStore } from '../cooldowns.ts';
-import { openSqlite, type OpenSqliteOptions } from './database.ts';
+import { closeSqlite, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Cooldowns in the gateway's SQLite file (table `cooldowns`, migration 1): shared by every
@@ -85,7 +85,7 @@ export class SqliteCooldownStore implements CooldownStore {
   async close(): Promise<void> {
     if (this.#statements === undefined) return;
     this.#statements = undefined;
-    if (this.#ownsDatabase) this.#database.close();
+    if (this.#ownsDatabase) await closeSqlite(this.#database);
   }
 
   #open(): Statements {

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { systemClock, type Clock } from '../../ids.ts';
+import { BACKSTOP_PAGES, JOURNAL_SIZE_LIMIT_BYTES, startCheckpoints } from './checkpointer.ts';
 
 /**
  * The gateway's SQLite file: opened through `node:sqlite` (no native addon), in WAL mode so
@@ -127,7 +128,15 @@ export interface OpenSqliteOptions {
   readonly busyTimeoutMs?: number;
   /** Stamps `schema_migrations.applied_at`. */
   readonly clock?: Pick<Clock, 'now'>;
+  /**
+   * WAL checkpoints in a worker thread (checkpointer.ts) instead of inside a commit. Default
+   * true for a file; a short-lived command may turn it off.
+   */
+  readonly backgroundCheckpoints?: boolean;
 }
+
+/** The checkpoint worker each database opened here holds, let go by `closeSqlite`. */
+const releases = new WeakMap<DatabaseSync, () => Promise<void>>();
 
 /**
  * Opens (creating it and its directory if needed) the database at `path`, or an in-memory
@@ -146,11 +155,25 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
     database.exec('PRAGMA synchronous = NORMAL');
     database.exec('PRAGMA foreign_keys = ON');
     applyMigrations(database, options.migrations ?? migrations, options.clock ?? systemClock);
+    if (path !== ':memory:' && options.backgroundCheckpoints !== false) {
+      // Constants, not input: pragmas take no bound parameters.
+      database.exec(`PRAGMA wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+      database.exec(`PRAGMA journal_size_limit = ${JOURNAL_SIZE_LIMIT_BYTES}`);
+      releases.set(database, startCheckpoints(path));
+    }
     return database;
   } catch (error) {
     database.close();
     throw error;
   }
+}
+
+/** Closes a database opened by `openSqlite`, and lets go of its checkpoint worker. */
+export async function closeSqlite(database: DatabaseSync): Promise<void> {
+  const release = releases.get(database);
+  releases.delete(database);
+  if (database.isOpen) database.close();
+  await release?.();
 }
 
 /**

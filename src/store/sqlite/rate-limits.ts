@@ -13,7 +13,7 @@ import {
   type RateLimits,
   type TokenBucket,
 } from '../rate-limits.ts';
-import { inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
+import { closeSqlite, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Rate-limit windows in the gateway's SQLite file (table `rate_limit_events`, migration 3):
@@ -124,7 +124,7 @@ export class SqliteRateLimiter implements RateLimiter {
   async close(): Promise<void> {
     if (this.#statements === undefined) return;
     this.#statements = undefined;
-    if (this.#ownsDatabase) this.#database.close();
+    if (this.#ownsDatabase) await closeSqlite(this.#database);
   }
 
   #open(): Statements {
