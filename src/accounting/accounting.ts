@@ -110,8 +110,9 @@ export class Accounting {
   }
 
   /**
-   * The part that needs the body, after `admitCaller`: the budget reservation and the
-   * `in_progress` record. Throws the Anthropic-shaped refusal.
+   * The part that needs the body, after `admitCaller`: the budget reservation, and the
+   * `in_progress` record started (durable before the answer's first byte: `intentDurable`).
+   * Throws the Anthropic-shaped refusal.
    */
   async admit(input: AdmitInput): Promise<RequestLedger> {
     const { principal } = input;
@@ -121,7 +122,7 @@ export class Accounting {
     if (input.route === 'messages' && servedWithGatewayCredentials(input)) await this.admitSharedWindow(principal, input.startedAt);
     const reservation = input.route === 'messages' && key?.monthlyBudgetMicros !== undefined ? await this.#reserve(key, input) : undefined;
     const ledger = new RequestLedger(this, input, reservation);
-    await ledger.begin();
+    ledger.start();
     return ledger;
   }
 

@@ -33,6 +33,8 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+const DURABLE: Promise<void> = Promise.resolve();
+
 /** Client-chosen strings are bounded in records (a 32 MB `model` must not make an unwritable row). */
 const MAX_RECORDED_CHARS = 256;
 
@@ -50,6 +52,7 @@ export class RequestLedger {
   readonly #input: AdmitInput;
   readonly #reservation: Reservation | undefined;
   #completed: Promise<void> | undefined;
+  #intent: Promise<void> | undefined;
   /** Whether the request counts in the gateway's shared window too (served with the gateway's credentials, nobody checking the client's). */
   #sharedWindow: boolean;
 
@@ -77,19 +80,25 @@ export class RequestLedger {
   }
 
   /**
-   * Makes the `in_progress` record durable before the upstream call, so a crash at any later
-   * point leaves a record the next start marks `interrupted` (D1). Group-committed with the
-   * other requests of the same event-loop turn; never waits longer than COMMIT_WAIT_MS.
+   * Starts making the `in_progress` record durable, alongside the upstream call (issue 14: the
+   * call does not wait for the commit). The HTTP layer awaits `intentDurable()` before the first
+   * byte of the answer, so a crash once the client has seen anything leaves a record the next
+   * start marks `interrupted` (D1); a crash before that loses a request whose client got nothing.
+   * Group-committed with the other requests of the same event-loop turn; the first byte never
+   * waits longer than COMMIT_WAIT_MS for it.
    */
-  async begin(): Promise<void> {
+  start(): void {
     const { options } = this.#accounting;
-    if (options.recorder === undefined) return;
+    if (options.recorder === undefined || this.#intent !== undefined) return;
     const record = this.#record('in_progress', { status: 0 });
-    try {
-      await withTimeout(options.recorder.write(record), COMMIT_WAIT_MS);
-    } catch (error) {
+    this.#intent = withTimeout(options.recorder.write(record), COMMIT_WAIT_MS).catch((error: unknown) => {
       options.logger.error({ err: error, request_id: record.requestId }, 'usage intent record not written');
-    }
+    });
+  }
+
+  /** Resolves once the `in_progress` record is durable (or given up on); at once without one. */
+  intentDurable(): Promise<void> {
+    return this.#intent ?? DURABLE;
   }
 
   /**

@@ -88,6 +88,8 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
     ...(info.removed === undefined ? {} : { removed: info.removed }),
   };
   try {
+    // The intent record, committed while the upstream answered, is durable before the first byte.
+    if (ledger !== undefined) await ledger.intentDurable();
     const outcome = await (input.write ?? writeAnswer)(answer, {
       response: input.response,
       requestId: request.id,
