@@ -144,6 +144,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'RETRY_TIMEOUT_MILLIS', paths: [['routing', 'max_retry_wait_ms']], description: 'Alias of MAX_RETRY_WAIT_SECONDS, in milliseconds.', seeds: '001' },
   { name: 'RATE_LIMIT_SECONDS', paths: [['routing', 'cooldown_ms']], convert: secondsToMs, description: 'Alias of COOLDOWN_SECONDS.', seeds: '001' },
   { name: 'GATEWAY_DATA_DIR', paths: [['store', 'data_dir']], description: 'Directory of the SQLite file (default ./data).' },
+  { name: 'COOLDOWNS_REFRESH_MS', paths: [['store', 'cooldowns_refresh_ms']], description: 'How often a shared cooldown store is read into the local snapshot routing uses (default 250; 0: on every request).' },
   { name: 'REDIS_URL', paths: [['store', 'redis_url']], description: 'Redis for state every instance shares (cooldowns, rate limits).' },
   { name: 'STORE', paths: [['store', 'kind']], convert: (raw) => raw.trim().toLowerCase(), description: 'Where keys, budgets and usage live: sqlite (default, in GATEWAY_DATA_DIR) or dynamodb.' },
   { name: 'DYNAMODB_ENDPOINT', paths: [['store', 'dynamodb', 'endpoint']], description: 'DynamoDB endpoint instead of AWS’s (dynalite, DynamoDB Local, VPC endpoints).' },

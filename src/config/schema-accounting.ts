@@ -45,6 +45,12 @@ export const storeSchema = z
     redis_url: z.string().trim().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
     /** Where cooldowns live: `auto` is Redis when redis_url is set, else DynamoDB when kind is dynamodb, else the SQLite file. */
     cooldowns: z.enum(['auto', 'memory', 'sqlite', 'redis', 'dynamodb']).default('auto'),
+    /**
+     * A shared cooldown store (SQLite, Redis, DynamoDB) is read into a local snapshot at most this
+     * often instead of on every request: another instance's cooldown shows here within about
+     * this time. 0 reads the store on every request.
+     */
+    cooldowns_refresh_ms: z.number().int().min(0).max(60_000).default(250),
     /** Where rate-limit windows live: `auto` is Redis when redis_url is set, else DynamoDB when kind is dynamodb, else the SQLite file. */
     rate_limits: z.enum(['auto', 'memory', 'sqlite', 'redis', 'dynamodb']).default('auto'),
     dynamodb: dynamodbSchema.default(dynamodbSchema.parse({})),
