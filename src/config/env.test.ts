@@ -94,6 +94,16 @@ describe('seed variables honoured with the seed’s meaning', () => {
     [{ LOG_LEVEL: 'WARNING' }, 'log.level', 'warn'],
     [{ LOG_LEVEL: 'CRITICAL' }, 'log.level', 'fatal'],
     [{ LOG_LEVEL: 'INFO' }, 'log.level', 'info'],
+    [{}, 'ptc.sandbox.execution_timeout_ms', 60_000],
+    [{ PTC_EXECUTION_TIMEOUT: '60' }, 'ptc.sandbox.execution_timeout_ms', 60_000],
+    [{ PTC_EXECUTION_TIMEOUT: '2.5' }, 'ptc.sandbox.execution_timeout_ms', 2500],
+    [{}, 'ptc.sandbox.memory_limit_bytes', 256 * 1024 * 1024],
+    [{ PTC_MEMORY_LIMIT: '256m' }, 'ptc.sandbox.memory_limit_bytes', 256 * 1024 * 1024],
+    [{ PTC_MEMORY_LIMIT: '1G' }, 'ptc.sandbox.memory_limit_bytes', 1024 * 1024 * 1024],
+    [{ PTC_MEMORY_LIMIT: '512MiB' }, 'ptc.sandbox.memory_limit_bytes', 512 * 1024 * 1024],
+    [{ PTC_MEMORY_LIMIT: '100000000' }, 'ptc.sandbox.memory_limit_bytes', 100_000_000],
+    [{ PTC_MAX_OUTPUT_BYTES: '64k' }, 'ptc.sandbox.max_output_bytes', 65_536],
+    [{ PTC_POOL_SIZE: '0' }, 'ptc.sandbox.pool_size', 0],
   ])('%j -> %s', (env, path, expected) => {
     let value: unknown = loadConfig({ env });
     for (const key of path.split('.')) value = (value as Record<string, unknown>)[key];
@@ -105,6 +115,8 @@ describe('seed variables honoured with the seed’s meaning', () => {
     [{ RATE_LIMIT_WINDOW: '0' }, 'RATE_LIMIT_WINDOW: must be a positive number of seconds (from environment variable RATE_LIMIT_WINDOW)'],
     [{ USAGE_TABLE_NAME: 'a b' }, 'store.dynamodb.table_names.usage: a DynamoDB table name: 3-255 letters, digits, _ . - (from environment variable USAGE_TABLE_NAME)'],
     [{ BETA_HEADER_MAPPING: '{"a": "b"}' }, 'bedrock.beta_mapping.a: Invalid input: expected array, received string (from environment variable BETA_HEADER_MAPPING)'],
+    [{ PTC_MEMORY_LIMIT: 'lots' }, 'ptc.sandbox.memory_limit_bytes: Invalid input: expected number, received NaN (from environment variable PTC_MEMORY_LIMIT)'],
+    [{ PTC_MEMORY_LIMIT: '16m' }, 'ptc.sandbox.memory_limit_bytes: must be at least 64 MiB (Python itself takes about 20 MB) (from environment variable PTC_MEMORY_LIMIT)'],
     [{ ENABLE_TOOL_USE: 'sometimes' }, 'features.tool_use: Invalid input: expected boolean, received string (from environment variable ENABLE_TOOL_USE)'],
   ])('%j is refused at start-up', (env, problem) => {
     expect(problemsOf(env)).toContain(problem);

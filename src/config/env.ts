@@ -66,6 +66,14 @@ const requestsPerWindow = (raw: string, env: Environment): unknown => {
   return Math.max(1, Math.ceil((requests * 60) / Number(window)));
 };
 
+/** A size as Docker writes it (seed 004's PTC_MEMORY_LIMIT=256m): bytes, or k/m/g (KiB, MiB, GiB; `mb`, `MiB` too). */
+export const toBytes = (raw: string): unknown => {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?\s*$/i.exec(raw);
+  if (match === null) return raw;
+  const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(match[2] ?? '').toLowerCase()] ?? 1;
+  return Math.round(Number(match[1]) * unit);
+};
+
 /** pino's level names, and the Python logging names seeds 002/004 accept (WARNING, CRITICAL). */
 const toLogLevel = (raw: string): unknown => {
   const value = raw.trim().toLowerCase();
@@ -173,6 +181,12 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'ENABLE_EXTENDED_THINKING', paths: [['features', 'extended_thinking']], convert: toBoolean, description: 'false: requests that turn thinking on are refused (400 GW_FEATURE_DISABLED) (default true).', seeds: '002, 004' },
   { name: 'ENABLE_DOCUMENT_SUPPORT', paths: [['features', 'documents']], convert: toBoolean, description: 'false: requests with document blocks are refused (400 GW_FEATURE_DISABLED) (default true).', seeds: '002, 004' },
   { name: 'PROMPT_CACHING_ENABLED', paths: [['bedrock', 'prompt_caching']], convert: toBoolean, description: 'false: Converse models get no cache points (cache_control dropped, logged); Anthropic and InvokeModel unchanged.', seeds: '002, 004' },
+  { name: 'PTC_EXECUTION_TIMEOUT', paths: [['ptc', 'sandbox', 'execution_timeout_ms']], convert: secondsToMs, description: 'Seconds one run of the model’s Python code may take (default 60); past it code_execution reports execution_time_exceeded.', seeds: '004' },
+  { name: 'PTC_MEMORY_LIMIT', paths: [['ptc', 'sandbox', 'memory_limit_bytes']], convert: toBytes, description: 'Memory of one Python interpreter, as Docker writes it (256m, 1g; default 256m); past it memory_exceeded.', seeds: '004' },
+  { name: 'PTC_MAX_OUTPUT_BYTES', paths: [['ptc', 'sandbox', 'max_output_bytes']], convert: toBytes, description: 'Cap on the stdout and on the stderr of one run (default 1m); past it the text is cut and marked.' },
+  { name: 'PTC_POOL_SIZE', paths: [['ptc', 'sandbox', 'pool_size']], description: 'Python interpreters kept loaded and waiting (default 2; about 50 MB each).' },
+  { name: 'PTC_MAX_CONCURRENT', paths: [['ptc', 'sandbox', 'max_concurrent']], description: 'Runs of model code at once at most (default 4); more wait, up to PTC_MAX_QUEUED.' },
+  { name: 'PTC_MAX_QUEUED', paths: [['ptc', 'sandbox', 'max_queued']], description: 'Runs waiting for an interpreter at most (default 32); one more gets too_many_requests.' },
   { name: 'BETA_HEADER_MAPPING', paths: [['bedrock', 'beta_mapping']], convert: toJson, description: 'JSON object: anthropic-beta value -> list of Bedrock betas on InvokeModel, over the built-in mapping.', seeds: '004' },
 ];
 
@@ -207,11 +221,9 @@ export const acceptedVariables: readonly AcceptedVariable[] = [
     level: 'warn',
     notice: 'the gateway runs no code sandbox: a request with a code_execution tool goes to Anthropic as sent (Anthropic runs the code) and is refused toward Bedrock (400 GW_UNSUPPORTED_FEATURE).',
   },
-  { name: 'PTC_SANDBOX_IMAGE', seeds: '004', level: 'info', notice: noSandbox },
+  { name: 'PTC_SANDBOX_IMAGE', seeds: '004', level: 'info', notice: 'not used: code runs in Python compiled to WebAssembly (Pyodide) inside the gateway, with its standard library and no container image (docs/ptc.md).' },
   { name: 'PTC_SESSION_TIMEOUT', seeds: '004', level: 'info', notice: noSandbox },
-  { name: 'PTC_EXECUTION_TIMEOUT', seeds: '004', level: 'info', notice: noSandbox },
-  { name: 'PTC_MEMORY_LIMIT', seeds: '004', level: 'info', notice: noSandbox },
-  { name: 'PTC_NETWORK_DISABLED', seeds: '004', level: 'info', notice: noSandbox },
+  { name: 'PTC_NETWORK_DISABLED', seeds: '004', level: 'info', notice: 'not needed: the sandbox never has network access (docs/ptc.md).' },
 ];
 
 /** The variable that locates the configuration file (the `--config` flag wins over it). */

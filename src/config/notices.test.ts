@@ -16,7 +16,7 @@ describe('environmentNotices', () => {
     // OPENROUTER_API_KEY is a provider key now (openai_compatible.openrouter), not a notice.
     expect(notices).toEqual([
       { level: 'info', variable: 'APP_NAME', message: 'APP_NAME: not used: the service is named claude-gateway (GET /, the logs).' },
-      { level: 'info', variable: 'PTC_SANDBOX_IMAGE', message: 'PTC_SANDBOX_IMAGE: not used: the gateway runs no code sandbox (see ENABLE_PROGRAMMATIC_TOOL_CALLING).' },
+      { level: 'info', variable: 'PTC_SANDBOX_IMAGE', message: 'PTC_SANDBOX_IMAGE: not used: code runs in Python compiled to WebAssembly (Pyodide) inside the gateway, with its standard library and no container image (docs/ptc.md).' },
     ]);
     expect(JSON.stringify(notices)).not.toContain('sk-or-secret');
   });

@@ -3,8 +3,10 @@ import { serviceTiers } from '../service-tier.ts';
 import { MIB, port, positiveMs, httpUrl, secret } from './schema-primitives.ts';
 import { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema } from './schema-accounting.ts';
 import { isKnownProvider, openAICompatibleSchema, reservedProviderNames } from './schema-openai.ts';
+import { ptcSchema } from './schema-ptc.ts';
 
 export { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema };
+export { ptcSchema };
 
 /**
  * The configuration schema. Keys are snake_case and mirror the YAML file one to one, so an error
@@ -264,6 +266,8 @@ export const configSchema = z
     limits: limitsSchema.default(limitsSchema.parse({})),
     usage: usageSchema.default(usageSchema.parse({})),
     features: featuresSchema.default(featuresSchema.parse({})),
+    /** Programmatic Tool Calling on targets without it (schema-ptc.ts, docs/ptc.md). */
+    ptc: ptcSchema.default(ptcSchema.parse({})),
     log: logSchema.default(logSchema.parse({})),
   })
   .strict()
