@@ -23,7 +23,7 @@ export interface SandboxToolCall {
   readonly index: number;
   /** The client tool's name, one of RunRequest.tools. */
   readonly name: string;
-  /** The keyword/positional arguments the code passed, as a JSON object. */
+  /** The keyword/positional arguments the code passed, as a JSON object (positional ones named by RunRequest.toolParameters). */
   readonly input: Record<string, unknown>;
 }
 
@@ -58,6 +58,18 @@ export interface RunRequest {
   readonly limits: RunLimits;
   /** Seed for `random` (fixed per container so replays agree). */
   readonly seed: number;
+  /**
+   * Each tool's input property names in `input_schema.properties` order, so positional arguments
+   * map to them as the official feature does (`await query_database("<sql>")` -> `{"sql": …}`).
+   * A tool absent here takes keyword arguments or one dict only.
+   */
+  readonly toolParameters?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * What the code's clock reads at the start (ms since the epoch; fixed per container, e.g. its
+   * creation time, so replays agree). The clock is virtual: it advances 1 ms per read, `time.sleep`
+   * and `asyncio.sleep` return at once. Default 2026-01-01T00:00:00Z.
+   */
+  readonly clockStartMs?: number;
 }
 
 /** The code stopped on calls the log does not answer yet. */
