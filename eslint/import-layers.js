@@ -23,8 +23,10 @@ const allowed = {
   providers: [],
   'providers/*': ['providers'],
   routing: ['providers'],
+  // Programmatic Tool Calling wraps providers (src/ptc/provider.ts) and is wired by app.ts.
+  ptc: ['providers'],
   accounting: ['routing', 'providers'],
-  http: ['accounting', 'routing', 'providers'],
+  http: ['accounting', 'routing', 'providers', 'ptc'],
 };
 
 const roots = new Set(['main', 'app', 'cli']);

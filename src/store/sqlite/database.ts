@@ -119,6 +119,18 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    description: 'Programmatic Tool Calling containers (paused code executions, resumed by any instance)',
+    sql: `
+      CREATE TABLE ptc_containers (
+        id TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL,
+        state TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX ptc_containers_expires_at ON ptc_containers (expires_at);
+    `,
+  },
 ];
 
 export interface OpenSqliteOptions {
