@@ -18,6 +18,10 @@ export interface PausedExecution {
   readonly code: string;
   readonly tools: readonly string[];
   readonly seed: number;
+  /** Each tool's input property names in schema order (positional arguments). */
+  readonly toolParameters: Readonly<Record<string, readonly string[]>>;
+  /** What the code's clock reads at its start (the execution's creation), so replays agree. */
+  readonly clockStartMs: number;
   readonly batches: readonly AnsweredBatch[];
   /** The calls the code waits on (the next batch). */
   readonly pending: readonly SandboxToolCall[];
@@ -39,6 +43,8 @@ const stateSchema = z.object({
       code: z.string(),
       tools: z.array(z.string()),
       seed: z.number().int(),
+      toolParameters: z.record(z.string(), z.array(z.string())),
+      clockStartMs: z.number().int(),
       batches: z.array(z.object({ calls: z.array(call), results: z.array(z.object({ content: z.string(), isError: z.boolean() })) })),
       pending: z.array(call),
     })

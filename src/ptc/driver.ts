@@ -5,7 +5,7 @@ import { codeOf, type CodeOutcome } from './outcome.ts';
 import { codeResultEvents, messageEnd, messageStart, noUsage, pendingCallEvents, UsageTotals, type AnswerContainer } from './events.ts';
 import { outcomeForModel } from './prompt.ts';
 import { RoundTranslator, type CodeCall, type RoundResult } from './round.ts';
-import type { RunLimits, Sandbox } from './sandbox/contract.ts';
+import type { AnsweredBatch, RunLimits, RunRequest, Sandbox } from './sandbox/contract.ts';
 
 /**
  * The rounds of one emulated Programmatic Tool Calling answer (docs/ptc.md, "The rounds"): the
@@ -125,8 +125,18 @@ async function* runCodeCalls(context: DriverContext, result: RoundResult, from: 
   const code = codeOf(first.input);
   let outcome: CodeOutcome;
   if (typeof code === 'string') {
-    const execution: PausedExecution = { toolId: first.id, version: context.ptc.version, code, tools: context.ptc.callable.map((tool) => tool.name), seed: seedOf(first.id), batches: [], pending: [] };
-    const run = await context.sandbox.run({ code, tools: execution.tools, batches: [], limits: context.limits, seed: execution.seed }, context.signal);
+    const execution: PausedExecution = {
+      toolId: first.id,
+      version: context.ptc.version,
+      code,
+      tools: context.ptc.callable.map((tool) => tool.name),
+      seed: seedOf(first.id),
+      toolParameters: toolParameters(context.ptc),
+      clockStartMs: context.now(),
+      batches: [],
+      pending: [],
+    };
+    const run = await context.sandbox.run(runRequest(execution, [], context.limits), context.signal);
     if (run.kind === 'calls') return { paused: { ...execution, pending: run.calls }, blocks, toolResults: [] };
     outcome = run;
   } else {
@@ -139,6 +149,21 @@ async function* runCodeCalls(context: DriverContext, result: RoundResult, from: 
     return { type: 'tool_result', tool_use_id: id, content: forModel.content, ...(forModel.isError ? { is_error: true } : {}) };
   });
   return { paused: undefined, blocks, toolResults };
+}
+
+/** What the sandbox runs for `execution` with these answered batches. */
+export function runRequest(execution: PausedExecution, batches: readonly AnsweredBatch[], limits: RunLimits): RunRequest {
+  const { code, tools, seed, toolParameters: parameters, clockStartMs } = execution;
+  return { code, tools, batches, limits, seed, toolParameters: parameters, clockStartMs };
+}
+
+function toolParameters(ptc: PtcRequest): Record<string, string[]> {
+  const parameters: Record<string, string[]> = {};
+  for (const tool of ptc.callable) {
+    const properties = (tool.inputSchema as { properties?: unknown } | null)?.properties;
+    parameters[tool.name] = typeof properties === 'object' && properties !== null && !Array.isArray(properties) ? Object.keys(properties) : [];
+  }
+  return parameters;
 }
 
 /** The seed of an execution's `random`: derived from its id, so every replay agrees. */

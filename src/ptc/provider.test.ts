@@ -114,7 +114,7 @@ describe('withProgrammaticToolCalling', () => {
       usage: { input_tokens: 10, output_tokens: 5, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 },
       container,
     });
-    expect(sandbox.runs[0]).toMatchObject({ code: 'print(await get_weather(city="Paris"))', tools: ['get_weather'], batches: [] });
+    expect(sandbox.runs[0]).toMatchObject({ code: 'print(await get_weather(city="Paris"))', tools: ['get_weather'], batches: [], toolParameters: { get_weather: ['city'] }, clockStartMs: 1_000_000 });
     const upstreamTools = model.bodies[0]?.tools as { name: string }[];
     expect(upstreamTools.map((tool) => tool.name)).toEqual(['execute_code']);
 

@@ -4,7 +4,7 @@ import { RequestBody } from '../request/request-body.ts';
 import type { Container, Containers, PausedExecution } from './container.ts';
 import { answeredBatches, codeAnswersOf, type CodeAnswers } from './continuation.ts';
 import { detectPtc, withoutPtcBetas, type PtcRequest } from './detect.ts';
-import { ptcAnswer, type DriverContext, type DriverStart } from './driver.ts';
+import { ptcAnswer, runRequest, type DriverContext, type DriverStart } from './driver.ts';
 import { toUpstreamBody } from './history.ts';
 import type { PtcIdSource } from './ids.ts';
 import { outcomeForModel } from './prompt.ts';
@@ -101,7 +101,7 @@ async function resume(deps: PtcDependencies, context: DriverContext, container: 
   const execution = container.execution;
   if (execution === undefined) throw new GatewayError('GW_PTC_TOOL_RESULTS', `tool_result ${JSON.stringify(first)} answers a call made by code, but container ${container.id} has no code waiting for tool results.`);
   const batches = answeredBatches(execution, answers);
-  const run = await deps.sandbox.run({ code: execution.code, tools: execution.tools, batches, limits: deps.limits, seed: execution.seed }, call.signal);
+  const run = await deps.sandbox.run(runRequest(execution, batches, deps.limits), call.signal);
   if (run.kind === 'calls') {
     const paused = { ...execution, batches, pending: run.calls };
     await deps.containers.save(container.id, paused, deps.now());
