@@ -12,7 +12,7 @@ import { ConnectionGuard, defaultMaxConnections, OVERFLOW_RESERVE, readProcessLi
 import { InflightRequests } from './http/inflight.ts';
 import { anthropicApiPlugin } from './http/routes/anthropic-api.ts';
 import { registerAccessLog } from './http/access-log.ts';
-import { endpointOf, startExchange } from './http/exchange.ts';
+import { dialectOf, startExchange } from './http/exchange.ts';
 import { openaiApiPlugin } from './http/routes/openai-api.ts';
 import { servicePlugin } from './http/routes/service.ts';
 import { adminPlugin } from './http/routes/admin.ts';
@@ -143,6 +143,7 @@ function providerRegistry(options: AppOptions): ProviderRegistry {
     ...openAIEndpoints(options.config.openai_compatible).map((endpoint) =>
       createOpenAICompatibleProvider(new OpenAICompatibleTransport(endpoint), {
         quirks: quirksFor(endpoint),
+        capabilities: (model) => options.catalog.openai.capabilities(endpoint.name, model),
         ...(openAILabels[endpoint.name] === undefined ? {} : { label: openAILabels[endpoint.name] }),
         now: () => options.clock.now(),
         warn: (fields, message) => options.logger.warn(fields, message),
@@ -157,8 +158,8 @@ function errorHandler(deps: AppDependencies) {
     const gatewayError = toGatewayError(error);
     if (gatewayError.code === 'GW_INTERNAL') request.log.error({ request_id: request.id, err: error }, 'unhandled error');
     (request.exchange ??= startExchange(deps.clock)).failure = gatewayError;
-    // The caller's format: OpenAI's on /v1/chat/completions, Anthropic's everywhere else.
-    const parts = errorResponseParts(gatewayError, request.id, endpointOf(request)?.dialect);
+    // The caller's format: OpenAI's on /v1/chat/completions (and /v1/models for OpenAI clients), Anthropic's everywhere else.
+    const parts = errorResponseParts(gatewayError, request.id, dialectOf(request));
     // A request refused before its body was read (authentication, limits, the body budget): the
     // answer closes the connection, so the rest of the body is never read.
     if (!request.raw.complete) parts.headers.connection = 'close';

@@ -87,7 +87,7 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
   const bedrock = new BedrockProvider(config.bedrock);
   const mapped = Object.entries(config.model_mapping).map(([id, bedrockId]) => ({ id, bedrock: { id: bedrockId } }));
   const stored = config.store.kind === 'dynamodb' ? await dynamoCatalogOverrides(config, logger) : [];
-  const catalog = createCatalog(undefined, [...config.models, ...mapped, ...stored]);
+  const catalog = createCatalog(undefined, [...config.models, ...mapped, ...stored], config.openai_compatible);
   let available = false;
   const resolver = createResolver(config, catalog, { bedrockAvailable: () => available });
   const urlFetcher = createUrlFetcher(config.url_fetch);

@@ -5,7 +5,7 @@ import type { ModelCatalog } from '../config/models.ts';
 import { GatewayError } from '../errors.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { GatewayMetrics } from '../metrics/metrics.ts';
-import { isBedrockTarget, type Target } from '../config/targets.ts';
+import { isBedrockTarget, isOpenAICompatibleTarget, type Target } from '../config/targets.ts';
 import { budgetMonth, fromMicros, toMicros, type AccountingStore, type ApiKeyRecord, type ReserveResult } from '../store/accounting.ts';
 import type { RateLimiter, RateLimits } from '../store/rate-limits.ts';
 import { costUsd } from '../usage/cost.ts';
@@ -179,7 +179,7 @@ export class Accounting {
   async #reserve(key: ApiKeyRecord, input: AdmitInput): Promise<Reservation | undefined> {
     const limitMicros = key.monthlyBudgetMicros as number;
     const month = budgetMonth(input.startedAt);
-    const unpriced = input.targets.find((target) => this.#priceServed(target.model, input.model) === undefined);
+    const unpriced = input.targets.find((target) => this.#priceServed(target, input.model) === undefined);
     if (unpriced !== undefined) throw unpricedError(key, input.model, unpriced.model);
     const size = await input.worstCase();
     const tier = tierOf(key.serviceTier);
@@ -228,7 +228,7 @@ export class Accounting {
   /** The dearest cost among the targets, each priced on its counted input (when it was counted for its model) or the bound. */
   #worstMicros(input: AdmitInput, size: RequestSize, keyTier: ServiceTier, countedFor: (model: string) => number | undefined): number {
     const targets = input.targets.flatMap((target) => {
-      const pricing = this.#priceServed(target.model, input.model);
+      const pricing = this.#priceServed(target, input.model);
       if (pricing === undefined) return [];
       return [{ pricing, tier: isBedrockTarget(target) ? target.options.serviceTier : undefined, inputTokens: reservedInput(size, countedFor(target.model)) }];
     });
@@ -241,19 +241,26 @@ export class Accounting {
     return entry === undefined ? left === right : entry === this.#entry(right);
   }
 
-  /** What an answer served by `served` for a request naming `requested` is priced at (costMicros' rule). */
-  #priceServed(served: string | undefined, requested: string | undefined): Pricing | undefined {
-    return this.priceOf(served ?? requested) ?? this.priceOf(requested) ?? this.#options.config.pricing.default;
+  /**
+   * What an answer served by `served` for a request naming `requested` is priced at (costMicros'
+   * rule). An OpenAI-compatible target is priced at its own model's price (that provider's catalog
+   * entry, else a `models:` entry for its id), never at the requested model's: a Claude model
+   * routed to Groq costs what Groq bills.
+   */
+  #priceServed(served: Target | undefined, requested: string | undefined): Pricing | undefined {
+    const { catalog, config } = this.#options;
+    if (served !== undefined && isOpenAICompatibleTarget(served)) return catalog.openai.find(served.provider, served.model)?.pricing ?? this.priceOf(served.model) ?? config.pricing.default;
+    return this.priceOf(served?.model ?? requested) ?? this.priceOf(requested) ?? config.pricing.default;
   }
 
   /**
-   * The price of an answer in micro-dollars: the served model's catalog prices (else the
-   * requested model's, else the configured default price), with the multiplier of the service
+   * The price of an answer in micro-dollars: the served model's catalog prices (else, on
+   * Anthropic and Bedrock, the requested model's; else the configured default price), with the multiplier of the service
    * tier used; undefined when none applies (only keys without a budget get there: see #reserve).
    * The one pricing rule for records, budgets, the log line and metrics.
    */
-  costMicros(usage: TokenUsage, servedModel: string | undefined, requestedModel: string | undefined, tier: string | undefined): number | undefined {
-    const pricing = this.#priceServed(servedModel, requestedModel);
+  costMicros(usage: TokenUsage, served: Target | undefined, requestedModel: string | undefined, tier: string | undefined): number | undefined {
+    const pricing = this.#priceServed(served, requestedModel);
     return pricing === undefined ? undefined : toMicros(costUsd(usage, pricing, tierOf(tier)));
   }
 

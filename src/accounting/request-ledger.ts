@@ -155,7 +155,7 @@ export class RequestLedger {
     // (an encoding the gateway cannot decode, a copy past its bound, a body the client left
     // before its end) is charged its reservation, the most it could cost, never 0.
     const unreadable = state === 'complete' && usage === undefined && end.status >= 200 && end.status < 300 && end.firstByteAt !== undefined;
-    const costMicros = usage !== undefined ? (this.#accounting.costMicros(usage, served?.model, input.model, tier) ?? 0) : unreadable ? (this.#reservation?.micros ?? 0) : 0;
+    const costMicros = usage !== undefined ? (this.#accounting.costMicros(usage, served, input.model, tier) ?? 0) : unreadable ? (this.#reservation?.micros ?? 0) : 0;
     const now = options.monotonic();
     // A relayed upstream error carries no gateway error: its status names the type.
     const errorType = end.errorType ?? (state !== 'in_progress' && end.status >= 400 ? errorTypeForStatus(end.status) : undefined);

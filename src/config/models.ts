@@ -1,5 +1,7 @@
 import { modelCatalog, type BedrockModel, type CatalogEntry, type ModelCapabilities, type ProfilePrefix } from './model-catalog.ts';
 import type { ModelConfig } from './schema.ts';
+import { createOpenAIModels, type OpenAIModels } from './openai-models.ts';
+import type { OpenAIEndpointConfig } from './schema-openai.ts';
 
 /**
  * Lookups over the model catalog, pure: Anthropic id or alias -> entry; entry + AWS region ->
@@ -14,6 +16,8 @@ export interface ModelCatalog {
   /** The entry for a Bedrock id or inference-profile id, if the catalog knows it. */
   fromBedrockId(id: string): CatalogEntry | undefined;
   readonly entries: readonly CatalogEntry[];
+  /** The OpenAI-compatible providers' models, by endpoint (openai-models.ts). */
+  readonly openai: OpenAIModels;
 }
 
 const profilePrefixes: readonly ProfilePrefix[] = ['us-gov', 'global', 'us', 'eu', 'apac', 'jp', 'au'];
@@ -41,7 +45,7 @@ const bedrockVendors: ReadonlySet<string> = new Set([
   'luma',
 ]);
 
-export function createCatalog(entries: readonly CatalogEntry[] = modelCatalog, overrides: readonly ModelConfig[] = []): ModelCatalog {
+export function createCatalog(entries: readonly CatalogEntry[] = modelCatalog, overrides: readonly ModelConfig[] = [], openai: Readonly<Record<string, OpenAIEndpointConfig>> = {}): ModelCatalog {
   const merged = mergeOverrides(entries, overrides);
   const byId = new Map<string, CatalogEntry>();
   const byBedrockId = new Map<string, CatalogEntry>();
@@ -51,6 +55,7 @@ export function createCatalog(entries: readonly CatalogEntry[] = modelCatalog, o
   }
   return {
     entries: merged,
+    openai: createOpenAIModels(openai),
     find: (id) => byId.get(id),
     fromBedrockId: (id) => byBedrockId.get(stripProfilePrefix(id)),
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { httpUrl, positiveMs, secret } from './schema-primitives.ts';
+import { httpUrl, positiveMs, pricingSchema, secret } from './schema-primitives.ts';
 
 /**
  * OpenAI-compatible providers (docs/providers.md): the built-in `openai`, `groq`, `cerebras` and
@@ -59,6 +59,27 @@ export const openAIQuirksSchema = z
   })
   .strict();
 
+/**
+ * A model of an endpoint (openai-model-catalog.ts): added to the built-in catalog, or merged over
+ * the built-in entry with the same id. Listed by `GET /v1/models`, routed by its id, priced.
+ */
+export const openAIModelSchema = z
+  .object({
+    id: z.string().trim().min(1),
+    display_name: z.string().trim().min(1).optional(),
+    context_window: z.number().int().positive().optional(),
+    max_output_tokens: z.number().int().positive().optional(),
+    tools: z.boolean().optional(),
+    images: z.boolean().optional(),
+    pdf: z.boolean().optional(),
+    reasoning: z.boolean().optional(),
+    /** Groq-style: `reasoning_effort` + `include_reasoning` rather than `reasoning_format`. */
+    reasoning_effort: z.boolean().optional(),
+    max_completion_tokens: z.boolean().optional(),
+    pricing: pricingSchema.optional(),
+  })
+  .strict();
+
 export const openAIEndpointSchema = z
   .object({
     /** The API base, up to `/chat/completions` excluded (`http://localhost:8000/v1`); built-in names have a default. */
@@ -70,6 +91,8 @@ export const openAIEndpointSchema = z
     /** Extra request headers (OpenRouter's HTTP-Referer and X-Title, a proxy's token…). */
     headers: z.record(z.string().trim().min(1), z.string()).default({}),
     quirks: openAIQuirksSchema.default({}),
+    /** Models this endpoint serves, added to (or merged over) the built-in catalog's. */
+    models: z.array(openAIModelSchema).default([]),
     /** The model the zero-configuration chain asks this endpoint for (after Anthropic and Bedrock); none: not in that chain. */
     fallback_model: z.string().trim().min(1).optional(),
     connect_timeout_ms: positiveMs.default(10_000),
@@ -89,6 +112,7 @@ export const openAICompatibleSchema = z.record(
 
 export type OpenAIEndpointConfig = z.infer<typeof openAIEndpointSchema>;
 export type OpenAIQuirksConfig = z.infer<typeof openAIQuirksSchema>;
+export type OpenAIModelConfig = z.infer<typeof openAIModelSchema>;
 
 /** An OpenAI-compatible endpoint as the gateway uses it: built-in defaults applied. */
 export interface OpenAIEndpoint extends Omit<OpenAIEndpointConfig, 'base_url' | 'api_key_env'> {
@@ -125,4 +149,9 @@ export function openAIEndpoints(config: Readonly<Record<string, OpenAIEndpointCo
 /** Whether a target may name `provider`: Anthropic, Bedrock, a built-in or a configured endpoint. */
 export function isKnownProvider(provider: string, config: Readonly<Record<string, OpenAIEndpointConfig>>): boolean {
   return reservedProviderNames.has(provider) || isBuiltinOpenAIProvider(provider) || config[provider] !== undefined;
+}
+
+/** Whether the gateway can call an endpoint: a built-in one needs its key; a named one may take none (vLLM, Ollama). */
+export function isUsableEndpoint(endpoint: Pick<OpenAIEndpoint, 'builtin' | 'api_key'>): boolean {
+  return !endpoint.builtin || endpoint.api_key !== undefined;
 }

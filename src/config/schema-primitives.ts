@@ -21,3 +21,17 @@ export const httpUrl = z
   .transform((value) => value.replace(/\/+$/, ''));
 
 export const secret = z.string().trim().min(1).optional();
+
+/** USD per million tokens (model-catalog.ts `Pricing`). */
+export const pricingSchema = z
+  .object({
+    input: z.number().nonnegative(),
+    output: z.number().nonnegative(),
+    cache_read: z.number().nonnegative().optional(),
+    cache_write_5m: z.number().nonnegative().optional(),
+    cache_write_1h: z.number().nonnegative().optional(),
+    /** When the price was read (YYYY-MM) and where: shown to operators, not used in sums. */
+    priced_at: z.string().trim().min(1).optional(),
+    source: z.string().trim().min(1).optional(),
+  })
+  .strict();

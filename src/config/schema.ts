@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { serviceTiers } from '../service-tier.ts';
-import { MIB, port, positiveMs, httpUrl, secret } from './schema-primitives.ts';
+import { MIB, port, positiveMs, httpUrl, pricingSchema, secret } from './schema-primitives.ts';
 import { authSchema, dynamodbSchema, limitsSchema, storeSchema, usageSchema } from './schema-accounting.ts';
 import { isKnownProvider, openAICompatibleSchema, reservedProviderNames } from './schema-openai.ts';
 import { ptcSchema } from './schema-ptc.ts';
@@ -121,19 +121,6 @@ export const urlFetchSchema = z
     timeout_ms: positiveMs.default(10_000),
     /** Hosts that may be fetched even though they resolve to private addresses. */
     allow_private_hosts: z.array(z.string().trim().min(1)).default([]),
-  })
-  .strict();
-
-const pricingSchema = z
-  .object({
-    input: z.number().nonnegative(),
-    output: z.number().nonnegative(),
-    cache_read: z.number().nonnegative().optional(),
-    cache_write_5m: z.number().nonnegative().optional(),
-    cache_write_1h: z.number().nonnegative().optional(),
-    /** When the price was read (YYYY-MM) and where: shown to operators, not used in sums. */
-    priced_at: z.string().trim().min(1).optional(),
-    source: z.string().trim().min(1).optional(),
   })
   .strict();
 

@@ -61,3 +61,8 @@ export type Target = AnthropicTarget | BedrockTarget | OpenAICompatibleTarget;
 export function isBedrockTarget(target: Target): target is BedrockTarget {
   return target.provider === 'bedrock' && target.options !== undefined && !('wire' in target.options);
 }
+
+/** Narrows a target to an OpenAI-compatible one. */
+export function isOpenAICompatibleTarget(target: Target): target is OpenAICompatibleTarget {
+  return target.options !== undefined && 'wire' in target.options && target.options.wire === 'openai';
+}

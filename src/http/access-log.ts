@@ -42,7 +42,7 @@ export function recordRequest(request: FastifyRequest, deps: AppDependencies, st
   const finalStatus = status ?? outcome?.status ?? failure?.status ?? 499;
   // A relayed answer without routing is Anthropic's (the model endpoints' passthrough).
   const provider = served?.provider ?? exchange.answeredBy ?? (routing === undefined && outcome !== undefined ? 'anthropic' : undefined);
-  const micros = outcome?.usage === undefined ? undefined : deps.accounting.costMicros(outcome.usage, served?.model, routing?.model, answer?.serviceTier);
+  const micros = outcome?.usage === undefined ? undefined : deps.accounting.costMicros(outcome.usage, served, routing?.model, answer?.serviceTier);
   const cost = micros === undefined ? undefined : fromMicros(micros);
   const durationMs = deps.clock.monotonic() - exchange.startedAt;
   const ttfbMs = outcome?.firstByteAt === undefined ? undefined : outcome.firstByteAt - exchange.startedAt;

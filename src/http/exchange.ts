@@ -92,6 +92,22 @@ export function endpointOf(request: FastifyRequest): ApiEndpoint | undefined {
   return request.routeOptions.config.endpoint;
 }
 
+/**
+ * The wire format a caller speaks, for its errors: the endpoint's (`openai` on
+ * /v1/chat/completions); on the model endpoints, OpenAI's for a caller that sends neither
+ * `anthropic-version` (every Anthropic SDK and Claude Code do) nor `x-api-key` (how Anthropic
+ * API keys travel): an OpenAI client, which authenticates with `Authorization: Bearer` only.
+ */
+export function dialectOf(request: FastifyRequest): 'openai' | undefined {
+  const endpoint = endpointOf(request);
+  if (endpoint?.dialect !== undefined) return endpoint.dialect;
+  return endpoint?.name === 'models' && speaksOpenAI(request.headers) ? 'openai' : undefined;
+}
+
+function speaksOpenAI(headers: IncomingHttpHeaders): boolean {
+  return headers['anthropic-version'] === undefined && headers['x-api-key'] === undefined;
+}
+
 /** The upstream path and query for a request, with any `/user/{id}` prefix removed. */
 export function upstreamTarget(url: string, userId: string | undefined): { path: string; search: string } {
   const queryAt = url.indexOf('?');

@@ -33,7 +33,18 @@ export function badRequestTarget(form: string): GatewayError {
  */
 function movesPath(path: string): boolean {
   const slashes = path.split('/').length;
-  return decodings(path).some((text) => text.includes('\\') || text.split('/').length !== slashes || text.split('/').some((segment) => segment === '.' || segment === '..'));
+  const slashesMay = namesModelWithSlash(path);
+  return decodings(path).some((text) => text.includes('\\') || (!slashesMay && text.split('/').length !== slashes) || text.split('/').some((segment) => segment === '.' || segment === '..'));
+}
+
+/**
+ * `/v1/models/{id}` (or under `/user/{id}`) whose one id segment holds encoded slashes: how a
+ * client asks for `openai/gpt-oss-120b` or `anthropic/claude-sonnet-4.5` (OpenAI-compatible
+ * providers' ids). The gateway answers such an id itself and never forwards it (routes/models.ts),
+ * so its slashes cannot move a path upstream; dot segments and backslashes are still refused.
+ */
+function namesModelWithSlash(path: string): boolean {
+  return /^(?:\/user\/[^/%]+)?\/v1\/models\/[^/]+$/.test(path);
 }
 
 /** Which non-origin form a request target has, or undefined for an origin-form path. */

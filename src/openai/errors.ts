@@ -37,5 +37,8 @@ export function toOpenAIStatus(status: number): number {
 }
 
 export function fromGatewayErrorToOpenAI(error: GatewayError): { readonly status: number; readonly body: OpenAIErrorBody } {
-  return { status: toOpenAIStatus(error.status), body: toOpenAIErrorBody(error.type, error.message) };
+  const body = toOpenAIErrorBody(error.type, error.message);
+  // OpenAI's own words for an unknown model (what `client.models.retrieve()` of one answers).
+  if (error.code === 'GW_MODEL_NOT_FOUND') return { status: toOpenAIStatus(error.status), body: { error: { ...body.error, param: 'model', code: 'model_not_found' } } };
+  return { status: toOpenAIStatus(error.status), body };
 }

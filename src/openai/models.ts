@@ -9,17 +9,24 @@ export interface AnthropicModelInfo {
   readonly created_at?: string;
 }
 
+export interface OpenAIModel {
+  readonly id: string;
+  readonly object: 'model';
+  /** Unix seconds; 0 when unknown. */
+  readonly created: number;
+  readonly owned_by: string;
+}
+
 export interface OpenAIModelList {
   readonly object: 'list';
-  readonly data: { readonly id: string; readonly object: 'model'; readonly created: number; readonly owned_by: string }[];
+  readonly data: OpenAIModel[];
+}
+
+export function toOpenAIModel(model: AnthropicModelInfo, ownedBy: string): OpenAIModel {
+  const created = model.created_at === undefined ? Number.NaN : Date.parse(model.created_at);
+  return { id: model.id, object: 'model', created: Number.isFinite(created) && created > 0 ? Math.floor(created / 1000) : 0, owned_by: ownedBy };
 }
 
 export function toOpenAIModelList(models: readonly AnthropicModelInfo[], ownedBy: (model: AnthropicModelInfo) => string = () => 'anthropic'): OpenAIModelList {
-  return {
-    object: 'list',
-    data: models.map((model) => {
-      const created = model.created_at === undefined ? Number.NaN : Date.parse(model.created_at);
-      return { id: model.id, object: 'model', created: Number.isFinite(created) ? Math.floor(created / 1000) : 0, owned_by: ownedBy(model) };
-    }),
-  };
+  return { object: 'list', data: models.map((model) => toOpenAIModel(model, ownedBy(model))) };
 }

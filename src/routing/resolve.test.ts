@@ -6,7 +6,7 @@ import { createResolver } from './resolve.ts';
 
 function resolver(config: Record<string, unknown> = {}) {
   const parsed = configSchema.parse(config);
-  return createResolver(parsed, createCatalog(undefined, parsed.models));
+  return createResolver(parsed, createCatalog(undefined, parsed.models, parsed.openai_compatible));
 }
 
 const claude = { family: 'claude', images: true, documents: true, reasoning: true, cachePoints: true, topK: 'claude' };
@@ -102,5 +102,22 @@ describe('createResolver', () => {
       { provider: 'vllm', model: 'qwen3', options: { wire: 'openai' } },
     ]);
     expect(resolver({ openai_compatible, routing: { openai_fallback: false } }).resolve('claude-sonnet-4-5')).toEqual([{ provider: 'anthropic', model: 'claude-sonnet-4-5' }]);
+  });
+
+  it('a model the catalog lists for an endpoint with a key goes to every such endpoint, in order; routes still win', () => {
+    const openai_compatible = {
+      openai: { api_key: 'sk' },
+      openrouter: { api_key: 'sk-or', models: [{ id: 'gpt-4.1' }] },
+      vllm: { base_url: 'http://localhost:8000/v1', models: [{ id: 'qwen3-local' }] },
+    };
+    expect(resolver({ openai_compatible }).resolve('gpt-4.1')).toEqual([
+      { provider: 'openai', model: 'gpt-4.1', options: { wire: 'openai' } },
+      { provider: 'openrouter', model: 'gpt-4.1', options: { wire: 'openai' } },
+    ]);
+    expect(resolver({ openai_compatible }).resolve('qwen3-local')).toEqual([{ provider: 'vllm', model: 'qwen3-local', options: { wire: 'openai' } }]);
+    // groq has no key: its models are not listed, so not routed to it.
+    expect(resolver({ openai_compatible }).resolve('llama-3.3-70b-versatile')).toEqual([{ provider: 'anthropic', model: 'llama-3.3-70b-versatile' }]);
+    const routes = [{ match: 'gpt-4.1', targets: [{ provider: 'openrouter' }] }];
+    expect(resolver({ openai_compatible, routes }).resolve('gpt-4.1')).toEqual([{ provider: 'openrouter', model: 'gpt-4.1', options: { wire: 'openai' } }]);
   });
 });

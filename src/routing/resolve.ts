@@ -1,14 +1,16 @@
 import { claudeCapabilities, type ModelCapabilities } from '../config/model-catalog.ts';
 import { bedrockModelId, isBedrockModelId, stripProfilePrefix, type ModelCatalog } from '../config/models.ts';
 import type { GatewayConfig, RouteConfig, TargetConfig } from '../config/schema.ts';
-import { openAIEndpoints, reservedProviderNames } from '../config/schema-openai.ts';
+import { isUsableEndpoint, openAIEndpoints, reservedProviderNames } from '../config/schema-openai.ts';
 import { GatewayError } from '../errors.ts';
 import type { Target } from '../config/targets.ts';
 
 /**
  * Model -> the ordered targets that may serve it, pure. A configured route matching the model
  * (exact id, catalog alias, glob such as `claude-sonnet-*`, or `default`) wins; otherwise a model
- * named by its Bedrock id goes to Bedrock as it is, and everything else to Anthropic. A bare
+ * named by its Bedrock id goes to Bedrock as it is, a model an OpenAI-compatible endpoint with a
+ * key lists in the catalog to that endpoint (every one listing it, in order), and everything else
+ * to Anthropic. A bare
  * word such as `haiku` matches every id containing it (seed 001's rule). A Bedrock
  * target without an explicit model uses the catalog's mapping for its region; a model Bedrock
  * does not serve is a 404 naming it, never a substitute.
@@ -28,6 +30,7 @@ export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>
   const routes = config.routing?.routes_enabled === false ? [] : config.routes.map((route) => ({ route, test: matcher(route.match, catalog) }));
   const fallback = config.routing?.bedrock_fallback ?? false;
   const openAIFallback = config.routing?.openai_fallback === false ? [] : openAIFallbackTargets(config.openai_compatible ?? {});
+  const openAIListed = openAIListedTargets(config.openai_compatible ?? {}, catalog);
   return {
     resolve(model) {
       // A provider's own model id goes straight to it: catch-all routes (`default`, `*`, bare
@@ -36,6 +39,9 @@ export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>
       const route = routes.find((candidate) => (!direct || !isCatchAll(candidate.route.match)) && candidate.test(model))?.route;
       if (route !== undefined) return usableTargets(route.targets, model, config.bedrock, catalog);
       if (isBedrockModelId(model)) return [toTarget({ provider: 'bedrock' }, model, config.bedrock, catalog)];
+      // A model an OpenAI-compatible endpoint lists (GET /v1/models shows it) goes to the endpoints that list it.
+      const listed = openAIListed.get(model);
+      if (listed !== undefined) return [...listed];
       // Zero configuration: Anthropic, then Bedrock with the catalog's mapping when it can serve,
       // then each OpenAI-compatible provider with a key and a fallback model.
       const anthropic: Target = { provider: 'anthropic', model };
@@ -48,8 +54,22 @@ export function createResolver(config: Pick<GatewayConfig, 'bedrock' | 'routes'>
 /** The OpenAI-compatible targets of the zero-configuration chain: those with a key (or a named endpoint) and a `fallback_model`. */
 function openAIFallbackTargets(endpoints: GatewayConfig['openai_compatible']): Target[] {
   return openAIEndpoints(endpoints).flatMap((endpoint) =>
-    endpoint.fallback_model === undefined || (endpoint.builtin && endpoint.api_key === undefined) ? [] : [{ provider: endpoint.name, model: endpoint.fallback_model, options: { wire: 'openai' } } as const],
+    endpoint.fallback_model === undefined || !isUsableEndpoint(endpoint) ? [] : [{ provider: endpoint.name, model: endpoint.fallback_model, options: { wire: 'openai' } } as const],
   );
+}
+
+/** Model id -> the usable OpenAI-compatible endpoints whose catalog lists it, in endpoint order. */
+function openAIListedTargets(endpoints: GatewayConfig['openai_compatible'], catalog: ModelCatalog): ReadonlyMap<string, readonly Target[]> {
+  const listed = new Map<string, Target[]>();
+  for (const endpoint of openAIEndpoints(endpoints)) {
+    if (!isUsableEndpoint(endpoint)) continue;
+    for (const { id } of catalog.openai.listed(endpoint.name)) {
+      const targets = listed.get(id) ?? [];
+      targets.push({ provider: endpoint.name, model: id, options: { wire: 'openai' } });
+      listed.set(id, targets);
+    }
+  }
+  return listed;
 }
 
 /**

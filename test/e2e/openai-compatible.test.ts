@@ -224,6 +224,34 @@ describe('budgets and OpenAI-compatible models', () => {
   });
 });
 
+describe('pricing a Claude model served by an OpenAI-compatible target', () => {
+  it('is priced at the served model’s catalog price, never the Claude price; a served model without one is unpriced', async () => {
+    const routes = [
+      { match: 'claude-sonnet-4-5', targets: [{ provider: 'openai', model: 'gpt-4.1' }] },
+      { match: 'claude-opus-4-5', targets: [{ provider: 'openai', model: 'mystery-model' }] },
+    ];
+    const keyed = await startTestGateway({ AUTH_MODE: 'keys', OPENAI_API_KEY: 'sk-openai-gateway', BEDROCK_ENABLED: 'false' }, { routes, 'openai_compatible.openai.base_url': `${fake.url}/oai/v1` });
+    try {
+      const { key } = await storeKey(keyed.accounting, { userId: 'priced', monthlyBudgetMicros: 1_000_000 });
+      const ask = (model: string) =>
+        fetch(`${keyed.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model, max_tokens: 100, messages: hello }) });
+      const served = await ask('claude-sonnet-4-5');
+      expect(served.status).toBe(200);
+      await served.text();
+      // The fake's usage: 4 uncached input, 8 cached, 4 output, at gpt-4.1's $2 / $0.50 / $8 per million
+      // (Claude Sonnet 4.5's $3 / $0.30 / $15 would be 74).
+      const record = await keyed.accounting.getUsage(served.headers.get('x-gateway-request-id') as string);
+      expect(record).toMatchObject({ modelRequested: 'claude-sonnet-4-5', modelServed: 'gpt-4.1', provider: 'openai', costMicros: 44 });
+      const refused = await ask('claude-opus-4-5');
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('served as \\"mystery-model\\"');
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await keyed.close();
+    }
+  });
+});
+
 describe('seed 001’s config.yaml with OpenRouter and Cerebras variants', () => {
   const seedFile = `
 server:

@@ -5,11 +5,11 @@ import type { AppDependencies } from '../../app.ts';
 import { alertOperator, recordRequest } from '../access-log.ts';
 import { registerApiHooks } from '../api-hooks.ts';
 import { writeErrorResponse } from '../error-response.ts';
-import { endpointOf, exchangeOf, upstreamTarget, type ApiEndpoint, type Exchange, type ExchangeAnswer } from '../exchange.ts';
+import { dialectOf, exchangeOf, upstreamTarget, type ApiEndpoint, type Exchange, type ExchangeAnswer } from '../exchange.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
 import type { MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
-import { bedrockModel, listModels, listOpenAIModels } from './models.ts';
+import { gatewayListsModels, gatewayModel, listModels, listOpenAIModels, retrieveOpenAIModel } from './models.ts';
 import { apiParams } from './schemas.ts';
 
 /**
@@ -57,12 +57,15 @@ async function forward(request: FastifyRequest, reply: FastifyReply, endpoint: A
   await answerHijacked(request, reply, deps, (response) => routed(request, response, input, deps));
 }
 
-/** The model endpoints: answered by the gateway when Bedrock adds to them, else relayed from Anthropic. */
+/** The model endpoints: answered by the gateway when it adds to them (Bedrock, OpenAI-compatible endpoints) or the caller speaks OpenAI, else relayed from Anthropic. */
 async function models(request: FastifyRequest, reply: FastifyReply, endpoint: ApiEndpoint, deps: AppDependencies): Promise<void> {
   const exchange = exchangeOf(request);
-  // A caller that does not speak Anthropic's API (no anthropic-version: an OpenAI client) gets OpenAI's list.
-  if (endpoint.route === '/v1/models' && request.headers['anthropic-version'] === undefined) return answerOpenAIModels(request, reply, deps);
-  if (deps.bedrockAvailable() && (await answerModels(request, reply, deps))) return;
+  // A caller that does not speak Anthropic's API (no anthropic-version: an OpenAI client) gets OpenAI's shapes.
+  if (dialectOf(request) === 'openai') return answerOpenAIModels(request, reply, deps);
+  if (gatewayListsModels(deps) && (await answerModels(request, reply, deps))) return;
+  // An id with a slash (an OpenAI-compatible provider's) is never forwarded: its encoded slash could move the upstream path.
+  const modelId = (request.params as { modelId?: string }).modelId;
+  if (modelId?.includes('/') === true) throw new GatewayError('GW_MODEL_NOT_FOUND', `model: ${modelId.slice(0, 256)} is not served by this gateway.`);
   const upstreamHeaders = exchange.upstreamHeaders ?? request.headers;
   await answerHijacked(request, reply, deps, (response) => proxy(request, response, endpoint, upstreamTarget(request.url, exchange.userId), undefined, upstreamHeaders, deps));
 }
@@ -102,12 +105,12 @@ async function settleLedger(exchange: Exchange): Promise<void> {
   });
 }
 
-/** Answers the model endpoints when Bedrock adds to them; false to relay the request to Anthropic. */
+/** Answers the model endpoints when the gateway adds to them; false to relay the request to Anthropic. */
 async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies): Promise<boolean> {
   const modelId = (request.params as { modelId?: string }).modelId;
   const headers = { 'x-gateway-request-id': request.id };
   if (modelId !== undefined) {
-    const model = bedrockModel(modelId, deps);
+    const model = gatewayModel(modelId, deps);
     if (model === undefined) return false;
     exchangeOf(request).answeredBy = 'gateway';
     await reply.headers(headers).send(model);
@@ -126,14 +129,16 @@ async function answerModels(request: FastifyRequest, reply: FastifyReply, deps: 
   return true;
 }
 
-/** The model list in OpenAI's shape, answered by the gateway. */
+/** The model list, or one model, in OpenAI's shape, answered by the gateway (an unknown model is its 404, in OpenAI's shape). */
 async function answerOpenAIModels(request: FastifyRequest, reply: FastifyReply, deps: AppDependencies): Promise<void> {
   const controller = new AbortController();
   const onClose = () => controller.abort();
   reply.raw.on('close', onClose);
   try {
     const exchange = exchangeOf(request);
-    const list = await listOpenAIModels(request, deps, controller.signal, exchange.upstreamHeaders ?? request.headers);
+    const modelId = (request.params as { modelId?: string }).modelId;
+    const headers = exchange.upstreamHeaders ?? request.headers;
+    const list = modelId === undefined ? await listOpenAIModels(request, deps, controller.signal, headers) : await retrieveOpenAIModel(modelId, request, deps, controller.signal, headers);
     exchange.answeredBy = 'gateway';
     await reply.headers({ 'x-gateway-request-id': request.id }).send(list);
   } finally {
@@ -161,7 +166,7 @@ export async function routed(request: FastifyRequest, response: ServerResponse, 
     const result = await routeMessages({ ...input, request, response, inflight }, deps);
     if (result.outcome !== undefined) return result;
     const failure = explainMissingCredential(result.failure, request, deps);
-    if (failure !== undefined) writeErrorResponse(response, failure, request.id, endpointOf(request)?.dialect);
+    if (failure !== undefined) writeErrorResponse(response, failure, request.id, dialectOf(request));
     else response.destroy();
     const { failure: _unexplained, ...rest } = result;
     return { ...rest, ...(failure === undefined ? {} : { failure }) };

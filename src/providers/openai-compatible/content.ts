@@ -31,7 +31,7 @@ export function toContentPart(block: unknown, path: string, context: ConversionC
 }
 
 function toImagePart(source: unknown, path: string, context: ConversionContext): ContentPart {
-  if (!context.quirks.images) throw refuse(context, path, `${context.provider} does not take images.`);
+  if (!context.traits.images) throw refuse(context, path, `${context.provider} does not take images with ${context.model}.`);
   if (isRecord(source) && source.type === 'base64' && typeof source.media_type === 'string' && typeof source.data === 'string') {
     return { type: 'image_url', image_url: { url: `data:${source.media_type};base64,${source.data}` } };
   }
@@ -48,10 +48,10 @@ function toDocumentPart(block: Record<string, unknown>, path: string, context: C
     return { type: 'text', text };
   }
   const filename = typeof block.title === 'string' && block.title !== '' ? block.title : 'document.pdf';
-  const { pdf } = context.quirks;
+  const { pdf } = context.traits;
   if (pdf !== false && isRecord(source) && source.type === 'base64' && source.media_type === 'application/pdf' && typeof source.data === 'string') {
     return { type: 'file', file: { filename, file_data: `data:application/pdf;base64,${source.data}` } };
   }
   if (pdf === 'url' && isRecord(source) && source.type === 'url' && typeof source.url === 'string') return { type: 'file', file: { filename, file_data: source.url } };
-  throw refuse(context, path, `${context.provider} does not take ${pdf === false ? 'PDF documents' : 'this document source'}.`);
+  throw refuse(context, path, `${context.provider} does not take ${pdf === false ? `PDF documents with ${context.model}` : 'this document source'}.`);
 }

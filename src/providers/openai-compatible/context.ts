@@ -1,4 +1,5 @@
 import type { GatewayError } from '../../errors.ts';
+import type { ModelTraits } from './model-traits.ts';
 import type { OpenAICompatibleQuirks } from './quirks.ts';
 import { unsupported } from './values.ts';
 
@@ -11,6 +12,8 @@ export interface ConversionContext {
   readonly provider: string;
   readonly quirks: OpenAICompatibleQuirks;
   readonly model: string;
+  /** What the model takes (model-traits.ts). */
+  readonly traits: ModelTraits;
   /** Field paths dropped, each once, in the order met. */
   readonly removed: string[];
 }

@@ -7,6 +7,8 @@ import type { OpenAICompatibleTarget } from '../../config/targets.ts';
 import type { AnswerInfo, Provider, ProviderAnswer, ProviderCall, TokenCount } from '../provider.ts';
 import { fromOpenAIError } from './errors.ts';
 import type { OpenAICompatibleTransport } from './index.ts';
+import type { OpenAIModelCapabilities } from '../../config/openai-model-catalog.ts';
+import { modelTraits } from './model-traits.ts';
 import type { OpenAICompatibleQuirks } from './quirks.ts';
 import { toOpenAIRequest } from './request.ts';
 import { fromOpenAIResponse, type OpenAIMessageContext } from './response.ts';
@@ -26,6 +28,8 @@ import { protocolError } from './values.ts';
 
 export interface OpenAICompatibleRouting {
   readonly quirks: OpenAICompatibleQuirks;
+  /** What the model catalog knows a model takes (config/openai-models.ts); absent: the quirks' defaults. */
+  readonly capabilities?: (model: string) => Partial<OpenAIModelCapabilities>;
   /** How messages name the provider (`OpenRouter`); its name when absent. */
   readonly label?: string;
   /** Epoch ms, to read reset headers. */
@@ -59,7 +63,9 @@ async function countTokens(call: ProviderCall<OpenAICompatibleTarget>): Promise<
 async function callOpenAI(transport: OpenAICompatibleTransport, routing: OpenAICompatibleRouting, call: ProviderCall<OpenAICompatibleTarget>): Promise<ProviderAnswer> {
   const provider = transport.name;
   const { object } = await call.body.json();
-  const converted = toOpenAIRequest({ ...object, stream: call.stream }, { provider, quirks: routing.quirks, model: call.target.model });
+  const model = call.target.model;
+  const traits = modelTraits(routing.quirks, routing.capabilities?.(model));
+  const converted = toOpenAIRequest({ ...object, stream: call.stream }, { provider, quirks: routing.quirks, model, traits });
   const upstream = await transport.chatCompletions(JSON.stringify(converted.body), call.stream, call.signal);
   const requestId = upstream.headers['x-request-id'];
   const upstreamRequestId = typeof requestId === 'string' ? requestId : undefined;

@@ -4,15 +4,14 @@ import { providerQuirks, type KnownProvider, type OpenAICompatibleQuirks } from 
 /**
  * An endpoint's quirks from its configuration (`openai_compatible.<name>.quirks`), pure: the
  * preset (the built-in provider's own for a built-in name, else `generic`, or the one named by
- * `preset`) with each configured field over it.
+ * `preset`) with each configured field over it. (`reasoning_models` and
+ * `max_completion_tokens_models` are about models: config/openai-models.ts reads them.)
  */
 export function quirksFor(endpoint: Pick<OpenAIEndpoint, 'name' | 'quirks'>): OpenAICompatibleQuirks {
   const config = endpoint.quirks;
   const presetName: KnownProvider = config.preset ?? (endpoint.name in providerQuirks ? (endpoint.name as KnownProvider) : 'generic');
   const preset = providerQuirks[presetName];
-  const { reasoningModels, maxCompletionTokensModels, maxStopSequences, userField, ...rest } = preset;
-  const reasoningPattern = config.reasoning_models === undefined ? reasoningModels : new RegExp(config.reasoning_models);
-  const maxCompletionPattern = config.max_completion_tokens_models === undefined ? maxCompletionTokensModels : new RegExp(config.max_completion_tokens_models);
+  const { maxStopSequences, userField, ...rest } = preset;
   const stops = config.max_stop_sequences ?? maxStopSequences;
   const user = config.user_field === undefined ? userField : config.user_field === 'none' ? undefined : config.user_field;
   return {
@@ -25,8 +24,6 @@ export function quirksFor(endpoint: Pick<OpenAIEndpoint, 'name' | 'quirks'>): Op
     ...(config.structured_outputs === undefined ? {} : { structuredOutputs: config.structured_outputs }),
     ...(config.stream_usage === undefined ? {} : { streamUsage: config.stream_usage }),
     ...(config.replay_reasoning === undefined ? {} : { replayReasoning: config.replay_reasoning }),
-    ...(reasoningPattern === undefined ? {} : { reasoningModels: reasoningPattern }),
-    ...(maxCompletionPattern === undefined ? {} : { maxCompletionTokensModels: maxCompletionPattern }),
     ...(stops === undefined ? {} : { maxStopSequences: stops }),
     ...(user === undefined ? {} : { userField: user }),
   };

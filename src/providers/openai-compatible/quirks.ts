@@ -3,6 +3,8 @@
  * reads only this: a field a provider cannot take is dropped and listed (for a header), a
  * feature it cannot take is a 400 naming it. Configuration can give a named endpoint (vLLM,
  * Ollama, DeepSeek…) its own quirks starting from `generic`. Sources: protocols.md §6.1, §6.6.
+ * What each model takes (reasoning, `max_completion_tokens`, images, PDFs, tools) is the model
+ * catalog's (config/openai-model-catalog.ts), read through model-traits.ts.
  */
 
 /** How Anthropic's `thinking` reaches the provider's reasoning knob. */
@@ -20,13 +22,9 @@ export type ReasoningKnob =
 
 export interface OpenAICompatibleQuirks {
   readonly reasoning: ReasoningKnob;
-  /** Models that reason (the knob is sent only to them); undefined: every model. */
-  readonly reasoningModels?: RegExp;
-  /** Models that take `max_completion_tokens` instead of `max_tokens`. */
-  readonly maxCompletionTokensModels?: RegExp;
-  /** Image parts (`image_url`). */
+  /** Image parts (`image_url`), for models the catalog does not say. */
   readonly images: boolean;
-  /** PDF documents as `{type:"file", file:{filename, file_data}}`; `url`: URLs too. */
+  /** PDF documents as `{type:"file", file:{filename, file_data}}`; `url`: URLs too (the catalog says which models take them). */
   readonly pdf: false | 'base64' | 'url';
   /** `top_k` as an extra body field. */
   readonly topK: boolean;
@@ -49,8 +47,6 @@ export type KnownProvider = 'openai' | 'groq' | 'cerebras' | 'openrouter' | 'dee
 export const providerQuirks: Readonly<Record<KnownProvider, OpenAICompatibleQuirks>> = {
   openai: {
     reasoning: 'effort',
-    reasoningModels: /^(o\d|gpt-5)/,
-    maxCompletionTokensModels: /^(o\d|gpt-5)/,
     images: true,
     pdf: 'base64',
     topK: false,
@@ -63,7 +59,6 @@ export const providerQuirks: Readonly<Record<KnownProvider, OpenAICompatibleQuir
   },
   groq: {
     reasoning: 'groq',
-    reasoningModels: /gpt-oss|qwen3|qwq|deepseek-r1|reasoning/,
     images: true,
     pdf: false,
     topK: false,
@@ -76,8 +71,6 @@ export const providerQuirks: Readonly<Record<KnownProvider, OpenAICompatibleQuir
   },
   cerebras: {
     reasoning: 'effort',
-    reasoningModels: /gpt-oss/,
-    maxCompletionTokensModels: /./,
     images: false,
     pdf: false,
     topK: false,
@@ -123,8 +116,3 @@ export const providerQuirks: Readonly<Record<KnownProvider, OpenAICompatibleQuir
     replayReasoning: false,
   },
 };
-
-/** Whether `model` takes the reasoning knob at all. */
-export function reasons(quirks: OpenAICompatibleQuirks, model: string): boolean {
-  return quirks.reasoning !== 'none' && (quirks.reasoningModels === undefined || quirks.reasoningModels.test(model));
-}

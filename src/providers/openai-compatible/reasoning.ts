@@ -1,5 +1,4 @@
 import { remove, type ConversionContext } from './context.ts';
-import { reasons } from './quirks.ts';
 import { isRecord } from './values.ts';
 
 /**
@@ -20,7 +19,7 @@ interface Thinking {
 
 export function toReasoningFields(request: Record<string, unknown>, context: ConversionContext): Record<string, unknown> {
   const thinking = readThinking(request);
-  if (!reasons(context.quirks, context.model)) {
+  if (!context.traits.reasoning) {
     if (thinking.state === 'on') remove(context, 'thinking');
     if (thinking.effort !== undefined) remove(context, 'output_config.effort');
     return {};
@@ -34,7 +33,7 @@ export function toReasoningFields(request: Record<string, unknown>, context: Con
       if (thinking.state === 'unset' && thinking.effort === undefined) return {};
       return { reasoning: thinking.budget !== undefined && thinking.effort === undefined ? { max_tokens: thinking.budget } : { effort } };
     case 'groq':
-      return groqFields(context.model, thinking.state === 'on', effort);
+      return groqFields(context.traits.reasoningEffort, thinking.state === 'on', effort);
     case 'deepseek':
       return { thinking: { type: thinking.state === 'on' ? 'enabled' : 'disabled' } };
     case 'none':
@@ -60,7 +59,7 @@ function effortOfBudget(budget: number | undefined): Effort {
 }
 
 /** Groq: gpt-oss takes `include_reasoning` and an effort; the others `reasoning_format` (hidden keeps `<think>` out of the text). */
-function groqFields(model: string, on: boolean, effort: Effort): Record<string, unknown> {
-  if (/gpt-oss/.test(model)) return on ? { include_reasoning: true, reasoning_effort: effort } : { include_reasoning: false };
+function groqFields(takesEffort: boolean, on: boolean, effort: Effort): Record<string, unknown> {
+  if (takesEffort) return on ? { include_reasoning: true, reasoning_effort: effort } : { include_reasoning: false };
   return { reasoning_format: on ? 'parsed' : 'hidden' };
 }

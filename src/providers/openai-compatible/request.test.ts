@@ -1,10 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../../errors.ts';
+import { createOpenAIModels } from '../../config/openai-models.ts';
+import { modelTraits } from './model-traits.ts';
 import { providerQuirks, type KnownProvider } from './quirks.ts';
 import { toOpenAIRequest } from './request.ts';
 
+const catalog = createOpenAIModels();
+const traitsOf = (provider: KnownProvider, model: string) => modelTraits(providerQuirks[provider], catalog.capabilities(provider, model));
 const convert = (request: Record<string, unknown>, provider: KnownProvider = 'openai', model = 'gpt-4.1') =>
-  toOpenAIRequest({ model: 'claude-sonnet-5-5', max_tokens: 100, ...request }, { provider, quirks: providerQuirks[provider], model });
+  toOpenAIRequest({ model: 'claude-sonnet-5-5', max_tokens: 100, ...request }, { provider, quirks: providerQuirks[provider], model, traits: traitsOf(provider, model) });
 
 function refusal(run: () => unknown): GatewayError {
   try {
@@ -109,8 +113,15 @@ describe('toOpenAIRequest', () => {
       },
     ]);
     const groq = refusal(() => convert({ messages: [{ role: 'user', content: [pdf] }] }, 'groq', 'llama-4-scout'));
-    expect([groq.code, groq.status, groq.message]).toEqual(['GW_UNSUPPORTED_FEATURE', 400, 'messages.0.content.0: groq does not take PDF documents.']);
-    expect(refusal(() => convert({ messages: [{ role: 'user', content: [image] }] }, 'cerebras', 'llama3.1-8b')).message).toBe('messages.0.content.0: cerebras does not take images.');
+    expect([groq.code, groq.status, groq.message]).toEqual(['GW_UNSUPPORTED_FEATURE', 400, 'messages.0.content.0: groq does not take PDF documents with llama-4-scout.']);
+    expect(refusal(() => convert({ messages: [{ role: 'user', content: [image] }] }, 'cerebras', 'llama3.1-8b')).message).toBe('messages.0.content.0: cerebras does not take images with llama3.1-8b.');
+  });
+
+  it('refuses tools for a model the catalog says takes none', () => {
+    const traits = { ...traitsOf('openai', 'gpt-4.1'), tools: false };
+    const tool = { name: 'get_weather', input_schema: { type: 'object' } };
+    const error = refusal(() => toOpenAIRequest({ max_tokens: 10, messages: [{ role: 'user', content: 'hi' }], tools: [tool] }, { provider: 'local', quirks: providerQuirks.generic, model: 'tiny', traits }));
+    expect([error.status, error.message]).toEqual([400, 'tools: tiny on local does not take tools.']);
   });
 
   it('refuses server tools, Anthropic-only features and more stop sequences than the provider takes', () => {
@@ -205,7 +216,7 @@ describe('a Claude Code request (seed 001: Haiku routed to Cerebras)', () => {
   };
 
   it('goes out as Cerebras takes it, every dropped field listed', () => {
-    const result = toOpenAIRequest(claudeCode, { provider: 'cerebras', quirks: providerQuirks.cerebras, model: 'gpt-oss-120b' });
+    const result = toOpenAIRequest(claudeCode, { provider: 'cerebras', quirks: providerQuirks.cerebras, model: 'gpt-oss-120b', traits: traitsOf('cerebras', 'gpt-oss-120b') });
     expect(result.body).toEqual({
       model: 'gpt-oss-120b',
       messages: [

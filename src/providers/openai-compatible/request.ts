@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { refuse, remove, type ConversionContext } from './context.ts';
 import { toChatMessages, toSystemMessage } from './messages.ts';
+import { modelTraits, type ModelTraits } from './model-traits.ts';
 import type { OpenAICompatibleQuirks } from './quirks.ts';
 import { toReasoningFields } from './reasoning.ts';
 import { toToolFields } from './tools.ts';
@@ -21,6 +22,8 @@ export interface OpenAIRequestOptions {
   readonly quirks: OpenAICompatibleQuirks;
   /** The upstream model id. */
   readonly model: string;
+  /** What the model takes; default: the quirks' defaults (no catalog knowledge). */
+  readonly traits?: ModelTraits;
 }
 
 export interface OpenAIRequestResult {
@@ -38,14 +41,15 @@ const mappedFields: ReadonlySet<string> = new Set([
 const MAX_USER_LENGTH = 64;
 
 export function toOpenAIRequest(request: Record<string, unknown>, options: OpenAIRequestOptions): OpenAIRequestResult {
-  const context: ConversionContext = { provider: options.provider, quirks: options.quirks, model: options.model, removed: [] };
+  const traits = options.traits ?? modelTraits(options.quirks);
+  const context: ConversionContext = { provider: options.provider, quirks: options.quirks, model: options.model, traits, removed: [] };
   rejectAnthropicOnly(request, context);
   for (const key of Object.keys(request)) if (!mappedFields.has(key) && present(request[key])) remove(context, key);
   const body: Record<string, unknown> = {
     model: options.model,
     messages: [...toSystemMessage(request.system, context), ...toChatMessages(request.messages, context)],
   };
-  if (present(request.max_tokens)) body[maxTokensField(options)] = request.max_tokens;
+  if (present(request.max_tokens)) body[traits.maxCompletionTokens ? 'max_completion_tokens' : 'max_tokens'] = request.max_tokens;
   Object.assign(body, toSampling(request, context), toToolFields(request, context), toReasoningFields(request, context));
   const format = toResponseFormat(request, context);
   if (format !== undefined) body.response_format = format;
@@ -61,10 +65,6 @@ export function toOpenAIRequest(request: Record<string, unknown>, options: OpenA
 function rejectAnthropicOnly(request: Record<string, unknown>, context: ConversionContext): void {
   if (Array.isArray(request.mcp_servers) && request.mcp_servers.length > 0) throw refuse(context, 'mcp_servers', `the MCP connector runs on Anthropic's side and is not available on ${context.provider}.`);
   if (present(request.container)) throw refuse(context, 'container', `code-execution and skills containers are not available on ${context.provider}.`);
-}
-
-function maxTokensField(options: OpenAIRequestOptions): string {
-  return options.quirks.maxCompletionTokensModels?.test(options.model) === true ? 'max_completion_tokens' : 'max_tokens';
 }
 
 function toSampling(request: Record<string, unknown>, context: ConversionContext): Record<string, unknown> {

@@ -26,6 +26,7 @@ export function toToolFields(request: Record<string, unknown>, context: Conversi
   const tools = request.tools;
   if (tools !== undefined && tools !== null) {
     if (!Array.isArray(tools)) throw refuse(context, 'tools', 'expected a list.');
+    if (tools.length > 0 && !context.traits.tools) throw refuse(context, 'tools', `${context.model} on ${context.provider} does not take tools.`);
     if (tools.length > 0) fields.tools = tools.map((tool, index) => toFunctionTool(tool, `tools.${index}`, context));
   }
   const choice = request.tool_choice;

@@ -1,0 +1,31 @@
+import type { OpenAIModelCapabilities } from '../../config/openai-model-catalog.ts';
+import type { OpenAICompatibleQuirks } from './quirks.ts';
+
+/**
+ * What one model at one provider takes, pure: the catalog's knowledge of the model
+ * (config/openai-models.ts: its entry, or the families its id matches) over the provider's quirks.
+ * The request converter reads only this and the quirks; no model id pattern lives in code.
+ */
+
+export interface ModelTraits {
+  readonly tools: boolean;
+  readonly images: boolean;
+  /** The PDF form: the provider's (`quirks.pdf`), `base64` for a model said to take PDFs on a provider without a form, false for none. */
+  readonly pdf: false | 'base64' | 'url';
+  /** Takes the provider's reasoning knob. */
+  readonly reasoning: boolean;
+  /** Groq: `reasoning_effort` + `include_reasoning` rather than `reasoning_format`. */
+  readonly reasoningEffort: boolean;
+  readonly maxCompletionTokens: boolean;
+}
+
+export function modelTraits(quirks: OpenAICompatibleQuirks, known: Partial<OpenAIModelCapabilities> = {}): ModelTraits {
+  return {
+    tools: known.tools ?? true,
+    images: known.images ?? quirks.images,
+    pdf: known.pdf === false ? false : known.pdf === true ? quirks.pdf || 'base64' : quirks.pdf,
+    reasoning: quirks.reasoning !== 'none' && (known.reasoning ?? true),
+    reasoningEffort: known.reasoningEffort ?? false,
+    maxCompletionTokens: known.maxCompletionTokens ?? false,
+  };
+}
