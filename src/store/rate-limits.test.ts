@@ -13,7 +13,7 @@ import { DynamoRateLimiter } from './dynamodb/rate-limits.ts';
 import { MemoryRateLimiter } from './memory/rate-limits.ts';
 import type { RateDecision, RateLimiter, RateLimiterKind, RateLimits } from './rate-limits.ts';
 import { RedisRateLimiter } from './redis/rate-limits.ts';
-import { openSqlite } from './sqlite/database.ts';
+import { migrations, openSqlite } from './sqlite/database.ts';
 import { SqliteRateLimiter } from './sqlite/rate-limits.ts';
 
 /** A minute boundary, so DynamoDB's fixed windows start with each test. */
@@ -313,6 +313,21 @@ describe('sqlite rate limiter', () => {
     await Promise.all(workers.map((worker) => worker.terminate()));
   });
 
+  it('carries the windows of a file written before migration 6 over to its tables', async () => {
+    const path = join(directory.path, 'gateway.db');
+    const before = openSqlite(path, { migrations: migrations.slice(0, 5), backgroundCheckpoints: false });
+    const insert = before.prepare('INSERT INTO rate_limit_events (key, kind, at, amount) VALUES (?, ?, ?, ?)');
+    for (const [key, kind, at, amount] of [['a', 'request', now, 1], ['a', 'request', now, 1], ['a', 'request', now + 5, 1], ['a', 'tokens', now, 40], ['b', 'tokens', now, 2]] as const) insert.run(key, kind, at, amount);
+    before.prepare('INSERT INTO rate_limit_counts (key, requests) VALUES (?, ?)').run('a', 3);
+    before.close();
+    const limiter = SqliteRateLimiter.open(path);
+    // Three requests in the window: a fourth is refused until the first two leave it.
+    expect(await limiter.admit('a', { rpm: 3 }, now + 1_000)).toEqual(refused('rpm', 59));
+    expect(await limiter.admit('a', { tpm: 40 }, now + 1_000)).toEqual(refused('tpm', 59));
+    expect(await limiter.admit('b', { tpm: 40 }, now + 1_000)).toEqual({ allowed: true });
+    await limiter.close();
+  });
+
   it('keeps windows across reopen and deletes the events of keys no longer used', async () => {
     const path = join(directory.path, 'gateway.db');
     const first = SqliteRateLimiter.open(path);
@@ -324,7 +339,8 @@ describe('sqlite rate limiter', () => {
     await second.admit('new', { rpm: 1 }, now + 60_000);
     await second.close();
     const database = openSqlite(path);
-    expect(database.prepare('SELECT key, kind, at, amount FROM rate_limit_events ORDER BY key').all()).toEqual([{ key: 'new', kind: 'request', at: now + 60_000, amount: 1 }]);
+    expect(database.prepare('SELECT key, at, requests FROM rate_limit_requests ORDER BY key').all()).toEqual([{ key: 'new', at: now + 60_000, requests: 1 }]);
+    expect(database.prepare('SELECT key, at, amount FROM rate_limit_tokens').all()).toEqual([]);
     database.close();
   });
 });

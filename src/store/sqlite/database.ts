@@ -131,6 +131,29 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX ptc_containers_expires_at ON ptc_containers (expires_at);
     `,
   },
+  {
+    version: 6,
+    description: 'rate-limit windows in two tables clustered by key and time (issue 14: one B-tree per write instead of three, reads without row lookups)',
+    sql: `
+      CREATE TABLE rate_limit_requests (
+        key TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        PRIMARY KEY (key, at)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO rate_limit_requests (key, at, requests)
+        SELECT key, at, count(*) FROM rate_limit_events WHERE kind = 'request' GROUP BY key, at;
+      CREATE TABLE rate_limit_tokens (
+        key TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        amount INTEGER NOT NULL,
+        PRIMARY KEY (key, at)
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO rate_limit_tokens (key, at, amount)
+        SELECT key, at, sum(amount) FROM rate_limit_events WHERE kind = 'tokens' GROUP BY key, at;
+      DROP TABLE rate_limit_events;
+    `,
+  },
 ];
 
 export interface OpenSqliteOptions {

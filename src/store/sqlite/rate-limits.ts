@@ -16,17 +16,19 @@ import {
 import { closeSqlite, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
- * Rate-limit windows in the gateway's SQLite file (table `rate_limit_events`, migration 3):
- * exact sliding windows shared by every process on the host that opens the same file. Each
- * decision is one `BEGIN IMMEDIATE` transaction (drop the key's events that left the window,
- * count, insert the admitted request), so two processes never both take the last slot.
+ * Rate-limit windows in the gateway's SQLite file: exact sliding windows shared by every process
+ * on the host that opens the same file. Each decision is one `BEGIN IMMEDIATE` transaction (drop
+ * the key's requests that left the window, count, record the admitted request), so two
+ * processes never both take the last slot.
  *
- * Rows: one per admitted request (`kind = 'request'`, `amount = 1`), only when the key has an
- * `rpm` (a key without one keeps no log), and one per key and second of tokens
- * (`kind = 'tokens'`, `at` = the start of the second, `amount` summed), like the memory
- * limiter. Each key's number of request rows is kept in `rate_limit_counts` (migration 4), so a
- * decision does not count its window. Rows of keys no longer used are deleted (and the counts
- * recomputed) every `pruneIntervalMs`.
+ * Tables (migration 6), both clustered on (key, at) so a key's window is one range of one B-tree
+ * and a write touches one B-tree: `rate_limit_requests` holds how many requests a key was
+ * admitted per millisecond (only when it has an `rpm`; a key without one keeps no log), and
+ * `rate_limit_tokens` its tokens per bucket of a second (`at` = the bucket's start), like the
+ * memory limiter. Each key's number of requests in its window is kept in `rate_limit_counts`
+ * (migration 4), so a decision does not count its window, and the tokens are summed by SQLite,
+ * read row by row only when a key is over its `tpm`. Rows of keys no longer used are deleted
+ * (and the counts recomputed) every `pruneIntervalMs`.
  */
 
 export interface SqliteRateLimiterOptions {
@@ -37,19 +39,20 @@ export interface SqliteRateLimiterOptions {
 }
 
 interface Statements {
-  readonly dropKeyRequests: StatementSync;
   readonly requestCount: StatementSync;
+  readonly dropRequests: StatementSync;
+  readonly countRequests: StatementSync;
+  readonly requestTimes: StatementSync;
+  readonly addRequest: StatementSync;
   readonly setRequestCount: StatementSync;
+  readonly dropTokens: StatementSync;
+  readonly sumTokens: StatementSync;
+  readonly tokenBuckets: StatementSync;
+  readonly addTokens: StatementSync;
+  readonly pruneRequests: StatementSync;
+  readonly pruneTokens: StatementSync;
   readonly recount: StatementSync;
   readonly dropEmptyCounts: StatementSync;
-  readonly dropKey: StatementSync;
-  readonly dropAll: StatementSync;
-  readonly countRequests: StatementSync;
-  readonly requestAt: StatementSync;
-  readonly tokenBuckets: StatementSync;
-  readonly insertRequest: StatementSync;
-  readonly addTokens: StatementSync;
-  readonly insertTokens: StatementSync;
 }
 
 const bucketMs = tokenBucketMs(rateWindowMs);
@@ -73,19 +76,21 @@ export class SqliteRateLimiter implements RateLimiter {
     this.#ownsDatabase = options.ownsDatabase ?? false;
     this.#pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
     this.#statements = {
-      dropKeyRequests: database.prepare("DELETE FROM rate_limit_events WHERE key = ? AND kind = 'request' AND at <= ?"),
-      dropKey: database.prepare("DELETE FROM rate_limit_events WHERE key = ? AND kind = 'tokens' AND at <= ?"),
-      dropAll: database.prepare('DELETE FROM rate_limit_events WHERE at <= ?'),
-      countRequests: database.prepare("SELECT count(*) AS count FROM rate_limit_events WHERE key = ? AND kind = 'request'"),
       requestCount: database.prepare('SELECT requests FROM rate_limit_counts WHERE key = ?'),
+      dropRequests: database.prepare('DELETE FROM rate_limit_requests WHERE key = ? AND at <= ? RETURNING requests'),
+      countRequests: database.prepare('SELECT coalesce(sum(requests), 0) AS count FROM rate_limit_requests WHERE key = ?'),
+      requestTimes: database.prepare('SELECT at, requests FROM rate_limit_requests WHERE key = ? ORDER BY at'),
+      addRequest: database.prepare('INSERT INTO rate_limit_requests (key, at, requests) VALUES (?, ?, 1) ON CONFLICT (key, at) DO UPDATE SET requests = requests + 1'),
       setRequestCount: database.prepare('INSERT INTO rate_limit_counts (key, requests) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET requests = excluded.requests'),
-      recount: database.prepare("UPDATE rate_limit_counts SET requests = (SELECT count(*) FROM rate_limit_events e WHERE e.key = rate_limit_counts.key AND e.kind = 'request')"),
+      dropTokens: database.prepare('DELETE FROM rate_limit_tokens WHERE key = ? AND at <= ?'),
+      sumTokens: database.prepare('SELECT coalesce(sum(amount), 0) AS total FROM rate_limit_tokens WHERE key = ?'),
+      tokenBuckets: database.prepare('SELECT at, amount FROM rate_limit_tokens WHERE key = ? ORDER BY at'),
+      addTokens: database.prepare('INSERT INTO rate_limit_tokens (key, at, amount) VALUES (?, ?, ?) ON CONFLICT (key, at) DO UPDATE SET amount = amount + excluded.amount'),
+      // Key by key (the counts name every key with requests): the primary key finds each range.
+      pruneRequests: database.prepare('DELETE FROM rate_limit_requests WHERE key IN (SELECT key FROM rate_limit_counts) AND at <= ?'),
+      pruneTokens: database.prepare('DELETE FROM rate_limit_tokens WHERE at <= ?'),
+      recount: database.prepare('UPDATE rate_limit_counts SET requests = (SELECT coalesce(sum(r.requests), 0) FROM rate_limit_requests r WHERE r.key = rate_limit_counts.key)'),
       dropEmptyCounts: database.prepare('DELETE FROM rate_limit_counts WHERE requests = 0'),
-      requestAt: database.prepare("SELECT at FROM rate_limit_events WHERE key = ? AND kind = 'request' ORDER BY at LIMIT 1 OFFSET ?"),
-      tokenBuckets: database.prepare("SELECT at, amount FROM rate_limit_events WHERE key = ? AND kind = 'tokens' ORDER BY at"),
-      insertRequest: database.prepare("INSERT INTO rate_limit_events (key, kind, at, amount) VALUES (?, 'request', ?, 1)"),
-      addTokens: database.prepare("UPDATE rate_limit_events SET amount = amount + ? WHERE key = ? AND kind = 'tokens' AND at = ?"),
-      insertTokens: database.prepare("INSERT INTO rate_limit_events (key, kind, at, amount) VALUES (?, 'tokens', ?, ?)"),
     };
   }
 
@@ -95,17 +100,17 @@ export class SqliteRateLimiter implements RateLimiter {
     if (limits.rpm === undefined && limits.tpm === undefined) return { allowed: true };
     this.#pruneOccasionally(statements, now);
     return this.#transaction(() => {
-      // The key's request count is kept beside its events, so a decision costs the same
+      // The key's request count is kept beside its requests, so a decision costs the same
       // whatever the limit (counting a 10,000-request window each time would not).
       const stored = statements.requestCount.get(key)?.['requests'];
-      const dropped = Number(statements.dropKeyRequests.run(key, now - rateWindowMs).changes);
+      const dropped = statements.dropRequests.all(key, now - rateWindowMs).reduce((sum, row) => sum + toInteger(row['requests']), 0);
       const count = stored === undefined ? toInteger(statements.countRequests.get(key)?.['count']) : Math.max(0, toInteger(stored) - dropped);
-      statements.dropKey.run(key, now - rateWindowMs);
+      statements.dropTokens.run(key, now - rateWindowMs);
       const requestWait = limits.rpm === undefined ? undefined : this.#requestWait(statements, key, limits.rpm, count, now);
-      const tokenWait = limits.tpm === undefined ? undefined : tokenWaitMs(readBuckets(statements, key), limits.tpm, now, rateWindowMs);
+      const tokenWait = limits.tpm === undefined ? undefined : this.#tokenWait(statements, key, limits.tpm, now);
       const decision = toDecision(requestWait, tokenWait);
       const admitted = decision.allowed && limits.rpm !== undefined;
-      if (admitted) statements.insertRequest.run(key, now);
+      if (admitted) statements.addRequest.run(key, now);
       if (stored === undefined || dropped > 0 || admitted) statements.setRequestCount.run(key, count + (admitted ? 1 : 0));
       return decision;
     });
@@ -116,9 +121,7 @@ export class SqliteRateLimiter implements RateLimiter {
     validateTokens(key, tokens, now);
     if (tokens === 0) return;
     const start = Math.floor(now / bucketMs) * bucketMs;
-    this.#transaction(() => {
-      if (Number(statements.addTokens.run(tokens, key, start).changes) === 0) statements.insertTokens.run(key, start, tokens);
-    });
+    this.#transaction(() => statements.addTokens.run(key, start, tokens));
   }
 
   async close(): Promise<void> {
@@ -135,14 +138,27 @@ export class SqliteRateLimiter implements RateLimiter {
   /** With `rpm` or more requests in the window, how long until enough have left it. */
   #requestWait(statements: Statements, key: string, rpm: number, count: number, now: number): number | undefined {
     if (count < rpm) return undefined;
-    return leavesInMs(toInteger(statements.requestAt.get(key, count - rpm)?.['at']), now, rateWindowMs);
+    // The (count - rpm)th oldest request (0-based) is the one whose leaving frees a slot.
+    let seen = 0;
+    for (const row of statements.requestTimes.iterate(key)) {
+      seen += toInteger(row['requests']);
+      if (seen > count - rpm) return leavesInMs(toInteger(row['at']), now, rateWindowMs);
+    }
+    return rateWindowMs; // unreachable while the count matches the rows
+  }
+
+  /** Over `tpm`: how long until enough tokens have left the window (the buckets read only then). */
+  #tokenWait(statements: Statements, key: string, tpm: number, now: number): number | undefined {
+    if (toInteger(statements.sumTokens.get(key)?.['total']) < tpm) return undefined;
+    return tokenWaitMs(readBuckets(statements, key), tpm, now, rateWindowMs);
   }
 
   #pruneOccasionally(statements: Statements, now: number): void {
     if (now - this.#lastPrune < this.#pruneIntervalMs) return;
     this.#lastPrune = now;
     this.#transaction(() => {
-      statements.dropAll.run(now - rateWindowMs);
+      statements.pruneRequests.run(now - rateWindowMs);
+      statements.pruneTokens.run(now - rateWindowMs);
       statements.recount.run();
       statements.dropEmptyCounts.run();
     });
