@@ -1,19 +1,31 @@
 #!/usr/bin/env bash
-# What the test suite needs besides npm packages: a real redis-server (Debian package), which the
-# tests start and stop themselves on loopback. Installs it when missing; does nothing otherwise.
+# What the test suite needs besides npm packages, from Debian's packages: redis-server (the tests
+# start and stop their own servers on loopback), docker.io and busybox-static (the container
+# image test: a daemon that scripts/start-docker.sh starts, and the shell of the base image the
+# test builds), prometheus (promtool checks the compose stack's Prometheus configuration).
+# Installs what is missing; does nothing otherwise.
 set -euo pipefail
-if command -v redis-server > /dev/null 2>&1; then
+missing=()
+need() { command -v "$1" > /dev/null 2>&1 || missing+=("$2"); }
+need redis-server redis-server
+need dockerd docker.io
+need busybox busybox-static
+need promtool prometheus
+if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
 if ! command -v apt-get > /dev/null 2>&1; then
-  echo "redis-server is missing: install Redis 7 with your package manager (Debian/Ubuntu: apt-get install redis-server)." >&2
+  echo "missing for the tests: ${missing[*]} (Debian package names): install them with your package manager." >&2
   exit 1
 fi
 run() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-echo "installing redis-server (Debian package) for the tests..."
+echo "installing ${missing[*]} (Debian packages) for the tests..."
 export DEBIAN_FRONTEND=noninteractive
 run apt-get update -qq > /dev/null || true
-run apt-get install -y -qq redis-server > /dev/null
-# The package starts a system service; the tests start their own server, so stop it if running.
-(run systemctl disable --now redis-server > /dev/null 2>&1 || run service redis-server stop > /dev/null 2>&1) || true
-command -v redis-server
+run apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+# The packages start system services where a service manager runs; the tests start their own
+# servers, so stop those if running.
+for service in redis-server prometheus prometheus-node-exporter; do
+  (run systemctl disable --now "$service" > /dev/null 2>&1 || run service "$service" stop > /dev/null 2>&1) || true
+done
+command -v redis-server dockerd busybox promtool
