@@ -49,6 +49,12 @@ interface Statements {
 }
 
 const keyColumnList = keyColumns.join(', ');
+/**
+ * Columns every record of one request has alike (its intent, its final record, an interrupted
+ * row): left out of the upsert's SET, so SQLite leaves the indexes on them alone when a final
+ * record replaces the intent (an UPDATE rewrites an index only when it sets one of its columns).
+ */
+const sameInEveryRecord = new Set(['request_id', 'started_at', 'user_id', 'expires_at']);
 const usageColumnList = usageColumns.join(', ');
 
 // Totals of final rows per user and UTC day; the optional filters are bound as NULL when absent.
@@ -103,7 +109,7 @@ export class SqliteAccountingStore implements AccountingStore {
       upsertUsage: database.prepare(
         `INSERT INTO usage (${usageColumnList}) VALUES (${usageColumns.map((column) => `:${column}`).join(', ')})
          ON CONFLICT (request_id) DO UPDATE SET
-           ${usageColumns.filter((column) => column !== 'request_id').map((column) => `${column} = excluded.${column}`).join(', ')}
+           ${usageColumns.filter((column) => !sameInEveryRecord.has(column)).map((column) => `${column} = excluded.${column}`).join(', ')}
          WHERE excluded.state != 'in_progress' OR usage.state = 'in_progress'`,
       ),
       getUsage: database.prepare(`SELECT ${usageColumnList} FROM usage WHERE request_id = ?`),
