@@ -18,13 +18,23 @@ describe('withoutUnsignedThinking', () => {
     expect(withoutUnsignedThinking(cleaned)).toBe(cleaned);
   });
 
-  it('a turn that was only unsigned reasoning keeps an empty text block', () => {
-    const body = { messages: [{ role: 'assistant', content: [{ type: 'thinking', thinking: 'x' }] }] };
-    expect(withoutUnsignedThinking(body).messages).toEqual([{ role: 'assistant', content: [{ type: 'text', text: '' }] }]);
+  it('a turn that was only unsigned reasoning goes (an empty text block is refused by Anthropic)', () => {
+    const body = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: [{ type: 'thinking', thinking: 'x' }] }, { role: 'user', content: 'Again' }] };
+    expect(withoutUnsignedThinking(body).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'Again' }] }]);
   });
 
-  it('the byte gate', () => {
-    expect(mayHoldUnsignedThinking(Buffer.from('{"signature":""}'))).toBe(true);
-    expect(mayHoldUnsignedThinking(Buffer.from('{"signature":"abc"}'))).toBe(false);
+  it.each([
+    ['{"signature":""}', true],
+    ['{"signature":"abc"}', false],
+    // A thinking block with no signature field at all (doubt from the last session: it reached Anthropic).
+    ['{"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x"}]}]}', true],
+    ['{"messages":[{"role":"assistant","content":[{"type": "thinking", "thinking": "x"}]}]}', true],
+    ['{"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"s1"},{"type":"thinking","thinking":"y"}]}]}', true],
+    ['{"thinking":{"type":"enabled","budget_tokens":2000},"messages":[{"role":"assistant","content":[{"type":"thinking","thinking":"x","signature":"s1"}]}]}', false],
+    ['{"messages":[{"role":"user","content":"no thinking here"}]}', false],
+  ])('the byte gate: %s -> %s', (json, expected) => {
+    expect(mayHoldUnsignedThinking(Buffer.from(json))).toBe(expected);
+    // The gate never misses what the cleaner would drop.
+    if (!expected) expect(withoutUnsignedThinking(JSON.parse(json) as Record<string, unknown>)).toEqual(JSON.parse(json));
   });
 });

@@ -199,6 +199,24 @@ describe('history hygiene toward Claude', () => {
     await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-client', 'anthropic-version': '2023-06-01' }, body });
     expect(anthropic.requests[1]?.body.toString('utf8')).toBe(body);
   });
+
+  it('a thinking block with no signature field at all is not sent to Anthropic either; a turn left empty goes', async () => {
+    const messages = [
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'from gpt-oss' }] },
+      { role: 'user', content: 'Go on' },
+      { role: 'assistant', content: [{ type: 'thinking', thinking: 'again' }, { type: 'text', text: 'Sure.' }] },
+      { role: 'user', content: 'Thanks' },
+    ];
+    const answer = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-client', 'anthropic-version': '2023-06-01' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 100, messages }) });
+    expect(answer.status).toBe(200);
+    const sent = JSON.parse(anthropic.requests[0]?.body.toString('utf8') ?? '{}') as { messages: unknown[] };
+    expect(sent.messages).toEqual([
+      { role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'Go on' }] },
+      { role: 'assistant', content: [{ type: 'text', text: 'Sure.' }] },
+      { role: 'user', content: 'Thanks' },
+    ]);
+  });
 });
 
 describe('budgets and OpenAI-compatible models', () => {

@@ -29,4 +29,10 @@ describe('cleanHistoryForBedrock', () => {
     const body = { messages: [{ role: 'assistant', content: [unsigned, { type: 'tool_use', id: 'toolu_01', name: 'f', input: {} }] }] };
     expect(cleanHistoryForBedrock(body, false)).toBe(body);
   });
+
+  it('a Claude turn that was only unsigned thinking (no signature field at all) goes, and the user turns around it are joined', () => {
+    const body = { messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: [{ type: 'thinking', thinking: 'gpt-oss thought' }] }, { role: 'user', content: [{ type: 'text', text: 'Again' }] }] };
+    expect(cleanHistoryForBedrock(body, true).messages).toEqual([{ role: 'user', content: [{ type: 'text', text: 'Hi' }, { type: 'text', text: 'Again' }] }]);
+    expect(cleanHistoryForBedrock(body, false)).toBe(body);
+  });
 });

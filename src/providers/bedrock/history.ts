@@ -1,3 +1,5 @@
+import { joinTurns } from '../../request/unsigned-thinking.ts';
+
 /**
  * Conversation history made valid for the target family before it leaves (issue 4): a thinking
  * block is valid only with a signature from the Claude family (Anthropic and Bedrock Claude
@@ -33,5 +35,6 @@ export function cleanHistoryForBedrock(body: Record<string, unknown>, claude: bo
     changed = true;
     return { ...(message as object), content: cleaned };
   });
-  return changed ? { ...body, messages } : body;
+  // A turn that was only unsigned reasoning goes; the turns it leaves side by side are joined.
+  return changed ? { ...body, messages: joinTurns(messages) } : body;
 }
