@@ -29,7 +29,7 @@ describe('providers classify a status the same way', () => {
     for (const status of statuses) {
       const anthropic = fromAnthropicError(status, {}, '');
       const openai = fromOpenAIError(status, {}, '', { provider: 'openai', nowMs: 0 });
-      if (status === 402) expect([openai.code, openai.fallback], String(status)).toEqual(['GW_UPSTREAM_RATE_LIMITED', 'rate_limited']);
+      if (status === 402) expect([openai.code, openai.fallback], String(status)).toEqual(['GW_UPSTREAM_CREDITS_EXHAUSTED', 'credentials']);
       else expect({ code: openai.code, fallback: openai.fallback, retryable: openai.retryable }, String(status)).toEqual({ code: anthropic.code, fallback: anthropic.fallback, retryable: anthropic.retryable });
     }
     expect(fromOpenAIError(401, {}, '', { provider: 'openai', nowMs: 0 }).fallback).toBe('credentials');

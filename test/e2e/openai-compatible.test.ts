@@ -142,6 +142,23 @@ describe('OpenAI-compatible targets through /v1/messages', () => {
     expect(fake.requests.map((request) => request.path).slice(2)).toEqual(['/cb/v1/chat/completions']);
   });
 
+  it('a 402 (the gateway’s OpenRouter credits spent) moves on and cools the target; alone, it is the gateway’s 500, not the provider’s words', async () => {
+    fake.enqueue({ kind: 'json', status: 402, body: { error: { code: 402, message: 'Insufficient credits. Add more at https://openrouter.ai/settings/credits' } } });
+    const { data, response } = await client.messages.create({ model: 'chain-credits', max_tokens: 100, messages: hello }).withResponse();
+    expect(data.content).toEqual([expect.objectContaining({ type: 'text', text: 'Hello, world.' })]);
+    expect(response.headers.get('x-gateway-provider')).toBe('cerebras');
+    expect(response.headers.get('x-gateway-fallback')).toBe('credentials');
+    expect((await gateway.cooldowns.list(Date.now())).some((entry) => entry.key.includes('openrouter'))).toBe(true);
+
+    fake.enqueue({ kind: 'json', status: 402, body: { error: { code: 402, message: 'Insufficient credits' } } });
+    const failure = await client.messages.create({ model: 'oai-credits', max_tokens: 100, messages: hello }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Anthropic.InternalServerError);
+    const error = (failure as InstanceType<typeof Anthropic.InternalServerError>).error as { error: { type: string; message: string } };
+    expect(error.error.type).toBe('api_error');
+    expect(error.error.message).toContain('account has no credits');
+    expect(error.error.message).not.toContain('openrouter.ai/settings');
+  });
+
   it('an error chunk after the commit point is exactly one error event, and the stream ends', async () => {
     fake.enqueueScenario('mid-stream-error');
     const response = await fetch(`${gateway.url}/v1/messages`, {

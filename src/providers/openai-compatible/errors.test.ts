@@ -9,11 +9,12 @@ describe('fromOpenAIError', () => {
   it.each([
     [400, body('context too long', 'invalid_request_error', 'context_length_exceeded'), 'GW_UPSTREAM_INVALID_REQUEST', 'context too long', undefined],
     [401, body('Invalid API Key', 'invalid_request_error', 'invalid_api_key'), 'GW_UPSTREAM_CREDENTIALS', 'The gateway could not authenticate to groq.', 'credentials'],
-    [402, JSON.stringify({ error: { code: 402, message: 'Insufficient credits' } }), 'GW_UPSTREAM_RATE_LIMITED', 'Insufficient credits', 'rate_limited'],
+    [402, JSON.stringify({ error: { code: 402, message: 'Insufficient credits' } }), 'GW_UPSTREAM_CREDITS_EXHAUSTED', "The gateway's groq account has no credits or quota left; the gateway's operator must top it up.", 'credentials'],
     [403, body('region', 'invalid_request_error'), 'GW_UPSTREAM_PERMISSION', 'region', undefined],
     [404, body('The model does not exist', 'invalid_request_error', 'model_not_found'), 'GW_UPSTREAM_NOT_FOUND', 'The model does not exist', undefined],
     [413, 'Request Entity Too Large', 'GW_BODY_TOO_LARGE', 'groq answered 413.', undefined],
     [429, body('Rate limit reached', 'tokens', 'rate_limit_exceeded'), 'GW_UPSTREAM_RATE_LIMITED', 'Rate limit reached', 'rate_limited'],
+    [429, body('You exceeded your current quota', 'insufficient_quota', 'insufficient_quota'), 'GW_UPSTREAM_CREDITS_EXHAUSTED', "The gateway's groq account has no credits or quota left; the gateway's operator must top it up.", 'credentials'],
     [500, '<html>oops</html>', 'GW_UPSTREAM_ERROR', 'groq answered 500.', 'server_error'],
     [503, body('over capacity', 'internal_server_error'), 'GW_UPSTREAM_OVERLOADED', 'over capacity', 'overloaded'],
   ] as const)('%i', (status, text, code, message, fallback) => {
@@ -32,6 +33,7 @@ describe('fromOpenAIStreamError', () => {
   it.each([
     [{ code: 429, message: 'Rate limited upstream' }, 'GW_UPSTREAM_RATE_LIMITED', 'Rate limited upstream'],
     [{ code: 502, message: 'Provider returned error' }, 'GW_UPSTREAM_ERROR', 'Provider returned error'],
+    [{ code: 402, message: 'Insufficient credits' }, 'GW_UPSTREAM_CREDITS_EXHAUSTED', "The gateway's groq account has no credits or quota left; the gateway's operator must top it up."],
     [{ message: 'busy', type: 'overloaded_error' }, 'GW_UPSTREAM_OVERLOADED', 'busy'],
     [{ message: 'Too many tokens', type: 'tokens', code: 'rate_limit_exceeded' }, 'GW_UPSTREAM_RATE_LIMITED', 'Too many tokens'],
     ['boom', 'GW_UPSTREAM_ERROR', 'boom'],

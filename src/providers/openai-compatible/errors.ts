@@ -5,11 +5,13 @@ import { isRecord } from './values.ts';
 /**
  * OpenAI-compatible failures -> gateway errors, through the registry's one status table
  * (src/errors.ts), so routing moves on for them as for Anthropic's. Two things are this family's
- * own: a 401 is always the gateway's provider key (never the client's: the message does not
- * leak the provider's words), and a 402 (OpenRouter credits spent) is the gateway's quota,
- * rate-limited like OpenAI's `insufficient_quota` 429, so routing moves on. The wait comes from
- * `retry-after` or the reset headers (rate-limit.ts). A mid-stream `{"error":…}` chunk maps by its
- * numeric `code` (OpenRouter) or its `type`/`code` words.
+ * own, because the gateway always calls them with its own key: a 401 is the gateway's key, and a
+ * 402 (OpenRouter credits spent) or OpenAI's `insufficient_quota` 429 is the gateway's account
+ * out of money (GW_UPSTREAM_CREDITS_EXHAUSTED). Neither is the client's doing: routing moves on
+ * and cools the target, and the client, if it is the last word, gets a 500 saying the gateway's
+ * operator must act, without the provider's words (they are about the gateway's account). The
+ * wait comes from `retry-after` or the reset headers (rate-limit.ts). A mid-stream `{"error":…}`
+ * chunk maps by its numeric `code` (OpenRouter) or its `type`/`code` words.
  */
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
@@ -23,7 +25,7 @@ export interface OpenAIErrorOptions {
 const errorWords: ReadonlyMap<string, GatewayErrorCode> = new Map<string, GatewayErrorCode>([
   ['rate_limit_exceeded', 'GW_UPSTREAM_RATE_LIMITED'],
   ['rate_limit_error', 'GW_UPSTREAM_RATE_LIMITED'],
-  ['insufficient_quota', 'GW_UPSTREAM_RATE_LIMITED'],
+  ['insufficient_quota', 'GW_UPSTREAM_CREDITS_EXHAUSTED'],
   ['requests', 'GW_UPSTREAM_RATE_LIMITED'],
   ['tokens', 'GW_UPSTREAM_RATE_LIMITED'],
   ['overloaded', 'GW_UPSTREAM_OVERLOADED'],
@@ -39,12 +41,15 @@ const errorWords: ReadonlyMap<string, GatewayErrorCode> = new Map<string, Gatewa
 
 function codeForStatus(status: number): GatewayErrorCode {
   if (status === 401) return 'GW_UPSTREAM_CREDENTIALS';
-  if (status === 402) return 'GW_UPSTREAM_RATE_LIMITED';
+  if (status === 402) return 'GW_UPSTREAM_CREDITS_EXHAUSTED';
   return upstreamCodeForStatus(status);
 }
 
-function credentialsMessage(provider: string): string {
-  return `The gateway could not authenticate to ${provider}.`;
+/** The gateway's own account's failures are told in the gateway's words (the provider's are about its account). */
+function accountMessage(code: GatewayErrorCode, provider: string): string | undefined {
+  if (code === 'GW_UPSTREAM_CREDENTIALS') return `The gateway could not authenticate to ${provider}.`;
+  if (code === 'GW_UPSTREAM_CREDITS_EXHAUSTED') return `The gateway's ${provider} account has no credits or quota left; the gateway's operator must top it up.`;
+  return undefined;
 }
 
 /** The `error` member of an OpenAI-shaped body: `{message, type, code, param}`, or a bare string. */
@@ -64,10 +69,11 @@ function readError(body: string | undefined): Record<string, unknown> {
 /** A failed answer (status >= 400); `body` is its text, when it was read. */
 export function fromOpenAIError(status: number, headers: Headers, body: string | undefined, options: OpenAIErrorOptions): GatewayError {
   const error = readError(body);
-  const code = codeForStatus(status);
+  // OpenAI says "quota exhausted" with a 429 whose code is `insufficient_quota`: no wait helps.
+  const code = status === 429 && (error.code === 'insufficient_quota' || error.type === 'insufficient_quota') ? 'GW_UPSTREAM_CREDITS_EXHAUSTED' : codeForStatus(status);
   const requestId = headers['x-request-id'];
-  const retryAfterMs = status === 429 || status === 402 || status >= 500 ? openAIRetryAfterMs(headers, options.nowMs, status === 429) : undefined;
-  const message = code === 'GW_UPSTREAM_CREDENTIALS' ? credentialsMessage(options.provider) : typeof error.message === 'string' && error.message !== '' ? error.message : `${options.provider} answered ${status}.`;
+  const retryAfterMs = code === 'GW_UPSTREAM_RATE_LIMITED' || status >= 500 ? openAIRetryAfterMs(headers, options.nowMs, status === 429) : undefined;
+  const message = accountMessage(code, options.provider) ?? (typeof error.message === 'string' && error.message !== '' ? error.message : `${options.provider} answered ${status}.`);
   return new GatewayError(code, message, {
     provider: options.provider,
     ...(typeof requestId === 'string' ? { upstreamRequestId: requestId } : {}),
@@ -89,6 +95,6 @@ export function fromOpenAIStreamError(error: unknown, provider: string): Gateway
       }
     }
   }
-  const message = code === 'GW_UPSTREAM_CREDENTIALS' ? credentialsMessage(provider) : typeof record.message === 'string' && record.message !== '' ? record.message : `${provider} reported an error in the stream.`;
+  const message = accountMessage(code, provider) ?? (typeof record.message === 'string' && record.message !== '' ? record.message : `${provider} reported an error in the stream.`);
   return new GatewayError(code, message, { provider });
 }
