@@ -28,6 +28,8 @@ export interface OpenAIModelCapabilities {
   readonly reasoningEffort: boolean;
   /** Takes `max_completion_tokens`, refusing `max_tokens` (OpenAI's reasoning models, Cerebras). */
   readonly maxCompletionTokens: boolean;
+  /** The `reasoning_effort` values the model takes, lowest first (Anthropic's `max` goes to the last). */
+  readonly efforts: readonly string[];
 }
 
 export interface OpenAIModelEntry {
@@ -52,7 +54,7 @@ export interface OpenAIProviderModels {
 }
 
 /** When nothing says otherwise: tools yes; images, PDFs and reasoning as the provider's quirks say. */
-export const defaultOpenAICapabilities: Pick<OpenAIModelCapabilities, 'tools' | 'reasoningEffort' | 'maxCompletionTokens'> = { tools: true, reasoningEffort: false, maxCompletionTokens: false };
+export const defaultOpenAICapabilities: Pick<OpenAIModelCapabilities, 'tools' | 'reasoningEffort' | 'maxCompletionTokens' | 'efforts'> = { tools: true, reasoningEffort: false, maxCompletionTokens: false, efforts: ['low', 'medium', 'high'] };
 
 const OPENAI_PRICES = 'https://openai.com/api/pricing (standard tier; cache writes are free, cache reads as listed)';
 const GROQ_PRICES = 'https://groq.com/pricing (on-demand; cached input at half price where the model caches)';
@@ -68,6 +70,10 @@ function price(input: number, output: number, cacheRead: number | undefined, pri
 const openaiPrice = (input: number, output: number, cacheRead: number, pricedAt = '2026-03') => price(input, output, cacheRead, pricedAt, OPENAI_PRICES);
 const vision = { images: true, pdf: true } as const;
 const reasoner = { ...vision, reasoning: true, maxCompletionTokens: true } as const;
+/** OpenAI's efforts by line (its API reference): GPT-5 adds `minimal`, 5.1 `none`, 5.2 `xhigh`. */
+const gpt5Efforts = ['minimal', 'low', 'medium', 'high'];
+const gpt51Efforts = ['none', 'low', 'medium', 'high'];
+const gpt52Efforts = ['none', 'low', 'medium', 'high', 'xhigh'];
 const textOnly = { images: false, pdf: false } as const;
 
 function model(id: string, displayName: string, contextWindow: number | undefined, maxOutputTokens: number | undefined, capabilities: Partial<OpenAIModelCapabilities>, pricing?: Pricing): OpenAIModelEntry {
@@ -85,11 +91,11 @@ function model(id: string, displayName: string, contextWindow: number | undefine
 export const openAIModelCatalog: Readonly<Record<string, OpenAIProviderModels>> = {
   openai: {
     models: [
-      model('gpt-5.2', 'GPT-5.2', 400_000, 128_000, reasoner, openaiPrice(1.75, 14, 0.175)),
-      model('gpt-5.1', 'GPT-5.1', 400_000, 128_000, reasoner, openaiPrice(1.25, 10, 0.125)),
-      model('gpt-5', 'GPT-5', 400_000, 128_000, reasoner, openaiPrice(1.25, 10, 0.125)),
-      model('gpt-5-mini', 'GPT-5 mini', 400_000, 128_000, reasoner, openaiPrice(0.25, 2, 0.025)),
-      model('gpt-5-nano', 'GPT-5 nano', 400_000, 128_000, reasoner, openaiPrice(0.05, 0.4, 0.005)),
+      model('gpt-5.2', 'GPT-5.2', 400_000, 128_000, { ...reasoner, efforts: gpt52Efforts }, openaiPrice(1.75, 14, 0.175)),
+      model('gpt-5.1', 'GPT-5.1', 400_000, 128_000, { ...reasoner, efforts: gpt51Efforts }, openaiPrice(1.25, 10, 0.125)),
+      model('gpt-5', 'GPT-5', 400_000, 128_000, { ...reasoner, efforts: gpt5Efforts }, openaiPrice(1.25, 10, 0.125)),
+      model('gpt-5-mini', 'GPT-5 mini', 400_000, 128_000, { ...reasoner, efforts: gpt5Efforts }, openaiPrice(0.25, 2, 0.025)),
+      model('gpt-5-nano', 'GPT-5 nano', 400_000, 128_000, { ...reasoner, efforts: gpt5Efforts }, openaiPrice(0.05, 0.4, 0.005)),
       model('gpt-4.1', 'GPT-4.1', 1_047_576, 32_768, vision, openaiPrice(2, 8, 0.5)),
       model('gpt-4.1-mini', 'GPT-4.1 mini', 1_047_576, 32_768, vision, openaiPrice(0.4, 1.6, 0.1)),
       model('gpt-4.1-nano', 'GPT-4.1 nano', 1_047_576, 32_768, vision, openaiPrice(0.1, 0.4, 0.025)),
@@ -101,6 +107,9 @@ export const openAIModelCatalog: Readonly<Record<string, OpenAIProviderModels>> 
     ],
     families: [
       // The reasoning lines take `reasoning_effort` and refuse `max_tokens`.
+      { pattern: /^gpt-5\.([2-9]|\d{2,})/, capabilities: { efforts: gpt52Efforts } },
+      { pattern: /^gpt-5\.1/, capabilities: { efforts: gpt51Efforts } },
+      { pattern: /^gpt-5/, capabilities: { efforts: gpt5Efforts } },
       { pattern: /^(o\d|gpt-5)/, capabilities: { reasoning: true, maxCompletionTokens: true } },
       { pattern: /^gpt-(4o|4\.1|5)/, capabilities: vision },
       { pattern: /./, capabilities: { reasoning: false } },
@@ -146,10 +155,11 @@ export const openAIModelCatalog: Readonly<Record<string, OpenAIProviderModels>> 
     families: [],
   },
   deepseek: {
+    // DeepSeek's `reasoning_effort` (V3.2 and later) takes low, high and max.
     models: [
       model('deepseek-chat', 'DeepSeek V3.2 (non-thinking)', 128_000, 8_192, { ...textOnly, reasoning: true }, price(0.28, 0.42, 0.028, '2025-10', DEEPSEEK_PRICES)),
       model('deepseek-reasoner', 'DeepSeek V3.2 (thinking)', 128_000, 65_536, { ...textOnly, reasoning: true }, price(0.28, 0.42, 0.028, '2025-10', DEEPSEEK_PRICES)),
     ],
-    families: [],
+    families: [{ pattern: /./, capabilities: { efforts: ['low', 'high', 'max'] } }],
   },
 };

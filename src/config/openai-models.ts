@@ -83,13 +83,14 @@ function mergeModel(entry: OpenAIModelConfig, base: OpenAIModelEntry | undefined
 }
 
 function configuredCapabilities(entry: OpenAIModelConfig): Partial<OpenAIModelCapabilities> {
-  const fields: Partial<Record<keyof OpenAIModelCapabilities, boolean | undefined>> = {
+  const fields: { [K in keyof OpenAIModelCapabilities]?: OpenAIModelCapabilities[K] | undefined } = {
     tools: entry.tools,
     images: entry.images,
     pdf: entry.pdf,
     reasoning: entry.reasoning,
     reasoningEffort: entry.reasoning_effort,
     maxCompletionTokens: entry.max_completion_tokens,
+    efforts: entry.efforts,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
@@ -104,7 +105,7 @@ function capabilitiesOf(endpoint: EndpointModels | undefined, model: string): Pa
   const known = endpoint.byId.get(model)?.capabilities ?? endpoint.preset?.models.find((entry) => entry.id === model)?.capabilities;
   const families: Partial<OpenAIModelCapabilities> = {};
   for (const family of [...(endpoint.preset?.families ?? [])].reverse()) if (family.pattern.test(model)) Object.assign(families, family.capabilities);
-  const capabilities: Partial<Record<keyof OpenAIModelCapabilities, boolean>> = { ...families, ...known };
+  const capabilities: { -readonly [K in keyof OpenAIModelCapabilities]?: OpenAIModelCapabilities[K] } = { ...families, ...known };
   if (endpoint.reasoningPattern !== undefined) capabilities.reasoning = endpoint.reasoningPattern.test(model);
   if (endpoint.maxCompletionPattern !== undefined) capabilities.maxCompletionTokens = endpoint.maxCompletionPattern.test(model);
   const configured = endpoint.configured.get(model);

@@ -76,6 +76,8 @@ export const openAIModelSchema = z
     /** Groq-style: `reasoning_effort` + `include_reasoning` rather than `reasoning_format`. */
     reasoning_effort: z.boolean().optional(),
     max_completion_tokens: z.boolean().optional(),
+    /** The `reasoning_effort` values it takes, lowest first (Anthropic's `max` is sent as the last). */
+    efforts: z.array(z.string().trim().min(1)).min(1).optional(),
     pricing: pricingSchema.optional(),
   })
   .strict();

@@ -1,4 +1,4 @@
-import type { OpenAIModelCapabilities } from '../../config/openai-model-catalog.ts';
+import { defaultOpenAICapabilities, type OpenAIModelCapabilities } from '../../config/openai-model-catalog.ts';
 import type { OpenAICompatibleQuirks } from './quirks.ts';
 
 /**
@@ -17,6 +17,8 @@ export interface ModelTraits {
   /** Groq: `reasoning_effort` + `include_reasoning` rather than `reasoning_format`. */
   readonly reasoningEffort: boolean;
   readonly maxCompletionTokens: boolean;
+  /** The `reasoning_effort` values the model takes, lowest first. */
+  readonly efforts: readonly string[];
 }
 
 export function modelTraits(quirks: OpenAICompatibleQuirks, known: Partial<OpenAIModelCapabilities> = {}): ModelTraits {
@@ -27,5 +29,23 @@ export function modelTraits(quirks: OpenAICompatibleQuirks, known: Partial<OpenA
     reasoning: quirks.reasoning !== 'none' && (known.reasoning ?? true),
     reasoningEffort: known.reasoningEffort ?? false,
     maxCompletionTokens: known.maxCompletionTokens ?? false,
+    efforts: known.efforts ?? defaultOpenAICapabilities.efforts,
   };
+}
+
+/** Anthropic's efforts, lowest first (`output_config.effort`). */
+const anthropicEfforts = ['low', 'medium', 'high', 'xhigh', 'max'];
+
+/**
+ * Anthropic's effort -> the one the model takes: the same word when it takes it; `max` the
+ * model's highest; another the nearest above it the model takes, else its highest (DeepSeek's
+ * low/high/max: `medium` is `high`; GPT-5's up to high: `xhigh` and `max` are `high`; GPT-5.2:
+ * `max` is `xhigh`). Pure.
+ */
+export function providerEffort(effort: string, efforts: readonly string[]): string {
+  const highest = efforts.at(-1) ?? effort;
+  if (effort === 'max') return highest;
+  if (efforts.includes(effort)) return effort;
+  const above = anthropicEfforts.slice(anthropicEfforts.indexOf(effort) + 1).find((candidate) => efforts.includes(candidate));
+  return above ?? highest;
 }

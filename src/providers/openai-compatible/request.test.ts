@@ -117,6 +117,24 @@ describe('toOpenAIRequest', () => {
     expect(refusal(() => convert({ messages: [{ role: 'user', content: [image] }] }, 'cerebras', 'llama3.1-8b')).message).toBe('messages.0.content.0: cerebras does not take images with llama3.1-8b.');
   });
 
+  it.each([
+    ['openai', 'gpt-5.2', 'max', { reasoning_effort: 'xhigh' }],
+    ['openai', 'gpt-5.2', 'xhigh', { reasoning_effort: 'xhigh' }],
+    ['openai', 'gpt-5', 'max', { reasoning_effort: 'high' }],
+    ['openai', 'gpt-5', 'xhigh', { reasoning_effort: 'high' }],
+    ['openai', 'o3', 'medium', { reasoning_effort: 'medium' }],
+    ['groq', 'openai/gpt-oss-120b', 'max', { include_reasoning: true, reasoning_effort: 'high' }],
+    ['cerebras', 'gpt-oss-120b', 'max', { reasoning_effort: 'high' }],
+    ['openrouter', 'openai/gpt-5', 'max', { reasoning: { effort: 'high' } }],
+    ['deepseek', 'deepseek-chat', 'max', { thinking: { type: 'enabled' }, reasoning_effort: 'max' }],
+    ['deepseek', 'deepseek-chat', 'medium', { thinking: { type: 'enabled' }, reasoning_effort: 'high' }],
+  ] as const)('output_config.effort on %s %s: %s -> %j', (provider, model, effort, fields) => {
+    const result = convert({ messages: [{ role: 'user', content: 'hi' }], thinking: { type: 'adaptive' }, output_config: { effort } }, provider, model);
+    const { model: _model, messages: _messages, max_tokens: _max, max_completion_tokens: _completion, ...rest } = result.body;
+    expect(rest).toEqual(fields);
+    expect(result.removed).toEqual([]);
+  });
+
   it('refuses tools for a model the catalog says takes none', () => {
     const traits = { ...traitsOf('openai', 'gpt-4.1'), tools: false };
     const tool = { name: 'get_weather', input_schema: { type: 'object' } };
