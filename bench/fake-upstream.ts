@@ -1,5 +1,6 @@
 // A fast fake Anthropic for benchmarks: precomputed answers, no parsing beyond `"stream":true`.
-// `node bench/fake-upstream.ts <port>`
+// `node bench/fake-upstream.ts <port>`. A request with `x-bench-hold: 1` gets the start of a
+// stream and then nothing until the client goes (idle open streams, bench/memory.ts).
 import { createServer } from 'node:http';
 
 const port = Number(process.argv[2]);
@@ -31,6 +32,10 @@ createServer((request, response) => {
     if (streaming) {
       response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'request-id': 'req_bench' });
       response.write(streamFirst);
+      if (request.headers['x-bench-hold'] === '1') {
+        response.write(stream[2] as string);
+        return;
+      }
       // The rest on the next turn, as a real upstream sends it after the first tokens.
       setImmediate(() => response.end(streamRest));
       return;
