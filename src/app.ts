@@ -25,6 +25,10 @@ import { createAnthropicProvider } from './providers/anthropic/provider.ts';
 import type { BedrockProvider } from './providers/bedrock/index.ts';
 import { createBedrockProvider } from './providers/bedrock/provider.ts';
 import { ProviderRegistry } from './providers/registry.ts';
+import type { Provider } from './providers/provider.ts';
+import { randomPtcIds } from './ptc/ids.ts';
+import { withProgrammaticToolCalling } from './ptc/provider.ts';
+import { ptcDependencies, type PtcServices } from './ptc/services.ts';
 import { openAIEndpoints } from './config/schema-openai.ts';
 import { OpenAICompatibleTransport } from './providers/openai-compatible/index.ts';
 import { createOpenAICompatibleProvider } from './providers/openai-compatible/provider.ts';
@@ -65,6 +69,8 @@ export interface AppDependencies {
   readonly state: { draining: boolean; startedAt: number };
   /** Whether the stores the gateway needs can be reached (absent: always). */
   readonly readiness?: { readonly state: ReadinessState };
+  /** Programmatic Tool Calling's sandbox and containers: providers without it natively emulate it (absent: they do not). */
+  readonly ptc?: PtcServices | undefined;
 }
 
 export type AppOptions = Omit<AppDependencies, 'inflight' | 'state' | 'providers'> & Partial<Pick<AppDependencies, 'inflight' | 'state' | 'providers'>>;
@@ -129,7 +135,8 @@ const openAILabels: Readonly<Record<string, string>> = { openai: 'OpenAI', groq:
 /** The providers routing can call: Anthropic (passthrough), Bedrock and the OpenAI-compatible ones (translated). */
 function providerRegistry(options: AppOptions): ProviderRegistry {
   const { routing } = options.config;
-  return new ProviderRegistry([
+  const ptc = options.ptc === undefined ? undefined : ptcDependencies(options.config.ptc, options.ptc, () => options.clock.now(), randomPtcIds);
+  const providers: Provider[] = [
     createAnthropicProvider(options.anthropic, {
       forceRateLimit: routing.force_rate_limit,
       isRetired: (model) => routing.fallback_on_retired_model && options.catalog.find(model)?.status === 'retired',
@@ -149,7 +156,9 @@ function providerRegistry(options: AppOptions): ProviderRegistry {
         warn: (fields, message) => options.logger.warn(fields, message),
       }),
     ),
-  ]);
+  ];
+  // Programmatic Tool Calling: emulated where the upstream lacks it (Anthropic keeps it native).
+  return new ProviderRegistry(ptc === undefined ? providers : providers.map((provider) => withProgrammaticToolCalling(provider, ptc)));
 }
 
 /** Every error a route or hook throws, answered in Anthropic's envelope (and recorded by the access log). */

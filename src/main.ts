@@ -26,6 +26,9 @@ import type { DynamoConnectionOptions, TableNames } from './store/dynamodb/table
 import { MemoryRateLimiter } from './store/memory/rate-limits.ts';
 import type { RateLimiter } from './store/rate-limits.ts';
 import { createResolver, type Resolver } from './routing/resolve.ts';
+import type { Sandbox } from './ptc/sandbox/contract.ts';
+import { LazySandbox, UnavailableSandbox, type PtcServices } from './ptc/services.ts';
+import type { ContainerStore } from './store/containers.ts';
 
 /**
  * Process wiring: configuration -> providers -> app -> listen, and a bounded graceful drain.
@@ -69,12 +72,16 @@ export interface GatewayServices {
   readonly usageRecorder: UsageRecorder | undefined;
   /** Whether the stores the gateway needs can be reached (`/health`). */
   readonly readiness: ReadinessMonitor;
+  /** Programmatic Tool Calling's sandbox and container store (absent when `ptc.enabled` is false). */
+  readonly ptc: PtcServices | undefined;
   close(): Promise<void>;
 }
 
 export interface ServiceOptions {
   readonly probeCredentials?: boolean;
   readonly clock?: Clock;
+  /** The sandbox that runs the model's code (tests pass a scripted one). */
+  readonly sandbox?: Sandbox;
 }
 
 export async function createServices(config: GatewayConfig, logger: Logger, options: ServiceOptions = {}): Promise<GatewayServices> {
@@ -118,6 +125,7 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
   const maintenance = startMaintenance(accountingStore, config, logger, clock);
   const readiness = new ReadinessMonitor(async () => accountingStore.check?.(), logger);
   await readiness.start();
+  const ptc = config.ptc.enabled ? await openPtc(config, options.sandbox) : undefined;
   return {
     anthropic,
     bedrock,
@@ -132,11 +140,12 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
     accountingStore,
     usageRecorder,
     readiness,
+    ptc,
     async close() {
       maintenance.stop();
       readiness.stop();
       await usageRecorder?.close();
-      await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close(), cooldowns.close(), limiter.close(), accountingStore.close()]);
+      await Promise.all([anthropic.close(), bedrock.close(), urlFetcher.close(), cooldowns.close(), limiter.close(), accountingStore.close(), ptc?.close()]);
     },
   };
 }
@@ -252,6 +261,47 @@ async function openCooldownStore(config: GatewayConfig): Promise<CooldownStore> 
     case 'sqlite': {
       const { SqliteCooldownStore } = await import('./store/sqlite/cooldowns.ts');
       return inDataDirectory(config, () => SqliteCooldownStore.open(join(store.data_dir, 'gateway.db')));
+    }
+  }
+}
+
+/** Programmatic Tool Calling: the sandbox (loaded on its first run) and the container store. */
+async function openPtc(config: GatewayConfig, given: Sandbox | undefined): Promise<PtcServices> {
+  const store = await openContainerStore(config);
+  const sandbox = given ?? new LazySandbox(() => new UnavailableSandbox('the Python sandbox is not part of this build yet'));
+  return {
+    sandbox,
+    store,
+    async close() {
+      await Promise.all([sandbox.close(), store.close()]);
+    },
+  };
+}
+
+/** Containers live where cooldowns do: Redis when REDIS_URL is set, else DynamoDB (STORE=dynamodb) or the SQLite file. */
+async function openContainerStore(config: GatewayConfig): Promise<ContainerStore> {
+  const { store } = config;
+  const setting = config.ptc.store;
+  const kind = setting === 'auto' ? (store.redis_url !== undefined ? 'redis' : store.kind === 'dynamodb' ? 'dynamodb' : 'sqlite') : setting;
+  switch (kind) {
+    case 'memory': {
+      const { MemoryContainerStore } = await import('./store/memory/containers.ts');
+      return new MemoryContainerStore();
+    }
+    case 'redis': {
+      if (store.redis_url === undefined) throw new ConfigError(['ptc.store: redis needs store.redis_url (REDIS_URL)']);
+      const { RedisContainerStore } = await import('./store/redis/containers.ts');
+      return withRedis(store.redis_url, () => RedisContainerStore.connect(store.redis_url as string));
+    }
+    case 'dynamodb': {
+      const { DynamoContainerStore } = await import('./store/dynamodb/containers.ts');
+      const { createDynamoClient, tableName } = await import('./store/dynamodb/tables.ts');
+      const connection = dynamoConnection(config);
+      return new DynamoContainerStore(createDynamoClient(connection), { tableName: tableName(connection.tablePrefix, 'ptcContainers', connection.tableNames), ownsClient: true });
+    }
+    case 'sqlite': {
+      const { SqliteContainerStore } = await import('./store/sqlite/containers.ts');
+      return inDataDirectory(config, () => SqliteContainerStore.open(join(store.data_dir, 'gateway.db')));
     }
   }
 }

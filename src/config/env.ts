@@ -181,6 +181,8 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'ENABLE_EXTENDED_THINKING', paths: [['features', 'extended_thinking']], convert: toBoolean, description: 'false: requests that turn thinking on are refused (400 GW_FEATURE_DISABLED) (default true).', seeds: '002, 004' },
   { name: 'ENABLE_DOCUMENT_SUPPORT', paths: [['features', 'documents']], convert: toBoolean, description: 'false: requests with document blocks are refused (400 GW_FEATURE_DISABLED) (default true).', seeds: '002, 004' },
   { name: 'PROMPT_CACHING_ENABLED', paths: [['bedrock', 'prompt_caching']], convert: toBoolean, description: 'false: Converse models get no cache points (cache_control dropped, logged); Anthropic and InvokeModel unchanged.', seeds: '002, 004' },
+  { name: 'ENABLE_PROGRAMMATIC_TOOL_CALLING', paths: [['ptc', 'enabled']], convert: toBoolean, description: 'false: Programmatic Tool Calling is not emulated; toward Bedrock and OpenAI-compatible targets such requests are refused (400) (default true; Anthropic runs it natively either way).', seeds: '004' },
+  { name: 'PTC_SESSION_TIMEOUT', paths: [['ptc', 'session_timeout_ms']], convert: secondsToMs, description: 'Seconds a PTC container (paused code) lives after its last use (default 270).', seeds: '004' },
   { name: 'PTC_EXECUTION_TIMEOUT', paths: [['ptc', 'sandbox', 'execution_timeout_ms']], convert: secondsToMs, description: 'Seconds one run of the model’s Python code may take (default 60); past it code_execution reports execution_time_exceeded.', seeds: '004' },
   { name: 'PTC_MEMORY_LIMIT', paths: [['ptc', 'sandbox', 'memory_limit_bytes']], convert: toBytes, description: 'Memory of one Python interpreter, as Docker writes it (256m, 1g; default 256m); past it memory_exceeded.', seeds: '004' },
   { name: 'PTC_MAX_OUTPUT_BYTES', paths: [['ptc', 'sandbox', 'max_output_bytes']], convert: toBytes, description: 'Cap on the stdout and on the stderr of one run (default 1m); past it the text is cut and marked.' },
@@ -204,7 +206,6 @@ export interface AcceptedVariable {
   readonly notice: string;
 }
 
-const noSandbox = 'not used: the gateway runs no code sandbox (see ENABLE_PROGRAMMATIC_TOOL_CALLING).';
 
 export const acceptedVariables: readonly AcceptedVariable[] = [
   { name: 'APP_NAME', seeds: '002, 004', level: 'info', notice: 'not used: the service is named claude-gateway (GET /, the logs).' },
@@ -215,14 +216,7 @@ export const acceptedVariables: readonly AcceptedVariable[] = [
     level: 'info',
     notice: 'not needed: which betas each Bedrock model takes is catalog data (models[].bedrock.betas, docs/bedrock.md); BETA_HEADER_MAPPING applies to every Claude model on InvokeModel.',
   },
-  {
-    name: 'ENABLE_PROGRAMMATIC_TOOL_CALLING',
-    seeds: '004',
-    level: 'warn',
-    notice: 'the gateway runs no code sandbox: a request with a code_execution tool goes to Anthropic as sent (Anthropic runs the code) and is refused toward Bedrock (400 GW_UNSUPPORTED_FEATURE).',
-  },
   { name: 'PTC_SANDBOX_IMAGE', seeds: '004', level: 'info', notice: 'not used: code runs in Python compiled to WebAssembly (Pyodide) inside the gateway, with its standard library and no container image (docs/ptc.md).' },
-  { name: 'PTC_SESSION_TIMEOUT', seeds: '004', level: 'info', notice: noSandbox },
   { name: 'PTC_NETWORK_DISABLED', seeds: '004', level: 'info', notice: 'not needed: the sandbox never has network access (docs/ptc.md).' },
 ];
 

@@ -46,6 +46,7 @@ export function environmentNotices(env: Environment, config: GatewayConfig): Sta
     [config.features.documents, 'ENABLE_DOCUMENT_SUPPORT', 'document blocks'],
   ];
   for (const [enabled, variable, what] of features) if (!enabled) add('info', variable, `requests with ${what} are refused with 400 GW_FEATURE_DISABLED.`);
+  if (!config.ptc.enabled) add('info', 'ENABLE_PROGRAMMATIC_TOOL_CALLING', 'Programmatic Tool Calling is not emulated: requests with it are refused toward Bedrock and OpenAI-compatible targets (400 GW_UNSUPPORTED_FEATURE); Anthropic runs it natively.');
   notices.push(...keylessProviderNotices(config));
   return notices;
 }

@@ -31,6 +31,18 @@ export type PtcSandboxConfig = z.infer<typeof ptcSandboxSchema>;
 
 export const ptcSchema = z
   .object({
+    /**
+     * Emulate Programmatic Tool Calling toward targets without it (Bedrock, OpenAI-compatible);
+     * Anthropic targets run it natively either way. Seed 004's ENABLE_PROGRAMMATIC_TOOL_CALLING.
+     * Off: such requests are refused toward those targets (400 GW_UNSUPPORTED_FEATURE).
+     */
+    enabled: z.boolean().default(true),
+    /** A container (paused code) expires this long after its last use. Seed 004's PTC_SESSION_TIMEOUT (270 s). */
+    session_timeout_ms: positiveMs.default(270_000),
+    /** Model rounds (each with a run of code) in one answer at most; past it the answer ends with `pause_turn`. */
+    max_rounds: z.number().int().min(1).max(100).default(10),
+    /** Where containers live: `auto` is Redis when store.redis_url is set, else DynamoDB when store.kind is dynamodb, else the SQLite file. */
+    store: z.enum(['auto', 'memory', 'sqlite', 'redis', 'dynamodb']).default('auto'),
     sandbox: ptcSandboxSchema.default(ptcSandboxSchema.parse({})),
   })
   .strict();

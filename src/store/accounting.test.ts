@@ -574,6 +574,7 @@ describe('dynamodb tables and store', () => {
       ['usage', 'unsupported'],
       ['rateLimits', 'unsupported'],
       ['cooldowns', 'unsupported'],
+      ['ptcContainers', 'unsupported'],
     ]);
     const second = await setupTables({ ...options, pollIntervalMs: 5 });
     expect(second.map((report) => report.created)).toEqual(first.map(() => false));

@@ -123,7 +123,7 @@ describe('keys and setup-tables on DynamoDB (dynalite)', () => {
   it('setup-tables creates every table once, then finds them; keys then live in DynamoDB', async () => {
     const first = await run(['setup-tables'], env);
     expect(first.code).toBe(0);
-    for (const table of ['keys', 'budgets', 'usage', 'rate-limits', 'cooldowns', 'pricing', 'model-mapping']) expect(first.stdout).toContain(`cli-test-${table}: created`);
+    for (const table of ['keys', 'budgets', 'usage', 'rate-limits', 'cooldowns', 'ptc-containers', 'pricing', 'model-mapping']) expect(first.stdout).toContain(`cli-test-${table}: created`);
     const second = await run(['setup-tables'], env);
     expect(second.code).toBe(0);
     expect(second.stdout).not.toContain('created');

@@ -188,7 +188,7 @@ describe('the claude-gateway command started with seed 004’s documented enviro
       expect(output).toContain('listening on');
       const lines = output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { variable?: string; msg: string });
       const noticed = lines.filter((line) => line.variable !== undefined).map((line) => line.variable);
-      for (const name of ['APP_NAME', 'ENVIRONMENT', 'ENABLE_PROGRAMMATIC_TOOL_CALLING', 'PTC_SANDBOX_IMAGE', 'PTC_SESSION_TIMEOUT', 'PTC_NETWORK_DISABLED', 'PROMPT_CACHING_ENABLED']) {
+      for (const name of ['APP_NAME', 'ENVIRONMENT', 'PTC_SANDBOX_IMAGE', 'PTC_NETWORK_DISABLED', 'PROMPT_CACHING_ENABLED']) {
         expect(noticed.filter((variable) => variable === name)).toHaveLength(1);
       }
     } finally {

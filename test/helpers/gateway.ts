@@ -11,7 +11,7 @@ import type { GatewayConfig } from '../../src/config/schema.ts';
 import { InflightRequests } from '../../src/http/inflight.ts';
 import { randomIds, systemClock } from '../../src/ids.ts';
 import { createLogger } from '../../src/logging/logger.ts';
-import { createServices } from '../../src/main.ts';
+import { createServices, type ServiceOptions } from '../../src/main.ts';
 import type { CooldownStore } from '../../src/store/cooldowns.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { FakeBedrock, type FakeBedrockOptions } from '../fakes/bedrock.ts';
@@ -34,7 +34,7 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startTestGateway(env: Environment, overrides: Record<string, unknown> = {}): Promise<TestGateway> {
+export async function startTestGateway(env: Environment, overrides: Record<string, unknown> = {}, options: Pick<ServiceOptions, 'sandbox'> = {}): Promise<TestGateway> {
   // Each gateway gets its own data directory: test files run in parallel and must not share state.
   const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
   const config = loadConfig({ env: { LOG_LEVEL: 'trace', GATEWAY_DATA_DIR: dataDir, ...env }, overrides: { 'store.cooldowns': 'memory', ...overrides } });
@@ -46,7 +46,7 @@ export async function startTestGateway(env: Environment, overrides: Record<strin
     },
   });
   const { logger } = createLogger(config.log.level, sink);
-  const services = await createServices(config, logger, { probeCredentials: false });
+  const services = await createServices(config, logger, { probeCredentials: false, ...options });
   const inflight = new InflightRequests();
   const state = { draining: false, startedAt: Date.now() };
   const app = buildApp({ config, logger, clock: systemClock, ids: randomIds, ...services, inflight, state });

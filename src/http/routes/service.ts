@@ -46,6 +46,19 @@ function registerServiceRoutes(app: FastifyInstance, deps: AppDependencies, info
   for (const path of readinessPaths) app.get(path, readiness);
   for (const path of livenessPaths) app.get(path, health);
 
+  // Programmatic Tool Calling (docs/ptc.md): the sandbox pool and where containers live.
+  app.get('/health/ptc', async () => {
+    const ptc = deps.ptc;
+    if (ptc === undefined) return { status: 'disabled' as const };
+    const settings = deps.config.ptc;
+    return {
+      status: 'ok' as const,
+      sandbox: ptc.sandbox.stats(),
+      containers: { store: ptc.store.kind, session_timeout_s: settings.session_timeout_ms / 1000 },
+      limits: { execution_timeout_s: settings.sandbox.execution_timeout_ms / 1000, memory_limit_bytes: settings.sandbox.memory_limit_bytes, max_rounds: settings.max_rounds },
+    };
+  });
+
   app.get('/', async () => ({
     name: 'claude-gateway',
     version: info.version,

@@ -33,6 +33,8 @@ export function createAnthropicProvider(transport: AnthropicProvider, routing: A
     name: 'anthropic',
     label: 'Anthropic',
     anthropicWire: true,
+    // Anthropic runs Programmatic Tool Calling itself: src/ptc/ leaves its requests untouched.
+    nativeFeatures: new Set(['programmatic_tool_calling']),
     credentialFor: (headers: IncomingHttpHeaders) => transport.credentialFor(headers)?.value,
     call: (call) => callAnthropic(transport, routing, call),
     countInput: (target, body, headers, signal) => countInput(transport, target.model, body, headers, signal),

@@ -70,6 +70,7 @@ export const dynamoTables = {
   },
   rateLimits: { suffix: 'rate-limits', partitionKey: { name: 'key', type: 'S' }, indexes: [], ttlAttribute: 'expires_at' },
   cooldowns: { suffix: 'cooldowns', partitionKey: { name: 'key', type: 'S' }, indexes: [], ttlAttribute: 'expires_at' },
+  ptcContainers: { suffix: 'ptc-containers', partitionKey: { name: 'id', type: 'S' }, indexes: [], ttlAttribute: 'expires_at' },
   pricing: { suffix: 'pricing', partitionKey: { name: 'model_id', type: 'S' }, indexes: [] },
   modelMapping: { suffix: 'model-mapping', partitionKey: { name: 'model_id', type: 'S' }, indexes: [] },
 } as const satisfies Record<string, TableDefinition>;
