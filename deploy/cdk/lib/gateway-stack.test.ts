@@ -70,7 +70,7 @@ describe('the gateway stack (dev)', () => {
         definition.indexes.map((index) => [index.name, [{ AttributeName: index.partitionKey.name, KeyType: 'HASH' }, ...(index.sortKey === undefined ? [] : [{ AttributeName: index.sortKey.name, KeyType: 'RANGE' }])], index.projection]),
       );
     }
-    expect(Object.keys(dynamoTables).filter((id) => dynamoTables[id as TableId].suffix !== undefined && 'ttlAttribute' in dynamoTables[id as TableId])).toEqual(['usage', 'rateLimits', 'cooldowns']);
+    expect(Object.keys(dynamoTables).filter((id) => dynamoTables[id as TableId].suffix !== undefined && 'ttlAttribute' in dynamoTables[id as TableId])).toEqual(['usage', 'rateLimits', 'cooldowns', 'ptcContainers']);
   });
 
   it('runs the gateway on Fargate with the DynamoDB store, the master key from Secrets Manager, and a stop timeout past the drain deadline', () => {
