@@ -313,6 +313,25 @@ describe('sqlite rate limiter', () => {
     await Promise.all(workers.map((worker) => worker.terminate()));
   });
 
+  it('writes the tokens of one turn together, counting them before they are written', async () => {
+    const path = join(directory.path, 'gateway.db');
+    const [first, second] = [SqliteRateLimiter.open(path), SqliteRateLimiter.open(path)];
+    const written = [first.recordTokens('k', 30, now), first.recordTokens('k', 15, now + 1_500)];
+    // Not yet in the file: the other instance does not see them, this one does.
+    expect(await second.admit('k', { tpm: 40 }, now + 2_000)).toEqual({ allowed: true });
+    // 45 tokens in the window; it falls under 40 when the first bucket leaves, 58 s on.
+    expect(await first.admit('k', { tpm: 40 }, now + 2_000)).toEqual(refused('tpm', 58));
+    await Promise.all(written);
+    expect(await second.admit('k', { tpm: 40 }, now + 2_000)).toEqual(refused('tpm', 58));
+    const database = openSqlite(path, { backgroundCheckpoints: false });
+    expect(database.prepare('SELECT at, amount FROM rate_limit_tokens ORDER BY at').all().map((row) => ({ ...row }))).toEqual([
+      { at: now, amount: 30 },
+      { at: now + 1_000, amount: 15 },
+    ]);
+    database.close();
+    await Promise.all([first.close(), second.close()]);
+  });
+
   it('carries the windows of a file written before migration 6 over to its tables', async () => {
     const path = join(directory.path, 'gateway.db');
     const before = openSqlite(path, { migrations: migrations.slice(0, 5), backgroundCheckpoints: false });

@@ -64,6 +64,9 @@ export class SqliteRateLimiter implements RateLimiter {
   readonly #pruneIntervalMs: number;
   #statements: Statements | undefined;
   #lastPrune = Number.NEGATIVE_INFINITY;
+  /** Tokens recorded this turn of the event loop, by key and bucket start, written on the next. */
+  #pendingTokens = new Map<string, Map<number, number>>();
+  #tokensWritten: Promise<void> | undefined;
 
   /** Opens (creating and migrating) the file at `path`; the limiter closes it on `close`. */
   static open(path: string, options: SqliteRateLimiterOptions & OpenSqliteOptions = {}): SqliteRateLimiter {
@@ -116,16 +119,53 @@ export class SqliteRateLimiter implements RateLimiter {
     });
   }
 
+  /**
+   * Tokens recorded during one turn of the event loop are written together, in one transaction
+   * on the next (group commit: one commit for many finished requests, not one each); `admit`
+   * counts them meanwhile. Resolves once they are written.
+   */
   async recordTokens(key: string, tokens: number, now: number): Promise<void> {
-    const statements = this.#open();
+    this.#open();
     validateTokens(key, tokens, now);
     if (tokens === 0) return;
     const start = Math.floor(now / bucketMs) * bucketMs;
-    this.#transaction(() => statements.addTokens.run(key, start, tokens));
+    const buckets = this.#pendingTokens.get(key) ?? new Map<number, number>();
+    buckets.set(start, (buckets.get(start) ?? 0) + tokens);
+    this.#pendingTokens.set(key, buckets);
+    this.#tokensWritten ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.#tokensWritten = undefined;
+        try {
+          this.#writePendingTokens();
+          resolve();
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
+      });
+    });
+    return this.#tokensWritten;
+  }
+
+  #writePendingTokens(): void {
+    const pending = this.#pendingTokens;
+    if (pending.size === 0) return;
+    this.#pendingTokens = new Map();
+    const statements = this.#open();
+    this.#transaction(() => {
+      for (const [key, buckets] of pending) for (const [start, tokens] of buckets) statements.addTokens.run(key, start, tokens);
+    });
+  }
+
+  /** Tokens of `key` recorded but not yet written, in the window at `now`. */
+  #pendingFor(key: string, now: number): TokenBucket[] {
+    const buckets = this.#pendingTokens.get(key);
+    if (buckets === undefined) return [];
+    return [...buckets].filter(([start]) => start > now - rateWindowMs).map(([start, tokens]) => ({ start, tokens }));
   }
 
   async close(): Promise<void> {
     if (this.#statements === undefined) return;
+    this.#writePendingTokens();
     this.#statements = undefined;
     if (this.#ownsDatabase) await closeSqlite(this.#database);
   }
@@ -149,8 +189,11 @@ export class SqliteRateLimiter implements RateLimiter {
 
   /** Over `tpm`: how long until enough tokens have left the window (the buckets read only then). */
   #tokenWait(statements: Statements, key: string, tpm: number, now: number): number | undefined {
-    if (toInteger(statements.sumTokens.get(key)?.['total']) < tpm) return undefined;
-    return tokenWaitMs(readBuckets(statements, key), tpm, now, rateWindowMs);
+    const pending = this.#pendingFor(key, now);
+    const total = toInteger(statements.sumTokens.get(key)?.['total']) + pending.reduce((sum, bucket) => sum + bucket.tokens, 0);
+    if (total < tpm) return undefined;
+    const buckets = [...readBuckets(statements, key), ...pending].sort((left, right) => left.start - right.start);
+    return tokenWaitMs(buckets, tpm, now, rateWindowMs);
   }
 
   #pruneOccasionally(statements: Statements, now: number): void {
