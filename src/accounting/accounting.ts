@@ -21,7 +21,8 @@ import { capped, RequestLedger, servedWithGatewayCredentials } from './request-l
  * - from the headers, before the body is read (`admitCaller`): the key's (or user's)
  *   requests-per-minute and tokens-per-minute limits;
  * - with the body, before the upstream call (`admit`): a reservation of the request's
- *   worst-case cost against the key's monthly budget, then an `in_progress` usage record;
+ *   worst-case cost against the key's monthly budget, then an `in_progress` usage record,
+ *   committed while the upstream answers (durable before the answer's first byte);
  * - at the end, before the last bytes reach the client (`complete`): the final record, written
  *   durably; the store settles the reservation to the actual cost in the same write;
  * - after it: the tokens go to the TPM window and a key whose budget is spent is disabled.

@@ -5,8 +5,8 @@ import type { TokenUsage } from '../usage/usage.ts';
 import type { Accounting, AdmitInput, Reservation } from './accounting.ts';
 
 /**
- * One request's accounting after admission (issue 5): the `in_progress` record before the
- * upstream call, the final record made durable before the answer's last bytes (settling the
+ * One request's accounting after admission (issue 5): the `in_progress` record, committed while
+ * the upstream answers and durable before the answer's first byte, the final record made durable before the answer's last bytes (settling the
  * budget reservation in the same write), then the token window and the budget check.
  */
 
