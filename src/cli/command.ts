@@ -11,6 +11,16 @@ import { StartupError } from '../startup-error.ts';
 
 async function main(): Promise<void> {
   const command = process.argv[2];
+  if (command === 'claude' || command === 'proxy-claude') {
+    const { runClaude } = await import('./claude.ts');
+    process.exitCode = await runClaude(process.argv.slice(3));
+    return;
+  }
+  if (command === 'service') {
+    const { runServiceCommand } = await import('./service/command.ts');
+    process.exitCode = await runServiceCommand(process.argv.slice(3));
+    return;
+  }
   if (command === 'keys' || command === 'setup-tables') {
     const { runAdminCommand } = await import('./admin.ts');
     process.exitCode = await runAdminCommand(process.argv.slice(2));

@@ -14,6 +14,8 @@ Usage:
   npx claude-gateway keys create -u USER -n NAME [-t TIER] [-r RPM] [--tpm TPM] [--budget USD]
   npx claude-gateway keys list | update KEY_ID … | revoke KEY_ID
   npx claude-gateway setup-tables
+  npx claude-gateway service install | uninstall | start | stop | restart | status | logs | error-logs | update-token | print
+  npx claude-gateway claude [ARGS…]      (also proxy-claude: Claude Code through the gateway, started if needed)
   npx claude-gateway --help | --version
 
 In a checkout, after npm ci, the command is npx claude-gateway (npm start runs the server
