@@ -160,5 +160,179 @@ describe.each(targets)('$name', (target) => {
       expectPaired(target.received()[1]);
       if (target.operation !== undefined) expect(bedrock.requests.map((request) => request.operation)).toEqual([target.operation, target.operation]);
     });
+
+    it('code that calls tools in a loop: one round per call, each answered, ids derived from the execution', async () => {
+      const cities = ['Paris', 'Lyon', 'Nice'];
+      sandbox.script((request) => {
+        const next = cities[request.batches.length];
+        return next !== undefined ? calls(['get_weather', { city: next }]) : printed(request.batches.map((batch) => batch.results[0]?.content).join('\n'));
+      });
+      target.play([{ code: 'for city in cities: print(await get_weather(city=city))' }], [{ text: 'All sunny.' }]);
+      const history: MessageParam[] = [{ role: 'user', content: 'Weather in three cities?' }];
+      let message = await send(target, stream, history);
+      const container = message.container?.id;
+      const seen: string[] = [];
+      for (const city of cities) {
+        expect(message.stop_reason).toBe('tool_use');
+        const [call] = blocksOf(message, 'tool_use');
+        expect(call?.input).toEqual({ city });
+        seen.push(String(call?.id));
+        history.push({ role: 'assistant', content: message.content }, answer(message, weather));
+        message = await send(target, stream, history, container);
+      }
+      expect(new Set(seen).size).toBe(3);
+      expect(message.content[0]).toMatchObject({ type: 'code_execution_tool_result', content: { stdout: 'Paris: sunny\nLyon: sunny\nNice: sunny', return_code: 0 } });
+      expect(message.content[1]).toEqual({ type: 'text', text: 'All sunny.' });
+      // The model saw one execute_code call and its result, nothing of the calls in between.
+      expectPaired(target.received()[1]);
+      expect(JSON.stringify(target.received()[1])).not.toContain('Lyon: sunny"');
+    });
+
+    it('code that calls tools in parallel (asyncio.gather): one batch of calls, answered together', async () => {
+      sandbox.script((request) => (request.batches.length === 0 ? calls(['get_weather', { city: 'Paris' }], ['get_weather', { city: 'Lyon' }], ['get_weather', { city: 'Nice' }]) : printed(request.batches[0]?.results.map((result) => result.content).join(', ') ?? '')));
+      target.play([{ code: 'print(await asyncio.gather(*[get_weather(city=c) for c in cities]))' }], [{ text: 'Done.' }]);
+      const question: MessageParam = { role: 'user', content: 'Weather?' };
+      const first = await send(target, stream, [question]);
+      const [code] = blocksOf(first, 'server_tool_use');
+      const parallel = blocksOf(first, 'tool_use');
+      expect(parallel.map((call) => call.input)).toEqual([{ city: 'Paris' }, { city: 'Lyon' }, { city: 'Nice' }]);
+      for (const call of parallel) expect(call.caller).toEqual({ type: 'code_execution_20250825', tool_id: code?.id });
+      // Answered in another order: matched by id.
+      const results = answer(first, weather);
+      const second = await send(target, stream, [question, { role: 'assistant', content: first.content }, { role: 'user', content: [...(results.content as unknown[])].reverse() as MessageParam['content'] }], first.container?.id);
+      expect(second.content[0]).toMatchObject({ type: 'code_execution_tool_result', content: { stdout: 'Paris: sunny, Lyon: sunny, Nice: sunny' } });
+    });
+
+    it('code that raises: return_code 1 and the traceback, which the model reads as an error', async () => {
+      sandbox.script(() => printed('', 'Traceback (most recent call last):\nValueError: no such city', 1));
+      target.play([{ code: 'raise ValueError("no such city")' }], [{ text: 'The code failed.' }]);
+      const message = await send(target, stream, [{ role: 'user', content: 'Go' }]);
+      expect(message.content[1]).toEqual({ type: 'code_execution_tool_result', tool_use_id: (message.content[0] as ServerToolUseBlock).id, content: { type: 'code_execution_result', stdout: '', stderr: 'Traceback (most recent call last):\nValueError: no such city', return_code: 1, content: [] } });
+      expect(message.content[2]).toEqual({ type: 'text', text: 'The code failed.' });
+      expect(JSON.stringify(target.received()[1])).toContain('ValueError: no such city');
+    });
+
+    it('code that prints a lot: the output reaches the client and the model whole', async () => {
+      const output = 'line of output\n'.repeat(20_000);
+      sandbox.script(() => printed(output));
+      target.play([{ code: 'for i in range(20000): print("line of output")' }], [{ text: 'Long.' }]);
+      const message = await send(target, stream, [{ role: 'user', content: 'Go' }]);
+      expect((message.content[1] as CodeExecutionToolResultBlock).content).toMatchObject({ stdout: output });
+      expect(JSON.stringify(target.received()[1]).length).toBeGreaterThan(output.length);
+    });
+
+    it('code that runs forever: execution_time_exceeded, and the model goes on', async () => {
+      sandbox.script(() => ({ kind: 'error', errorCode: 'execution_time_exceeded', message: 'the code ran for more than 60 s' }));
+      target.play([{ code: 'while True: pass' }], [{ text: 'It timed out.' }]);
+      const message = await send(target, stream, [{ role: 'user', content: 'Go' }]);
+      expect((message.content[1] as CodeExecutionToolResultBlock).content).toEqual({ type: 'code_execution_tool_result_error', error_code: 'execution_time_exceeded' });
+      expect(message.stop_reason).toBe('end_turn');
+      expect(JSON.stringify(target.received()[1])).toContain('execution_time_exceeded');
+    });
+
+    it('code again after a result: a second execution in the same answer, which pauses and resumes', async () => {
+      sandbox.script((request) => {
+        if (request.code === 'print(1)') return printed('1\n');
+        return request.batches.length === 0 ? calls(['get_weather', { city: 'Oslo' }]) : printed('Oslo: sunny\n');
+      });
+      target.play([{ code: 'print(1)' }], [{ text: 'Now the weather.' }, { code: 'print(await get_weather(city="Oslo"))' }], [{ text: 'Oslo is sunny.' }]);
+      const question: MessageParam = { role: 'user', content: 'Go' };
+      const first = await send(target, stream, [question]);
+      expect(first.content.map((block) => block.type)).toEqual(['server_tool_use', 'code_execution_tool_result', 'text', 'server_tool_use', 'tool_use']);
+      const [one, two] = blocksOf(first, 'server_tool_use');
+      expect(one?.id).not.toBe(two?.id);
+      expect(blocksOf(first, 'tool_use')[0]?.caller).toEqual({ type: 'code_execution_20250825', tool_id: two?.id });
+      const second = await send(target, stream, [question, { role: 'assistant', content: first.content }, answer(first, weather)], first.container?.id);
+      expect(second.content).toEqual([
+        { type: 'code_execution_tool_result', tool_use_id: two?.id, content: { type: 'code_execution_result', stdout: 'Oslo: sunny\n', stderr: '', return_code: 0, content: [] } },
+        { type: 'text', text: 'Oslo is sunny.' },
+      ]);
+      expectPaired(target.received()[2]);
+    });
+  });
+});
+
+describe('around the rounds', () => {
+  const target = targets[0] as Target;
+
+  async function post(body: Record<string, unknown>): Promise<{ status: number; json: { type: string; error?: { type: string; message: string } } }> {
+    const response = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-client' }, body: JSON.stringify({ model: target.model, max_tokens: 100, tools, ...body }) });
+    return { status: response.status, json: (await response.json()) as { type: string; error?: { type: string; message: string } } };
+  }
+
+  async function paused(): Promise<{ question: MessageParam; first: Message }> {
+    sandbox.script((request) => (request.batches.length === 0 ? calls(['get_weather', { city: 'Paris' }], ['get_weather', { city: 'Rome' }]) : printed('ok')));
+    target.play([{ code: 'x' }]);
+    const question: MessageParam = { role: 'user', content: 'Go' };
+    return { question, first: await send(target, false, [question]) };
+  }
+
+  it('tool results that do not match the paused calls: 400 naming the id, in the Anthropic envelope', async () => {
+    const { question, first } = await paused();
+    const [paris, rome] = blocksOf(first, 'tool_use') as [ToolUseBlock, ToolUseBlock];
+    const history = [question, { role: 'assistant', content: first.content }];
+    const result = (id: string) => ({ type: 'tool_result', tool_use_id: id, content: 'sunny' });
+    const missing = await post({ container: first.container?.id, messages: [...history, { role: 'user', content: [result(paris.id)] }] });
+    expect(missing).toEqual({ status: 400, json: { type: 'error', error: { type: 'invalid_request_error', message: expect.stringContaining(`no tool_result for tool_use_id "${rome.id}" (get_weather)`) }, request_id: expect.any(String) } });
+    const twice = await post({ container: first.container?.id, messages: [...history, { role: 'user', content: [result(paris.id), result(rome.id), result(rome.id)] }] });
+    expect(twice.json.error?.message).toContain(`tool_use_id "${rome.id}" is answered twice`);
+    const unknown = await post({ container: first.container?.id, messages: [...history, { role: 'user', content: [result(paris.id), result(rome.id), result('toolu_ptc_elsewhere_0_0')] }] });
+    expect(unknown.json.error?.message).toContain('tool_result "toolu_ptc_elsewhere_0_0" does not answer a call');
+    const noContainer = await post({ messages: [...history, { role: 'user', content: [result(paris.id), result(rome.id)] }] });
+    expect(noContainer.status).toBe(400);
+    expect(noContainer.json.error?.message).toContain('no "container"');
+    const otherContainer = await post({ container: 'container_gwUnknown', messages: [...history, { role: 'user', content: [result(paris.id), result(rome.id)] }] });
+    expect(otherContainer).toMatchObject({ status: 400, json: { error: { type: 'invalid_request_error', message: expect.stringContaining('container "container_gwUnknown" is unknown or expired') } } });
+    // None of these reached the model or ran code again.
+    expect(bedrock.requests).toHaveLength(1);
+    expect(sandbox.runs).toHaveLength(1);
+  });
+
+  it('a direct tool call beside the code: the client answers both, the model gets both results', async () => {
+    const search = { name: 'search', description: 'Search the web', input_schema: { type: 'object', properties: { query: { type: 'string' } } } } as const;
+    sandbox.script(() => printed('42\n'));
+    target.play([{ tool: 'search', input: { query: 'x' } }, { code: 'print(42)' }], [{ text: 'Both done.' }]);
+    const body = { model: target.model, max_tokens: 100, tools: [...(tools ?? []), search], messages: [{ role: 'user' as const, content: 'Go' }] };
+    const first = await client.messages.create(body);
+    expect(first.stop_reason).toBe('tool_use');
+    expect(first.content.map((block) => block.type)).toEqual(['tool_use', 'server_tool_use', 'code_execution_tool_result']);
+    expect(first.content[0]).toMatchObject({ type: 'tool_use', name: 'search', caller: { type: 'direct' } });
+    const direct = first.content[0] as ToolUseBlock;
+    const second = await client.messages.create({ ...body, container: first.container?.id ?? '', messages: [...body.messages, { role: 'assistant', content: first.content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: direct.id, content: 'found' }] }] });
+    expect(second.content).toEqual([{ type: 'text', text: 'Both done.' }]);
+    const upstream = target.received()[1];
+    expectPaired(upstream);
+    expect(JSON.stringify(upstream)).toContain('found');
+    expect(JSON.stringify(upstream)).toContain('42');
+  });
+
+  it('toward Anthropic the request is not touched: the code_execution tool goes as sent', async () => {
+    const body = { model: 'claude-haiku-4-5', max_tokens: 100, tools, messages: [{ role: 'user', content: 'Go' }] };
+    const text = JSON.stringify(body);
+    const response = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-client', 'anthropic-beta': 'advanced-tool-use-2025-11-20' }, body: text });
+    expect(response.status).toBe(200);
+    await response.arrayBuffer();
+    expect(anthropic.last().body.toString('utf8')).toBe(text);
+    expect(anthropic.last().headers['anthropic-beta']).toBe('advanced-tool-use-2025-11-20');
+    expect(sandbox.runs).toHaveLength(0);
+  });
+
+  it('the code_execution_20260120 version: calls carry it as their caller type', async () => {
+    sandbox.script(() => calls(['get_weather', { city: 'Paris' }]));
+    target.play([{ code: 'x' }]);
+    const versioned = [{ type: 'code_execution_20260120', name: 'code_execution' }, { ...(tools?.[1] as object), allowed_callers: ['code_execution_20260120'] }];
+    const message = await client.messages.create({ model: target.model, max_tokens: 100, tools: versioned as MessageCreateParamsNonStreaming['tools'], messages: [{ role: 'user', content: 'Go' }] });
+    expect(blocksOf(message, 'tool_use')[0]?.caller).toEqual({ type: 'code_execution_20260120', tool_id: blocksOf(message, 'server_tool_use')[0]?.id });
+  });
+
+  it('GET /health/ptc reports the sandbox pool and the container store', async () => {
+    const response = await fetch(`${gateway.url}/health/ptc`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      sandbox: { warm: 1, busy: 0, size: 1, started: 1, recycled: 0 },
+      containers: { store: 'sqlite', session_timeout_s: 270 },
+      limits: { execution_timeout_s: 60, memory_limit_bytes: 256 * 1024 * 1024, max_rounds: 10 },
+    });
   });
 });
