@@ -64,7 +64,7 @@ export class Containers {
   async load(id: string, now: number): Promise<Container> {
     const stored = await this.#store.get(id, now);
     if (stored === undefined) {
-      throw new GatewayError('GW_PTC_CONTAINER_UNKNOWN', `container ${JSON.stringify(id)} is unknown or expired: containers expire ${Math.round(this.#timeoutMs / 1000)} s after their last use. Send the conversation again without "container" to start a new one.`);
+      throw new GatewayError('GW_PTC_CONTAINER_UNKNOWN', `container ${JSON.stringify(id)} is unknown or expired: containers expire ${Math.round(this.#timeoutMs / 1000)} s after their last use, and code paused in one cannot resume after that.`);
     }
     const parsed = stateSchema.safeParse(JSON.parse(stored.state));
     if (!parsed.success) throw new GatewayError('GW_INTERNAL', `container ${id} holds a state this gateway cannot read.`);
