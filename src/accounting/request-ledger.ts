@@ -1,6 +1,6 @@
 import { errorTypeForStatus } from '../errors.ts';
 import { isBedrockTarget, type Target } from '../config/targets.ts';
-import type { UsageRecord } from '../store/accounting.ts';
+import type { UsageOutcome, UsageRecord } from '../store/accounting.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 import type { Accounting, AdmitInput, Reservation } from './accounting.ts';
 
@@ -20,6 +20,8 @@ export interface LedgerEnd {
   readonly serviceTier?: string;
   readonly fallback?: string;
   readonly errorType?: string;
+  /** How the delivery ended; `completed` when not said. */
+  readonly outcome?: UsageOutcome;
 }
 
 /** Longest the end of an answer waits for its usage record to be durable. */
@@ -175,6 +177,7 @@ export class RequestLedger {
       ...(state === 'in_progress' ? {} : { status: end.status }),
       ...(errorType === undefined ? {} : { errorType }),
       ...(end.fallback === undefined ? {} : { fallback: end.fallback }),
+      ...(state === 'in_progress' ? {} : { outcome: end.outcome ?? 'completed' }),
       inputTokens: usage?.input ?? 0,
       outputTokens: usage?.output ?? 0,
       cacheReadTokens: usage?.cacheRead ?? 0,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../app.ts';
 import { fromMicros } from '../store/accounting.ts';
+import { deliveryOutcome } from './answer-outcome.ts';
 import { endpointOf, startExchange, upstreamTarget, type Exchange } from './exchange.ts';
 
 /**
@@ -75,7 +76,8 @@ export function recordRequest(request: FastifyRequest, deps: AppDependencies, st
   );
   if (endpoint === undefined) return;
   if (outcome?.usage !== undefined) deps.metrics.observeUsage(provider ?? 'anthropic', outcome.usage, cost);
-  deps.metrics.observeRequest({ route: endpoint.name, provider, status: finalStatus, stream: routing?.stream ?? false, errorCode: failure?.code, fallback: answer?.fallback, durationMs, ttfbMs });
+  const delivered = deliveryOutcome(outcome, failure === undefined && status === undefined && exchange.hijacked === true);
+  deps.metrics.observeRequest({ route: endpoint.name, provider, status: finalStatus, stream: routing?.stream ?? false, errorCode: failure?.code, fallback: answer?.fallback, durationMs, ttfbMs, outcome: delivered });
 }
 
 /** The gateway's own upstream credentials failed, or the gateway itself did: an operator must act, whatever the client saw. */

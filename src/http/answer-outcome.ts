@@ -1,4 +1,5 @@
 import type { GatewayError } from '../errors.ts';
+import type { UsageOutcome } from '../store/accounting.ts';
 import type { TokenUsage } from '../usage/usage.ts';
 
 /**
@@ -26,6 +27,25 @@ export interface RelayOutcome {
   readonly error?: GatewayError;
   /** Tokens of the answer as the client received it (accounting), when it carried usage. */
   readonly usage?: TokenUsage;
+}
+
+/**
+ * How the delivery of an answer ended, as usage records and metrics name it: a relay's end, or,
+ * when nothing was written, a failure answered whole (`completed`) or a client gone first.
+ */
+export function deliveryOutcome(outcome: Pick<RelayOutcome, 'end'> | undefined, clientGone: boolean): UsageOutcome {
+  switch (outcome?.end) {
+    case 'complete':
+      return 'completed';
+    case 'client_abort':
+      return 'client_aborted';
+    case 'upstream_error':
+      return 'upstream_error';
+    case 'terminated':
+      return 'interrupted';
+    case undefined:
+      return clientGone ? 'client_aborted' : 'completed';
+  }
 }
 
 /** What accounting learns when an answer is about to end. */

@@ -19,6 +19,8 @@ export interface RequestObservation {
   readonly fallback: string | undefined;
   readonly durationMs: number;
   readonly ttfbMs: number | undefined;
+  /** How the answer's delivery ended (`completed`, `client_aborted`, `upstream_error`, `interrupted`). */
+  readonly outcome: string;
 }
 
 export interface ServerLoad {
@@ -31,6 +33,7 @@ const latencyBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 export class GatewayMetrics {
   readonly registry = new Registry();
   private readonly requests: Counter<'route' | 'provider' | 'status_class'>;
+  private readonly outcomes: Counter<'route' | 'outcome'>;
   private readonly errors: Counter<'code'>;
   private readonly fallbacks: Counter<'trigger'>;
   private readonly attempts: Counter<'provider' | 'result'>;
@@ -50,6 +53,7 @@ export class GatewayMetrics {
   constructor(cooldowns: CooldownStore, now: () => number) {
     const registers = [this.registry];
     this.requests = new Counter({ name: 'gateway_requests_total', help: 'Requests answered, by route, serving provider and status class.', labelNames: ['route', 'provider', 'status_class'], registers });
+    this.outcomes = new Counter({ name: 'gateway_answer_outcomes_total', help: 'Requests by how the delivery of their answer ended: completed, client_aborted, upstream_error (after the first byte), interrupted (shutdown).', labelNames: ['route', 'outcome'], registers });
     this.errors = new Counter({ name: 'gateway_errors_total', help: 'Requests that ended in a gateway error, by error code (docs/errors.md).', labelNames: ['code'], registers });
     this.fallbacks = new Counter({ name: 'gateway_fallbacks_total', help: 'Requests served by a later target, by the trigger that moved them on.', labelNames: ['trigger'], registers });
     this.attempts = new Counter({ name: 'gateway_attempts_total', help: 'Upstream attempts, by provider and result (answered, retry_same_target, next_target).', labelNames: ['provider', 'result'], registers });
@@ -104,6 +108,7 @@ export class GatewayMetrics {
   observeRequest(observation: RequestObservation): void {
     const provider = observation.provider ?? 'none';
     this.requests.inc({ route: observation.route, provider, status_class: `${Math.floor(observation.status / 100)}xx` });
+    this.outcomes.inc({ route: observation.route, outcome: observation.outcome });
     if (observation.errorCode !== undefined) this.errors.inc({ code: observation.errorCode });
     if (observation.fallback !== undefined) this.fallbacks.inc({ trigger: observation.fallback });
     this.duration.observe({ route: observation.route, provider }, observation.durationMs / 1000);

@@ -1,4 +1,4 @@
-import type { ApiKeyPatch, ApiKeyRecord, KeyStatus, UsageQuery, UsageRecord, UsageState } from './accounting.ts';
+import { usageOutcomes, type ApiKeyPatch, type ApiKeyRecord, type KeyStatus, type UsageQuery, type UsageRecord, type UsageState } from './accounting.ts';
 import { isServiceTier } from '../service-tier.ts';
 
 /**
@@ -66,6 +66,7 @@ export function checkUsageRecord(record: UsageRecord): UsageRecord {
   checkTime(record.startedAt, 'usage startedAt');
   if (!usageStates.has(record.state)) throw new TypeError(`usage state must be in_progress, complete or interrupted, got ${String(record.state)}`);
   if (typeof record.stream !== 'boolean') throw new TypeError('usage stream must be a boolean');
+  if (record.outcome !== undefined && !usageOutcomes.includes(record.outcome)) throw new TypeError(`usage outcome must be one of ${usageOutcomes.join(', ')}, got ${String(record.outcome)}`);
   for (const field of ['inputTokens', 'outputTokens', 'cacheReadTokens', 'cacheWrite5mTokens', 'cacheWrite1hTokens', 'costMicros', 'reservedMicros', 'expiresAt'] as const) {
     checkCount(record[field], `usage ${field}`);
   }

@@ -5,7 +5,7 @@ import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startDynalite, type TestDynamo } from '../../test/helpers/dynalite.ts';
-import { DuplicateKeyError, type AccountingStore, type AccountingStoreKind, type ApiKeyRecord, type UsageRecord } from './accounting.ts';
+import { DuplicateKeyError, type AccountingStore, type AccountingStoreKind, type ApiKeyRecord, type UsageOutcome, type UsageRecord } from './accounting.ts';
 import { DynamoAccountingStore } from './dynamodb/accounting.ts';
 import { describeTables, dynamoTables, setupTables } from './dynamodb/tables.ts';
 import { SqliteAccountingStore } from './sqlite/accounting.ts';
@@ -18,6 +18,11 @@ const month = '2023-11';
 interface Backend {
   open(): Promise<AccountingStore>;
   dispose(): Promise<void>;
+}
+
+/** A day's requests by outcome (every outcome named, zeros included). */
+function outcomes(counts: Partial<Record<UsageOutcome, number>>): Record<UsageOutcome, number> {
+  return { completed: 0, client_aborted: 0, upstream_error: 0, interrupted: 0, ...counts };
 }
 
 function key(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
@@ -292,8 +297,8 @@ function describeAccountingStore(kind: AccountingStoreKind, createBackend: () =>
         await store.writeUsage(batch);
         for (const record of batch) expect(await store.getUsage(record.requestId)).toEqual(record);
         expect(await store.usageByDay({ from: now, to: now + 1 })).toEqual([
-          { userId: 'alice', day: '2023-11-14', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 1_000 },
-          { userId: 'bob', day: '2023-11-14', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 7 },
+          { userId: 'alice', day: '2023-11-14', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 1_000, outcomes: outcomes({ completed: 1 }) },
+          { userId: 'bob', day: '2023-11-14', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 7, outcomes: outcomes({ completed: 1 }) },
         ]);
       });
 
@@ -325,7 +330,7 @@ function describeAccountingStore(kind: AccountingStoreKind, createBackend: () =>
         await store.writeUsage([
           usage({ requestId: 'r1', startedAt: midnight - 1, cacheWrite5mTokens: 3, cacheWrite1hTokens: 4, cacheReadTokens: 5 }),
           usage({ requestId: 'r2', startedAt: midnight, provider: 'bedrock', credentialId: 'cred1', costMicros: 10 }),
-          usage({ requestId: 'r3', startedAt: midnight + 5_000, provider: 'anthropic', credentialId: 'cred1', inputTokens: 1, outputTokens: 2, costMicros: 20 }),
+          usage({ requestId: 'r3', startedAt: midnight + 5_000, provider: 'anthropic', credentialId: 'cred1', inputTokens: 1, outputTokens: 2, costMicros: 20, outcome: 'client_aborted' }),
           usage({ requestId: 'r4', startedAt: midnight + 6_000, userId: 'bob', provider: 'bedrock', state: 'interrupted', costMicros: 400 }),
           usage({ requestId: 'r5', startedAt: midnight + 7_000, state: 'in_progress', costMicros: 99_999 }),
           usage({ requestId: 'r6', startedAt: midnight + day, costMicros: 1 }),
@@ -333,19 +338,20 @@ function describeAccountingStore(kind: AccountingStoreKind, createBackend: () =>
         ]);
         const window = { from: midnight - day, to: midnight + day };
         expect(await store.usageByDay(window)).toEqual([
-          { userId: 'alice', day: '2023-11-14', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 7, costMicros: 1_000 },
-          { userId: 'alice', day: '2023-11-15', requests: 2, inputTokens: 101, outputTokens: 22, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 30 },
-          { userId: 'bob', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 400 },
+          { userId: 'alice', day: '2023-11-14', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 5, cacheWriteTokens: 7, costMicros: 1_000, outcomes: outcomes({ completed: 1 }) },
+          { userId: 'alice', day: '2023-11-15', requests: 2, inputTokens: 101, outputTokens: 22, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 30, outcomes: outcomes({ completed: 1, client_aborted: 1 }) },
+          // A record without an outcome counts by its state (written before outcomes were recorded).
+          { userId: 'bob', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 400, outcomes: outcomes({ interrupted: 1 }) },
         ]);
         expect(await store.usageByDay({ ...window, userId: 'bob' })).toEqual([
-          { userId: 'bob', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 400 },
+          { userId: 'bob', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 400, outcomes: outcomes({ interrupted: 1 }) },
         ]);
         expect(await store.usageByDay({ ...window, provider: 'bedrock' })).toEqual([
-          { userId: 'alice', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 10 },
-          { userId: 'bob', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 400 },
+          { userId: 'alice', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 10, outcomes: outcomes({ completed: 1 }) },
+          { userId: 'bob', day: '2023-11-15', requests: 1, inputTokens: 100, outputTokens: 20, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 400, outcomes: outcomes({ interrupted: 1 }) },
         ]);
         expect(await store.usageByDay({ ...window, userId: 'alice', credentialId: 'cred1', provider: 'anthropic' })).toEqual([
-          { userId: 'alice', day: '2023-11-15', requests: 1, inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 20 },
+          { userId: 'alice', day: '2023-11-15', requests: 1, inputTokens: 1, outputTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 20, outcomes: outcomes({ client_aborted: 1 }) },
         ]);
         // from is inclusive, to exclusive, for every user and for one.
         for (const userId of [undefined, 'alice']) {
@@ -368,7 +374,7 @@ function describeAccountingStore(kind: AccountingStoreKind, createBackend: () =>
         await store.writeUsage([...stale, fresh, done]);
         const interrupted = await store.interruptStale(now);
         const [b, a, c] = stale as [UsageRecord, UsageRecord, UsageRecord];
-        const expected = [c, a, b].map((record) => ({ ...record, state: 'interrupted', costMicros: record.reservedMicros }));
+        const expected = [c, a, b].map((record) => ({ ...record, state: 'interrupted', outcome: 'interrupted', costMicros: record.reservedMicros }));
         expect(interrupted).toEqual(expected);
         for (const record of expected) expect(await store.getUsage(record.requestId)).toEqual(record);
         expect(await store.getUsage('req_fresh')).toEqual(fresh);
@@ -379,16 +385,17 @@ function describeAccountingStore(kind: AccountingStoreKind, createBackend: () =>
           ['bob', 1, 300],
         ]);
         // The request finishing after all: its final row wins over the interruption.
-        const late = { ...b, state: 'complete' as const, costMicros: 650 };
+        const late = { ...b, state: 'complete' as const, outcome: 'completed' as const, costMicros: 650 };
         await store.writeUsage([late]);
         expect(await store.getUsage('req_b')).toEqual(late);
-        expect(await store.interruptStale(now + day)).toEqual([{ ...fresh, state: 'interrupted', costMicros: 900 }]);
+        expect(await store.interruptStale(now + day)).toEqual([{ ...fresh, state: 'interrupted', outcome: 'interrupted', costMicros: 900 }]);
       });
 
       it('refuses a record no backend could store faithfully', async () => {
         await expect(store.writeUsage([usage({ requestId: 'req_1', costMicros: 1.5 })])).rejects.toThrow(TypeError);
         await expect(store.writeUsage([usage({ requestId: 'req_1' }), usage({ requestId: '', state: 'complete' })])).rejects.toThrow(TypeError);
         await expect(store.writeUsage([usage({ requestId: 'req_1', state: 'done' as 'complete' })])).rejects.toThrow(TypeError);
+        await expect(store.writeUsage([usage({ requestId: 'req_1', outcome: 'cut' as 'completed' })])).rejects.toThrow(TypeError);
         expect(await store.getUsage('req_1')).toBeUndefined();
       });
     });

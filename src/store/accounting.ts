@@ -79,6 +79,20 @@ export type ReserveResult =
 
 export type UsageState = 'in_progress' | 'complete' | 'interrupted';
 
+/**
+ * How the delivery of a request's answer ended (final records): the whole answer reached the
+ * client (an error answer included), the client left first, the upstream failed after the first
+ * byte (the client got one error event or a cut connection), or the request was cut by the
+ * gateway (shutdown) or its process died (the `interrupted` state).
+ */
+export type UsageOutcome = 'completed' | 'client_aborted' | 'upstream_error' | 'interrupted';
+export const usageOutcomes: readonly UsageOutcome[] = ['completed', 'client_aborted', 'upstream_error', 'interrupted'];
+
+/** The outcome of a record (older records have none: their state tells). */
+export function outcomeOf(record: Pick<UsageRecord, 'state' | 'outcome'>): UsageOutcome {
+  return record.outcome ?? (record.state === 'interrupted' ? 'interrupted' : 'completed');
+}
+
 export interface UsageRecord {
   /** The gateway's request id: the record's identity (writes are idempotent by it). */
   readonly requestId: string;
@@ -105,6 +119,8 @@ export interface UsageRecord {
   readonly errorType?: string;
   /** The trigger that moved the request to another target, e.g. `rate_limited`. */
   readonly fallback?: string;
+  /** How the answer's delivery ended (final records). */
+  readonly outcome?: UsageOutcome;
   readonly inputTokens: number;
   readonly outputTokens: number;
   readonly cacheReadTokens: number;
@@ -147,6 +163,8 @@ export interface UsageDay {
   readonly cacheReadTokens: number;
   readonly cacheWriteTokens: number;
   readonly costMicros: number;
+  /** Requests by how their delivery ended (`outcomeOf`). */
+  readonly outcomes: Readonly<Record<UsageOutcome, number>>;
 }
 
 export class DuplicateKeyError extends Error {

@@ -19,6 +19,9 @@ const DAY_MS = 86_400_000;
 // text.jsonl: 25 input, 1,200 cache-read and 12 output tokens on Sonnet ($3 / $15 / $0.30 per million).
 const TEXT_COST_MICROS = 25 * 3 + 12 * 15 + Math.round(1_200 * 0.3);
 
+/** Requests by outcome when every one completed. */
+const completed = (requests: number) => ({ completed: requests, client_aborted: 0, upstream_error: 0, interrupted: 0 });
+
 const bodies: string[] = [];
 
 interface Answer {
@@ -100,8 +103,9 @@ describe('GET /v1/usage/me with a gateway key (AUTH_MODE=keys)', () => {
         total_cache_read_tokens: 3_600,
         total_cache_write_tokens: 0,
         total_cost_usd: (3 * TEXT_COST_MICROS) / 1_000_000,
+        requests_by_outcome: completed(3),
       },
-      daily_stats: { [today]: { input_tokens: 75, output_tokens: 36, requests: 3, cache_read_tokens: 3_600, cache_write_tokens: 0, cost_usd: (3 * TEXT_COST_MICROS) / 1_000_000 } },
+      daily_stats: { [today]: { input_tokens: 75, output_tokens: 36, requests: 3, cache_read_tokens: 3_600, cache_write_tokens: 0, cost_usd: (3 * TEXT_COST_MICROS) / 1_000_000, requests_by_outcome: completed(3) } },
       period_days: 7,
     });
     // The same through /user/{id}/ and with the seed's parameter naming the key's own user.
@@ -137,10 +141,10 @@ describe('GET /v1/usage/me with a gateway key (AUTH_MODE=keys)', () => {
     expect(answer.json.summary.total_output_tokens).toBe(567);
     expect(answer.json.summary.total_tokens).toBe(1_801);
     expect(answer.json.summary.total_requests).toBe(9);
-    expect(answer.json.summary).toEqual({ total_input_tokens: 1_234, total_output_tokens: 567, total_tokens: 1_801, total_requests: 9, total_cache_read_tokens: 50, total_cache_write_tokens: 105, total_cost_usd: 0.0065 });
+    expect(answer.json.summary).toEqual({ total_input_tokens: 1_234, total_output_tokens: 567, total_tokens: 1_801, total_requests: 9, total_cache_read_tokens: 50, total_cache_write_tokens: 105, total_cost_usd: 0.0065, requests_by_outcome: completed(9) });
     expect(Object.keys(answer.json.daily_stats)).toEqual([yesterday, today]);
-    expect(answer.json.daily_stats[yesterday]).toEqual({ input_tokens: 300, output_tokens: 120, requests: 2, cache_read_tokens: 50, cache_write_tokens: 0, cost_usd: 0.003 });
-    expect(answer.json.daily_stats[today]).toEqual({ input_tokens: 934, output_tokens: 447, requests: 7, cache_read_tokens: 0, cache_write_tokens: 105, cost_usd: 0.0035 });
+    expect(answer.json.daily_stats[yesterday]).toEqual({ input_tokens: 300, output_tokens: 120, requests: 2, cache_read_tokens: 50, cache_write_tokens: 0, cost_usd: 0.003, requests_by_outcome: completed(2) });
+    expect(answer.json.daily_stats[today]).toEqual({ input_tokens: 934, output_tokens: 447, requests: 7, cache_read_tokens: 0, cache_write_tokens: 105, cost_usd: 0.0035, requests_by_outcome: completed(7) });
 
     // days=1 is today only; date= picks one day and says so.
     const oneDay = await get('/v1/usage/me?days=1', { 'x-api-key': key });
@@ -151,8 +155,8 @@ describe('GET /v1/usage/me with a gateway key (AUTH_MODE=keys)', () => {
       user_id: 'alice',
       request_type: 'all',
       date: yesterday,
-      summary: { total_input_tokens: 300, total_output_tokens: 120, total_tokens: 420, total_requests: 2, total_cache_read_tokens: 50, total_cache_write_tokens: 0, total_cost_usd: 0.003 },
-      daily_stats: { [yesterday]: { input_tokens: 300, output_tokens: 120, requests: 2, cache_read_tokens: 50, cache_write_tokens: 0, cost_usd: 0.003 } },
+      summary: { total_input_tokens: 300, total_output_tokens: 120, total_tokens: 420, total_requests: 2, total_cache_read_tokens: 50, total_cache_write_tokens: 0, total_cost_usd: 0.003, requests_by_outcome: completed(2) },
+      daily_stats: { [yesterday]: { input_tokens: 300, output_tokens: 120, requests: 2, cache_read_tokens: 50, cache_write_tokens: 0, cost_usd: 0.003, requests_by_outcome: completed(2) } },
       period_days: 1,
     });
     // A day without records: zero totals, no daily entries.
@@ -207,12 +211,12 @@ describe('GET /v1/usage (master key)', () => {
     expect(all.json).toEqual({
       request_type: 'all',
       date: '2025-11-20',
-      summary: { total_input_tokens: 151, total_output_tokens: 16, total_tokens: 167, total_requests: 3, total_cache_read_tokens: 7, total_cache_write_tokens: 3, total_cost_usd: 0.375001, total_users: 2 },
+      summary: { total_input_tokens: 151, total_output_tokens: 16, total_tokens: 167, total_requests: 3, total_cache_read_tokens: 7, total_cache_write_tokens: 3, total_cost_usd: 0.375001, requests_by_outcome: completed(3), total_users: 2 },
       users: {
         'agg-1': { input_tokens: 101, output_tokens: 11, total_tokens: 112, requests: 2, cache_read_tokens: 7, cache_write_tokens: 0, cost_usd: 0.250001 },
         'agg-2': { input_tokens: 50, output_tokens: 5, total_tokens: 55, requests: 1, cache_read_tokens: 0, cache_write_tokens: 3, cost_usd: 0.125 },
       },
-      daily_stats: { '2025-11-20': { input_tokens: 151, output_tokens: 16, requests: 3, cache_read_tokens: 7, cache_write_tokens: 3, cost_usd: 0.375001 } },
+      daily_stats: { '2025-11-20': { input_tokens: 151, output_tokens: 16, requests: 3, cache_read_tokens: 7, cache_write_tokens: 3, cost_usd: 0.375001, requests_by_outcome: completed(3) } },
       period_days: 1,
     });
     const bedrock = await get('/v1/usage?date=2025-11-20&request_type=bedrock', { authorization: `Bearer ${MASTER}` });

@@ -7,6 +7,7 @@ import { registerApiHooks } from '../api-hooks.ts';
 import { writeErrorResponse } from '../error-response.ts';
 import { dialectOf, exchangeOf, upstreamTarget, type ApiEndpoint, type Exchange, type ExchangeAnswer } from '../exchange.ts';
 import { PreCommitFailure, relay, type RelayOutcome } from '../relay.ts';
+import { deliveryOutcome } from '../answer-outcome.ts';
 import type { MessageRouting } from '../routing-fields.ts';
 import { routeMessages, type RouteInput, type RouteResult } from '../route-messages.ts';
 import { gatewayListsModels, gatewayModel, listModels, listOpenAIModels, retrieveOpenAIModel } from './models.ts';
@@ -96,6 +97,7 @@ async function settleLedger(exchange: Exchange): Promise<void> {
   const failure = answer?.failure;
   await ledger.complete({
     status: outcome?.status ?? failure?.status ?? 499,
+    outcome: deliveryOutcome(outcome, failure === undefined),
     ...(outcome?.usage === undefined ? {} : { usage: outcome.usage }),
     ...(outcome?.firstByteAt === undefined ? {} : { firstByteAt: outcome.firstByteAt }),
     ...(answer?.served === undefined ? {} : { served: answer.served }),

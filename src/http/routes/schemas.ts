@@ -68,6 +68,9 @@ const usageQueryFields = {
 export const usageMeQuery = query({ ...usageQueryFields, 'claude-code-user': 'The user to read (the master key: anyone; a key: only its own).' });
 export const usageAllQuery = query(usageQueryFields);
 
+/** Requests by how the delivery of their answer ended (issue 15). */
+const byOutcome = object({ completed: count, client_aborted: count, upstream_error: count, interrupted: count });
+
 const summaryFields = {
   total_input_tokens: count,
   total_output_tokens: count,
@@ -76,9 +79,10 @@ const summaryFields = {
   total_cache_read_tokens: count,
   total_cache_write_tokens: count,
   total_cost_usd: usd,
+  requests_by_outcome: byOutcome,
 };
 
-const dayStats = object({ input_tokens: count, output_tokens: count, requests: count, cache_read_tokens: count, cache_write_tokens: count, cost_usd: usd });
+const dayStats = object({ input_tokens: count, output_tokens: count, requests: count, cache_read_tokens: count, cache_write_tokens: count, cost_usd: usd, requests_by_outcome: byOutcome });
 
 /** Per UTC day (`YYYY-MM-DD`), in date order. */
 const dailyStats = { type: 'object', additionalProperties: dayStats } as const;

@@ -6,7 +6,7 @@ import { isUserId, USER_ID_PATTERN } from '../../accounting/auth.ts';
 import { checkPathUser } from '../api-hooks.ts';
 import { exchangeOf } from '../exchange.ts';
 import { GatewayError } from '../../errors.ts';
-import { fromMicros, utcDay, type UsageDay, type UsageQuery } from '../../store/accounting.ts';
+import { fromMicros, usageOutcomes, utcDay, type UsageDay, type UsageOutcome, type UsageQuery } from '../../store/accounting.ts';
 import { usageAll as usageAllSchema, usageAllQuery, usageMe as usageMeSchema, usageMeQuery, userIdParams } from './schemas.ts';
 
 /**
@@ -48,6 +48,7 @@ interface Totals {
   cache_write_tokens: number;
   requests: number;
   cost_micros: number;
+  outcomes: Record<UsageOutcome, number>;
 }
 
 /** One query parameter: undefined when absent, an error when repeated. */
@@ -78,7 +79,7 @@ function usageParameters(request: FastifyRequest, now: number): UsageParameters 
 }
 
 function emptyTotals(): Totals {
-  return { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, requests: 0, cost_micros: 0 };
+  return { input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, requests: 0, cost_micros: 0, outcomes: { completed: 0, client_aborted: 0, upstream_error: 0, interrupted: 0 } };
 }
 
 function add(totals: Totals, day: UsageDay): void {
@@ -88,6 +89,7 @@ function add(totals: Totals, day: UsageDay): void {
   totals.cache_write_tokens += day.cacheWriteTokens;
   totals.requests += day.requests;
   totals.cost_micros += day.costMicros;
+  for (const outcome of usageOutcomes) totals.outcomes[outcome] += day.outcomes[outcome];
 }
 
 function summary(totals: Totals) {
@@ -99,6 +101,8 @@ function summary(totals: Totals) {
     total_cache_read_tokens: totals.cache_read_tokens,
     total_cache_write_tokens: totals.cache_write_tokens,
     total_cost_usd: fromMicros(totals.cost_micros),
+    /** Requests by how the delivery of their answer ended. */
+    requests_by_outcome: { ...totals.outcomes },
   };
 }
 
@@ -110,7 +114,7 @@ function dailyStats(days: readonly UsageDay[]) {
     add(totals, day);
     byDay.set(day.day, totals);
   }
-  const stats: Record<string, { input_tokens: number; output_tokens: number; requests: number; cache_read_tokens: number; cache_write_tokens: number; cost_usd: number }> = {};
+  const stats: Record<string, { input_tokens: number; output_tokens: number; requests: number; cache_read_tokens: number; cache_write_tokens: number; cost_usd: number; requests_by_outcome: Record<UsageOutcome, number> }> = {};
   for (const [day, totals] of [...byDay].sort(([left], [right]) => (left < right ? -1 : 1))) {
     stats[day] = {
       input_tokens: totals.input_tokens,
@@ -119,6 +123,7 @@ function dailyStats(days: readonly UsageDay[]) {
       cache_read_tokens: totals.cache_read_tokens,
       cache_write_tokens: totals.cache_write_tokens,
       cost_usd: fromMicros(totals.cost_micros),
+      requests_by_outcome: { ...totals.outcomes },
     };
   }
   return stats;

@@ -1,4 +1,4 @@
-import type { ApiKeyRecord, BudgetState, KeyStatus, UsageRecord, UsageState } from '../accounting.ts';
+import type { ApiKeyRecord, BudgetState, KeyStatus, UsageOutcome, UsageRecord, UsageState } from '../accounting.ts';
 import type { ServiceTier } from '../../service-tier.ts';
 import { omitUndefined } from '../accounting-validation.ts';
 import { pendingShards } from './tables.ts';
@@ -113,6 +113,7 @@ export function toUsageItem(record: UsageRecord): Item {
     status: record.status,
     error_type: record.errorType,
     fallback: record.fallback,
+    outcome: record.outcome,
     input_tokens: record.inputTokens,
     output_tokens: record.outputTokens,
     cache_read_tokens: record.cacheReadTokens,
@@ -147,6 +148,7 @@ export function fromUsageItem(item: Item): UsageRecord {
     status: optionalNumber(item, 'status'),
     errorType: optionalText(item, 'error_type'),
     fallback: optionalText(item, 'fallback'),
+    outcome: optionalText(item, 'outcome') as UsageOutcome | undefined,
     inputTokens: number(item, 'input_tokens'),
     outputTokens: number(item, 'output_tokens'),
     cacheReadTokens: number(item, 'cache_read_tokens'),

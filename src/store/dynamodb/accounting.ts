@@ -343,7 +343,7 @@ export class DynamoAccountingStore implements AccountingStore {
           new UpdateCommand({
             TableName: this.#tables.usage,
             Key: { user_id: text(key, 'user_id'), sk: text(key, 'sk') },
-            UpdateExpression: 'SET #state = :interrupted, cost_micros = reserved_micros REMOVE pending',
+            UpdateExpression: 'SET #state = :interrupted, outcome = :interrupted, cost_micros = reserved_micros REMOVE pending',
             ConditionExpression: '#state = :in_progress',
             ExpressionAttributeNames: { '#state': 'state' },
             ExpressionAttributeValues: { ':interrupted': 'interrupted', ':in_progress': 'in_progress' },

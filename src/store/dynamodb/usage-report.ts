@@ -1,5 +1,5 @@
 import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { utcDay, type UsageDay, type UsageQuery } from '../accounting.ts';
+import { outcomeOf, utcDay, type UsageDay, type UsageOutcome, type UsageQuery, type UsageState } from '../accounting.ts';
 import { checkUsageQuery, compareText } from '../accounting-validation.ts';
 import { number, text, usageSortKeyRange, type Item } from './accounting-items.ts';
 
@@ -23,7 +23,7 @@ export async function paginate(read: (start: Record<string, unknown> | undefined
   return items;
 }
 
-const reportAttributes = ['user_id', 'started_at', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cost_micros'];
+const reportAttributes = ['user_id', 'started_at', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cost_micros', 'state', 'outcome'];
 
 export async function usageByDayFromDynamo(documents: DynamoDBDocumentClient, table: string, query: UsageQuery): Promise<UsageDay[]> {
   checkUsageQuery(query);
@@ -77,7 +77,8 @@ function sumByUserAndDay(items: readonly Item[]): UsageDay[] {
     const userId = text(item, 'user_id');
     const day = utcDay(number(item, 'started_at'));
     const group = `${day} ${userId}`;
-    const sum = days.get(group) ?? { userId, day, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 0 };
+    const sum = days.get(group) ?? { userId, day, requests: 0, inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costMicros: 0, outcomes: { completed: 0, client_aborted: 0, upstream_error: 0, interrupted: 0 } };
+    const outcome = outcomeOf({ state: text(item, 'state') as UsageState, outcome: item['outcome'] as UsageOutcome | undefined });
     days.set(group, {
       userId,
       day,
@@ -87,6 +88,7 @@ function sumByUserAndDay(items: readonly Item[]): UsageDay[] {
       cacheReadTokens: sum.cacheReadTokens + number(item, 'cache_read_tokens'),
       cacheWriteTokens: sum.cacheWriteTokens + number(item, 'cache_write_5m_tokens') + number(item, 'cache_write_1h_tokens'),
       costMicros: sum.costMicros + number(item, 'cost_micros'),
+      outcomes: { ...sum.outcomes, [outcome]: sum.outcomes[outcome] + 1 },
     });
   }
   return [...days.values()].sort((left, right) => compareText(left.userId, right.userId) || compareText(left.day, right.day));

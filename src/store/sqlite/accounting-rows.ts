@@ -1,5 +1,5 @@
 import type { SQLInputValue, SQLOutputValue } from 'node:sqlite';
-import type { ApiKeyRecord, BudgetState, KeyStatus, UsageDay, UsageRecord, UsageState } from '../accounting.ts';
+import type { ApiKeyRecord, BudgetState, KeyStatus, UsageDay, UsageOutcome, UsageRecord, UsageState } from '../accounting.ts';
 import type { ServiceTier } from '../../service-tier.ts';
 import { omitUndefined } from '../accounting-validation.ts';
 
@@ -20,7 +20,7 @@ export const usageColumns = [
   'request_id', 'started_at', 'state', 'user_id', 'key_id', 'credential_id', 'route', 'model_requested', 'model_served',
   'provider', 'region', 'service_tier', 'stream', 'status', 'error_type', 'fallback', 'input_tokens', 'output_tokens',
   'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cost_micros', 'reserved_micros', 'budget_month',
-  'latency_ms', 'ttfb_ms', 'expires_at',
+  'latency_ms', 'ttfb_ms', 'expires_at', 'outcome',
 ] as const;
 
 export type KeyRow = Record<(typeof keyColumns)[number], SQLInputValue>;
@@ -63,6 +63,7 @@ export function toUsageRow(record: UsageRecord): UsageRow {
     status: record.status ?? null,
     error_type: record.errorType ?? null,
     fallback: record.fallback ?? null,
+    outcome: record.outcome ?? null,
     input_tokens: record.inputTokens,
     output_tokens: record.outputTokens,
     cache_read_tokens: record.cacheReadTokens,
@@ -114,6 +115,7 @@ export function toUsageRecord(row: Row): UsageRecord {
     status: optionalNumber(row, 'status'),
     errorType: optionalText(row, 'error_type'),
     fallback: optionalText(row, 'fallback'),
+    outcome: optionalText(row, 'outcome') as UsageOutcome | undefined,
     inputTokens: number(row, 'input_tokens'),
     outputTokens: number(row, 'output_tokens'),
     cacheReadTokens: number(row, 'cache_read_tokens'),
@@ -142,6 +144,12 @@ export function toUsageDay(row: Row): UsageDay {
     cacheReadTokens: number(row, 'cache_read_tokens'),
     cacheWriteTokens: number(row, 'cache_write_tokens'),
     costMicros: number(row, 'cost_micros'),
+    outcomes: {
+      completed: number(row, 'completed'),
+      client_aborted: number(row, 'client_aborted'),
+      upstream_error: number(row, 'upstream_error'),
+      interrupted: number(row, 'interrupted'),
+    },
   };
 }
 

@@ -10,6 +10,7 @@ import {
   type UsageDay,
   type UsageQuery,
   type UsageRecord,
+  usageOutcomes,
 } from '../accounting.ts';
 import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from '../accounting-validation.ts';
 import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './accounting-rows.ts';
@@ -58,10 +59,14 @@ const sameInEveryRecord = new Set(['request_id', 'started_at', 'user_id', 'expir
 const usageColumnList = usageColumns.join(', ');
 
 // Totals of final rows per user and UTC day; the optional filters are bound as NULL when absent.
+// A record without an outcome (written before migration 7) counts by its state (outcomeOf).
+const recordOutcome = "coalesce(outcome, CASE state WHEN 'interrupted' THEN 'interrupted' ELSE 'completed' END)";
+const outcomeCounts = usageOutcomes.map((outcome) => `sum(${recordOutcome} = '${outcome}') AS ${outcome}`).join(', ');
 const usageByDaySelect = `
   SELECT user_id, strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, count(*) AS requests,
     sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens,
-    sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write_tokens, sum(cost_micros) AS cost_micros
+    sum(cache_write_5m_tokens + cache_write_1h_tokens) AS cache_write_tokens, sum(cost_micros) AS cost_micros,
+    ${outcomeCounts}
   FROM usage
   WHERE started_at >= :from AND started_at < :to AND state != 'in_progress'
     AND (:credential_id IS NULL OR credential_id = :credential_id) AND (:provider IS NULL OR provider = :provider) AND (:route IS NULL OR route = :route)`;
@@ -117,7 +122,7 @@ export class SqliteAccountingStore implements AccountingStore {
       usageByDay: database.prepare(`${usageByDaySelect} GROUP BY user_id, day`),
       userUsageByDay: database.prepare(`${usageByDaySelect} AND user_id = :user_id GROUP BY user_id, day`),
       interruptStale: database.prepare(
-        `UPDATE usage SET state = 'interrupted', cost_micros = reserved_micros
+        `UPDATE usage SET state = 'interrupted', outcome = 'interrupted', cost_micros = reserved_micros
          WHERE state = 'in_progress' AND started_at < ? RETURNING ${usageColumnList}`,
       ),
       deleteExpired: database.prepare('DELETE FROM usage WHERE expires_at < ?'),

@@ -154,6 +154,13 @@ export const migrations: readonly Migration[] = [
       DROP TABLE rate_limit_events;
     `,
   },
+  {
+    version: 7,
+    description: 'how the delivery of each answer ended (issue 15: a cut stream is not recorded as complete)',
+    sql: `
+      ALTER TABLE usage ADD COLUMN outcome TEXT CHECK (outcome IN ('completed', 'client_aborted', 'upstream_error', 'interrupted'));
+    `,
+  },
 ];
 
 export interface OpenSqliteOptions {
