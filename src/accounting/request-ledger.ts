@@ -20,7 +20,7 @@ export interface LedgerEnd {
   readonly serviceTier?: string;
   readonly fallback?: string;
   readonly errorType?: string;
-  /** How the delivery ended; `completed` when not said. */
+  /** How the delivery ended; when not said, `upstream_error` for a 2xx stream that ended with an error event, else `completed`. */
   readonly outcome?: UsageOutcome;
 }
 
@@ -177,7 +177,7 @@ export class RequestLedger {
       ...(state === 'in_progress' ? {} : { status: end.status }),
       ...(errorType === undefined ? {} : { errorType }),
       ...(end.fallback === undefined ? {} : { fallback: end.fallback }),
-      ...(state === 'in_progress' ? {} : { outcome: end.outcome ?? 'completed' }),
+      ...(state === 'in_progress' ? {} : { outcome: end.outcome ?? (end.errorType !== undefined && end.status < 400 ? 'upstream_error' : 'completed') }),
       inputTokens: usage?.input ?? 0,
       outputTokens: usage?.output ?? 0,
       cacheReadTokens: usage?.cacheRead ?? 0,

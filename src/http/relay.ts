@@ -235,7 +235,8 @@ async function relaySse(options: RelayOptions): Promise<RelayOutcome> {
     return holdFinal(complete);
   };
   const endComplete = async (): Promise<RelayOutcome> => {
-    const outcome = withUsage({ status: upstream.status, end: 'complete', sse: true, firstByteAt }, meter);
+    // An upstream `error` event after the first byte, relayed as it came: the upstream failed.
+    const outcome = withUsage({ status: upstream.status, end: streamErrorType === undefined ? 'complete' : 'upstream_error', sse: true, firstByteAt }, meter);
     if (options.beforeEnd !== undefined) {
       await options.beforeEnd({ status: outcome.status, firstByteAt, ...(outcome.usage === undefined ? {} : { usage: outcome.usage }), ...(streamErrorType === undefined ? {} : { errorType: streamErrorType }) });
       if (final !== undefined && !response.destroyed) response.write(final);

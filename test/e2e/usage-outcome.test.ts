@@ -43,6 +43,13 @@ describe('how the delivery of an answer ended', () => {
     expect(record?.inputTokens).toBeGreaterThan(0);
   });
 
+  it('a stream whose upstream sent an error event after the first byte is upstream_error', async () => {
+    context.fake.enqueue({ kind: 'sse', items: [...events.slice(0, 3).map((event) => ({ event })), { event: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }] });
+    const { requestId, text } = await stream();
+    expect(text).toContain('overloaded_error');
+    expect(await outcomeOf(requestId)).toBe('upstream_error');
+  });
+
   it('a stream the client left is client_aborted, and the upstream call is closed', async () => {
     context.fake.enqueue({ kind: 'sse', items: events.slice(0, 3).map((event) => ({ event })), then: 'hang' });
     const response = await request(`${context.gateway.url}/v1/messages`, { method: 'POST', headers, body });
@@ -61,10 +68,10 @@ describe('how the delivery of an answer ended', () => {
   it('/v1/usage and the metrics count requests by outcome', async () => {
     const usage = await request(`${context.gateway.url}/v1/usage?days=1`, { headers: { authorization: `Bearer ${MASTER}` } });
     const report = (await usage.body.json()) as { summary: { requests_by_outcome: Record<string, number> } };
-    expect(report.summary.requests_by_outcome).toEqual({ completed: 1, client_aborted: 1, upstream_error: 1, interrupted: 0 });
+    expect(report.summary.requests_by_outcome).toEqual({ completed: 1, client_aborted: 1, upstream_error: 2, interrupted: 0 });
     const metrics = await (await request(`${context.gateway.url}/metrics`)).body.text();
-    for (const outcome of ['completed', 'client_aborted', 'upstream_error']) {
-      expect(metrics).toMatch(new RegExp(`gateway_answer_outcomes_total\\{route="messages",outcome="${outcome}"\\} 1\\b`));
+    for (const [outcome, count] of [['completed', 1], ['client_aborted', 1], ['upstream_error', 2]]) {
+      expect(metrics).toMatch(new RegExp(`gateway_answer_outcomes_total\\{route="messages",outcome="${outcome}"\\} ${count}\\b`));
     }
   });
 });
