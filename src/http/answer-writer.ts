@@ -51,6 +51,10 @@ export async function writeAnswer(answer: ProviderAnswer, options: AnswerWriteOp
       return writeMessage({ message: answer.message, ...(answer.usage === undefined ? {} : { usage: answer.usage }) }, headers, common);
     case 'json':
       return writeJson(options.response, options.requestId, headers, answer.body, options.now, answer.usage, beforeEnd);
+    case 'forwarded':
+      // Only a request in another format (a Chat Completions one) is forwarded, and its own writer writes it.
+      answer.release();
+      throw new PreCommitFailure(new GatewayError('GW_INTERNAL', 'A forwarded answer reached the Messages writer.'));
   }
 }
 

@@ -10,6 +10,7 @@ import { discardBody, readErrorText, type RawUpstreamResponse } from '../upstrea
 import { usageFromMessage, type TokenUsage } from '../usage/usage.ts';
 import { PreCommitFailure, type AnswerEnd, type RelayOutcome } from './answer-outcome.ts';
 import { accumulateEvents, writeJson, type AnswerWriteOptions } from './answer-writer.ts';
+import { writeForwarded } from './chat-forward-writer.ts';
 import { writeChatStream } from './chat-stream-writer.ts';
 import { safeHeaders } from './header-value.ts';
 
@@ -39,12 +40,24 @@ function answerHeaders(answer: ProviderAnswer, given: Readonly<Record<string, st
   return headers;
 }
 
-/** The writer routeMessages uses for a Chat Completions request. */
-export function chatAnswerWriter(chat: ChatAnswer): (answer: ProviderAnswer, options: AnswerWriteOptions) => Promise<RelayOutcome> {
-  return (answer, options) => writeChatAnswer(answer, options, chat);
+/** What the writer did, for the request's log line: a forwarded answer dropped no field of the client's. */
+export interface ChatWritten {
+  forwarded: boolean;
 }
 
-async function writeChatAnswer(answer: ProviderAnswer, given: AnswerWriteOptions, chat: ChatAnswer): Promise<RelayOutcome> {
+/** The writer routeMessages uses for a Chat Completions request. */
+export function chatAnswerWriter(chat: ChatAnswer, written?: ChatWritten): (answer: ProviderAnswer, options: AnswerWriteOptions) => Promise<RelayOutcome> {
+  return (answer, options) => {
+    if (answer.kind === 'forwarded') {
+      if (written !== undefined) written.forwarded = true;
+      // The client's own bytes went upstream: nothing of its request was dropped.
+      return writeForwarded(answer, { ...options, headers: answerHeaders(answer, options.headers) });
+    }
+    return writeChatAnswer(answer, options, chat);
+  };
+}
+
+async function writeChatAnswer(answer: Exclude<ProviderAnswer, { kind: 'forwarded' }>, given: AnswerWriteOptions, chat: ChatAnswer): Promise<RelayOutcome> {
   const headers = answerHeaders(answer, given.headers, chat.removed);
   const tier = answer.info.serviceTier;
   const end = given.beforeEnd;

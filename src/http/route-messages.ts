@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { AppDependencies } from '../app.ts';
 import { GatewayError, isGatewayError, type Trigger } from '../errors.ts';
 import type { RequestLedger } from '../accounting/request-ledger.ts';
-import type { Operation, ProviderAnswer } from '../providers/provider.ts';
+import type { InboundRequest, Operation, ProviderAnswer } from '../providers/provider.ts';
 import { realSleep } from '../routing/attempt.ts';
 import { clientRetriesItself } from '../routing/client-retries.ts';
 import { routeRequest, type EngineDeps, type RouteOutcome } from '../routing/engine.ts';
@@ -36,6 +36,8 @@ export interface RouteInput {
   readonly upstreamHeaders?: FastifyRequest['headers'];
   /** Writes the committed answer (writeAnswer, Anthropic's format, unless given: the Chat Completions writer). */
   readonly write?: (answer: ProviderAnswer, options: AnswerWriteOptions) => Promise<RelayOutcome>;
+  /** The client's own request in another wire format (a Chat Completions body), for providers that forward it. */
+  readonly inbound?: InboundRequest;
 }
 
 export interface RouteResult {
@@ -73,6 +75,7 @@ export async function routeMessages(input: RouteInput, deps: AppDependencies): P
       signal: inflight.signal,
       termination: () => inflight.termination(),
       messageId: () => deps.ids.messageId(),
+      inbound: input.inbound,
       ...(ledger === undefined ? {} : { beforeGatewayCredentials: () => ledger.beforeGatewayCredentials() }),
     },
     engineDeps(request, deps),

@@ -49,6 +49,21 @@ export interface ProviderCall<Target extends ProviderTarget = ProviderTarget> {
   /** The gateway's request id (log lines) and the id to give a translated message. */
   readonly requestId: string;
   readonly messageId: string;
+  /**
+   * The client's own request when it spoke another wire format than Anthropic's (`POST
+   * /v1/chat/completions`): `body` above is its Messages form; a provider that speaks the
+   * client's format forwards this one byte for byte instead (ADR 0009).
+   */
+  readonly inbound?: InboundRequest | undefined;
+}
+
+/** A request as the client sent it, in a wire format other than Anthropic's. */
+export interface InboundRequest {
+  readonly format: 'chat_completions';
+  /** The client's body, decoded from any content-encoding, otherwise as it came. */
+  readonly body: Buffer;
+  /** The model the client named in it. */
+  readonly model: string;
 }
 
 /** What the gateway learnt about an answer, for headers, the request log and accounting. */
@@ -100,7 +115,34 @@ export interface JsonAnswer {
   readonly info: AnswerInfo;
 }
 
-export type ProviderAnswer = PassthroughAnswer | EventsAnswer | MessageAnswer | JsonAnswer;
+/**
+ * An answer already in the client's own wire format (a Chat Completions client served by an
+ * OpenAI-compatible upstream): the upstream's bytes, relayed unchanged. The provider has held
+ * it to its first content (a failure before it was thrown) and reads the bytes as they pass
+ * for their usage.
+ */
+export interface ForwardedAnswer {
+  readonly kind: 'forwarded';
+  readonly format: 'chat_completions';
+  /** The upstream's bytes: a JSON body, or an SSE stream (`sse`). A transport failure is thrown as a GatewayError. */
+  readonly body: AsyncIterable<Buffer>;
+  readonly sse: boolean;
+  /** What the bytes read so far reported (or, at the end, the gateway's estimate when they reported nothing). */
+  usage(): ForwardedUsage | undefined;
+  /** Whether `chunk`, just read from `body`, ends the answer (`data: [DONE]`): accounting runs before it is written. */
+  isLast(chunk: Buffer): boolean;
+  /** Frees the upstream body when nobody will read it to its end. */
+  release(): void;
+  readonly info: AnswerInfo;
+}
+
+export interface ForwardedUsage {
+  readonly usage: TokenUsage;
+  /** The upstream reported none: the gateway estimated it. */
+  readonly estimated: boolean;
+}
+
+export type ProviderAnswer = PassthroughAnswer | EventsAnswer | MessageAnswer | JsonAnswer | ForwardedAnswer;
 
 /**
  * Thrown by a provider whose upstream answered with a failure routing may act on (a 429, a 5xx,

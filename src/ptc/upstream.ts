@@ -32,7 +32,8 @@ export class PassthroughFailure extends Error {
 
 export async function openRound(provider: Provider, call: ProviderCall, body: Readonly<Record<string, unknown>>): Promise<OpenedRound> {
   const raw = Buffer.from(JSON.stringify({ ...body, stream: true }), 'utf8');
-  const answer = await provider.call({ ...call, body: new RequestBody(raw, undefined, raw.length), headers: withoutPtcBetas(call.headers), stream: true });
+  // A round's body is the gateway's, so the client's own-format request is never forwarded in its place.
+  const answer = await provider.call({ ...call, body: new RequestBody(raw, undefined, raw.length), headers: withoutPtcBetas(call.headers), stream: true, inbound: undefined });
   return { events: eventsOf(answer, provider.label ?? provider.name), info: infoOf(answer) };
 }
 
@@ -51,6 +52,10 @@ function eventsOf(answer: ProviderAnswer, provider: string): AsyncIterable<Anthr
       return messageEvents(answer.message);
     case 'json':
       return messageEvents(JSON.parse(typeof answer.body === 'string' ? answer.body : answer.body.toString('utf8')) as Message);
+    case 'forwarded':
+      // Never: a round's call carries no inbound request (openRound).
+      answer.release();
+      throw new GatewayError('GW_INTERNAL', `${provider} forwarded a client-format answer to a programmatic tool-calling round.`);
   }
 }
 

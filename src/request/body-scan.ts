@@ -200,3 +200,34 @@ function scanObject(body: Buffer, nesting: Nesting): RoutingFields {
   if (skipWhitespace(body, index + 1) !== body.length) throw new MalformedJson('unexpected data after the JSON object');
   return { model, modelIsInvalid, stream };
 }
+
+/**
+ * Where the value of a top-level `key` sits in a JSON object body, `[start, end)` in bytes,
+ * found the way the scan finds it (escaped key names decoded); undefined when the body has no
+ * such key or is not an object the scanner can read. For a byte-level edit of one value
+ * (splice-model.ts): every other byte stays as the client sent it.
+ */
+export function topLevelValueSpan(body: Buffer, key: string): { readonly start: number; readonly end: number } | undefined {
+  const nesting: Nesting = { deepest: 1 };
+  try {
+    let index = skipWhitespace(body, 0);
+    if (body[index] !== OPEN_BRACE) return undefined;
+    index = skipWhitespace(body, index + 1);
+    while (body[index] === QUOTE) {
+      const keyStart = index;
+      index = skipString(body, index);
+      const name = decodeString(body, keyStart, index);
+      index = skipWhitespace(body, index);
+      if (body[index] !== COLON) return undefined;
+      const start = skipWhitespace(body, index + 1);
+      const end = skipValue(body, start, nesting);
+      if (name === key) return { start, end };
+      index = skipWhitespace(body, end);
+      if (body[index] !== COMMA) return undefined;
+      index = skipWhitespace(body, index + 1);
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -122,6 +122,7 @@ function fromError(error: unknown, signal: AbortSignal): AttemptResult {
 export function release(answer: ProviderAnswer): void {
   if (answer.kind === 'passthrough') discardBody(answer.upstream.body);
   else if (answer.kind === 'events') void answer.events[Symbol.asyncIterator]().return?.();
+  else if (answer.kind === 'forwarded') answer.release();
 }
 
 /** The real clock's sleep: resolves after `ms`, or at once when `signal` aborts. */

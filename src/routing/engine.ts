@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { GatewayConfig } from '../config/schema.ts';
 import { GatewayError, type Trigger } from '../errors.ts';
 import type { Clock } from '../ids.ts';
-import type { Operation, PassthroughAnswer, ProviderAnswer } from '../providers/provider.ts';
+import type { InboundRequest, Operation, PassthroughAnswer, ProviderAnswer } from '../providers/provider.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { RequestBody } from '../request/request-body.ts';
 import type { CooldownStore } from '../store/cooldowns.ts';
@@ -47,6 +47,8 @@ export interface RouteRequest {
   readonly messageId: () => string;
   /** Awaited before an attempt with the gateway's own credentials (accounting's shared window). */
   readonly beforeGatewayCredentials?: () => Promise<void>;
+  /** The client's own request in another wire format (ProviderCall.inbound). */
+  readonly inbound?: InboundRequest | undefined;
 }
 
 export type RoutingSettings = Pick<
@@ -162,7 +164,7 @@ async function tryTarget(chain: Chain, target: Target, moreTargets: boolean): Pr
   const started = deps.clock.monotonic();
   const result = await runAttempt({
     provider,
-    call: { target, operation: request.operation, requestedModel: request.model, body: request.body, path: request.path, headers: request.headers, stream: request.stream, requestId: request.requestId, messageId: request.messageId() },
+    call: { target, operation: request.operation, requestedModel: request.model, body: request.body, path: request.path, headers: request.headers, stream: request.stream, requestId: request.requestId, messageId: request.messageId(), inbound: request.inbound },
     signal: request.signal,
     timeLeftMs: Math.max(0, deps.settings.deadline_ms - elapsed(chain)),
     // While another target remains, a stream must show its first event in time.

@@ -36,8 +36,10 @@ export async function awaitFirstContent(answer: ProviderAnswer, options: FirstCo
       return hold && isHeldStream(answer) ? holdPassthrough(answer, options) : answer;
     case 'events':
       return { ...answer, events: await holdEvents(answer.events, provider, hold ? typedEarly : firstEvent) };
+    // A forwarded answer was held to its first content by its provider (it reads the client's own format).
     case 'message':
     case 'json':
+    case 'forwarded':
       return answer;
   }
 }

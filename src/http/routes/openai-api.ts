@@ -1,12 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
-import { GatewayError } from '../../errors.ts';
-import { fromChatCompletionsRequest } from '../../openai/request.ts';
+import { GatewayError, isGatewayError } from '../../errors.ts';
+import { isOpenAICompatibleTarget } from '../../config/targets.ts';
+import { fromChatCompletionsRequest, type ChatCompletionsRequestResult } from '../../openai/request.ts';
 import { registerApiHooks } from '../api-hooks.ts';
-import { chatAnswerWriter, type ChatAnswer } from '../chat-answer-writer.ts';
+import { chatAnswerWriter, type ChatAnswer, type ChatWritten } from '../chat-answer-writer.ts';
 import { exchangeOf, type ApiEndpoint } from '../exchange.ts';
-import { replaceRequestBody, requestJson } from '../request-json.ts';
+import { replaceRequestBody, requestBody } from '../request-json.ts';
+import type { InboundRequest } from '../../providers/provider.ts';
 import { apiParams } from './schemas.ts';
 import { answerHijacked, routed } from './anthropic-api.ts';
 
@@ -30,8 +32,12 @@ const DEFAULT_MAX_TOKENS = 4_096;
 /** The Messages API version a converted request is written for. */
 const ANTHROPIC_VERSION = '2023-06-01';
 
-/** What the conversion learnt, for the answer (`removed` also goes to the access log's `removed_fields`). */
-type ChatRequest = ChatAnswer & { readonly removed: readonly string[] };
+/**
+ * What the conversion learnt, for the answer (`removed` also goes to the access log's
+ * `removed_fields`), and the client's own request, which an OpenAI-compatible target gets byte
+ * for byte (ADR 0009).
+ */
+type ChatRequest = ChatAnswer & { readonly removed: readonly string[]; readonly inbound: InboundRequest };
 
 const chatRequests = new WeakMap<FastifyRequest, ChatRequest>();
 
@@ -58,15 +64,44 @@ export function openaiApiPlugin(deps: AppDependencies): FastifyPluginAsync {
 async function convertBody(request: FastifyRequest, deps: AppDependencies): Promise<void> {
   const limit = deps.config.server.body_limit_bytes;
   if (!Buffer.isBuffer(request.body) || request.body.length === 0) throw new GatewayError('GW_BODY_NOT_JSON_OBJECT', 'The request body is empty; send a JSON object.');
-  const { object } = await requestJson(request, limit);
-  const converted = fromChatCompletionsRequest(object, { defaultMaxTokens: DEFAULT_MAX_TOKENS });
+  const original = requestBody(request, limit);
+  const { object } = await original.json();
   const model = typeof object.model === 'string' ? object.model : '';
+  const converted = convertOrStandIn(object, model, deps);
   const created = Math.floor(deps.clock.now() / 1000);
   const id = `chatcmpl-${deps.ids.messageId().replace(/^msg_/, '')}`;
-  chatRequests.set(request, { context: { id, created, model }, includeUsage: converted.includeUsage, removed: converted.removed });
+  const inbound: InboundRequest = { format: 'chat_completions', body: await original.plain(), model };
+  chatRequests.set(request, { context: { id, created, model }, includeUsage: converted.includeUsage, removed: converted.removed, inbound });
   replaceRequestBody(request, Buffer.from(JSON.stringify(converted.request)), limit);
   const exchange = exchangeOf(request);
   if (exchange.upstreamHeaders !== undefined) exchange.upstreamHeaders = messagesHeaders(exchange.upstreamHeaders);
+}
+
+/**
+ * The Messages form of a Chat Completions body. When it has none (`n: 2`, `logprobs`, a
+ * temperature above 1…) but every target the model routes to is OpenAI-compatible, the request
+ * will be forwarded as it is (ADR 0009), so it is not refused: a stand-in Messages body carries
+ * what admission reads (model, stream, `max_tokens`, an input bound from the messages' JSON text).
+ */
+function convertOrStandIn(object: Record<string, unknown>, model: string, deps: AppDependencies): ChatCompletionsRequestResult {
+  try {
+    return fromChatCompletionsRequest(object, { defaultMaxTokens: DEFAULT_MAX_TOKENS });
+  } catch (error) {
+    if (!isGatewayError(error) || error.status !== 400 || model === '' || !forwardedOnly(model, deps)) throw error;
+    const limit = [object.max_completion_tokens, object.max_tokens].find((value) => typeof value === 'number' && Number.isInteger(value) && value > 0) as number | undefined;
+    const request = { model, max_tokens: limit ?? DEFAULT_MAX_TOKENS, stream: object.stream === true, messages: [{ role: 'user', content: JSON.stringify(object.messages ?? null) }] };
+    return { request, includeUsage: false, removed: [] };
+  }
+}
+
+/** Whether every target of `model` is OpenAI-compatible (each gets the client's own request). */
+function forwardedOnly(model: string, deps: AppDependencies): boolean {
+  try {
+    const targets = deps.resolver.resolve(model);
+    return targets.length > 0 && targets.every(isOpenAICompatibleTarget);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -90,18 +125,21 @@ async function complete(request: FastifyRequest, reply: FastifyReply, deps: AppD
   const { routing, targets, upstreamHeaders, ledger } = exchangeOf(request);
   const chat = chatRequests.get(request);
   if (routing === undefined || targets === undefined || upstreamHeaders === undefined || chat === undefined) throw new GatewayError('GW_INTERNAL', 'The request reached its handler without admission.');
+  const written: ChatWritten = { forwarded: false };
   const input = {
     routing,
     countTokens: false,
     upstreamPath: { path: '/v1/messages', search: '' },
     targets,
     upstreamHeaders,
-    write: chatAnswerWriter(chat),
+    write: chatAnswerWriter(chat, written),
+    inbound: chat.inbound,
     ...(ledger === undefined ? {} : { ledger }),
   };
   await answerHijacked(request, reply, deps, async (response) => {
     const result = await routed(request, response, input, deps);
-    const removed = [...chat.removed, ...(result.removed ?? [])];
+    // A forwarded answer's request went out as the client wrote it: nothing of it was dropped.
+    const removed = [...(written.forwarded ? [] : chat.removed), ...(result.removed ?? [])];
     return removed.length === 0 ? result : { ...result, removed };
   });
 }

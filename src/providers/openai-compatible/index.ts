@@ -35,7 +35,7 @@ export class OpenAICompatibleTransport {
   }
 
   /** POSTs a Chat Completions body; the answer comes back raw (the provider reads it). */
-  async chatCompletions(body: string, stream: boolean, signal: AbortSignal): Promise<RawUpstreamResponse> {
+  async chatCompletions(body: string | Buffer, stream: boolean, signal: AbortSignal): Promise<RawUpstreamResponse> {
     const key = this.endpoint.api_key;
     // A built-in provider always needs a key; a local endpoint (vLLM, Ollama) may take none.
     if (key === undefined && this.endpoint.builtin) {

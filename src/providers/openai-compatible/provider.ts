@@ -1,11 +1,12 @@
 import type { MessageStreamEvent } from '@anthropic-ai/sdk/resources/messages';
-import { GatewayError, isGatewayError } from '../../errors.ts';
+import { isGatewayError } from '../../errors.ts';
 import { estimateInputTokens } from '../../request/estimate-tokens.ts';
 import { discardBody, fromStreamTransportError, readErrorText, type RawUpstreamResponse } from '../../upstream/http.ts';
 import { usageFromMessage } from '../../usage/usage.ts';
 import type { OpenAICompatibleTarget } from '../../config/targets.ts';
 import type { AnswerInfo, Provider, ProviderAnswer, ProviderCall, TokenCount } from '../provider.ts';
 import { fromOpenAIError } from './errors.ts';
+import { forwardChatCompletions, readWhole, usageEstimatedHeader } from './forward.ts';
 import type { OpenAICompatibleTransport } from './index.ts';
 import type { OpenAIModelCapabilities } from '../../config/openai-model-catalog.ts';
 import { modelTraits } from './model-traits.ts';
@@ -38,11 +39,8 @@ export interface OpenAICompatibleRouting {
   readonly warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
-/** A non-streaming answer is read whole, up to this. */
-const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
-
 export const droppedFieldsHeader = 'x-gateway-dropped-fields';
-export const usageEstimatedHeader = 'x-gateway-usage-estimated';
+export { usageEstimatedHeader };
 
 export function createOpenAICompatibleProvider(transport: OpenAICompatibleTransport, routing: OpenAICompatibleRouting): Provider<OpenAICompatibleTarget> {
   return {
@@ -61,6 +59,8 @@ async function countTokens(call: ProviderCall<OpenAICompatibleTarget>): Promise<
 }
 
 async function callOpenAI(transport: OpenAICompatibleTransport, routing: OpenAICompatibleRouting, call: ProviderCall<OpenAICompatibleTarget>): Promise<ProviderAnswer> {
+  // A Chat Completions client: its own request goes out byte for byte, its answer comes back so (ADR 0009).
+  if (call.inbound?.format === 'chat_completions' && call.operation === 'messages') return forwardChatCompletions(transport, routing, call, call.inbound);
   const provider = transport.name;
   const { object } = await call.body.json();
   const model = call.target.model;
@@ -137,23 +137,9 @@ async function* eventsOf(upstream: RawUpstreamResponse, machine: OpenAIStreamToA
 
 /** A successful non-streaming answer, parsed. */
 async function readAnswer(upstream: RawUpstreamResponse, provider: string): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
+  const bytes = await readWhole(upstream, provider);
   try {
-    for await (const chunk of upstream.body as AsyncIterable<Buffer>) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > MAX_ANSWER_BYTES) {
-        discardBody(upstream.body);
-        throw new GatewayError('GW_UPSTREAM_PROTOCOL', `${provider} sent an answer larger than ${MAX_ANSWER_BYTES} bytes.`, { provider });
-      }
-    }
-  } catch (error) {
-    if (isGatewayError(error)) throw error;
-    throw fromStreamTransportError(error, provider);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return JSON.parse(bytes.toString('utf8')) as unknown;
   } catch {
     throw protocolError(provider, 'an answer that is not JSON.');
   }
