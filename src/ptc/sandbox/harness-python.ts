@@ -235,6 +235,11 @@ def _sandbox_run(request_json):
         return json.dumps({"kind": "calls", "calls": _state.paused})
     return json.dumps({"kind": "done", "stdout": stdout.text(), "stderr": stderr.text(), "returnCode": return_code})
 
+def _asyncio_run(main, *, debug=None, loop_factory=None):
+    """asyncio.run on the sandbox's loop (Pyodide's own replaces it with one for the browser)."""
+    with asyncio.Runner(debug=debug, loop_factory=_Loop) as runner:
+        return runner.run(main)
+
 def _sleep(seconds):
     if not isinstance(seconds, (int, float)):
         raise TypeError("an integer or float is required")
@@ -262,6 +267,7 @@ def _lockdown():
         warnings.simplefilter("ignore")
         asyncio.set_event_loop_policy(_Policy())
     time.sleep = _sleep
+    asyncio.run = _asyncio_run
     sys.meta_path[:] = [finder for finder in sys.meta_path if type(finder).__module__.split(".")[0] not in ("_pyodide", "pyodide")]
     sys.meta_path.insert(0, _BlockingFinder)
     for name in list(sys.modules):

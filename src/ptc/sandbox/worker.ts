@@ -1,3 +1,6 @@
+import childProcess from 'node:child_process';
+import nodeCrypto from 'node:crypto';
+import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadPyodide, type PyodideAPI } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
@@ -132,6 +135,20 @@ function lockDownJavaScript(api: PyodideAPI): void {
       // a getter-only static: leave it, the module that exposes it is unregistered
     }
   }
+  // Emscripten reaches the host through Node modules it requires itself: os.system() runs a shell
+  // through child_process, socket.connect() opens a WebSocket with the `ws` package.
+  // Throwing inside a system call would kill the interpreter: os.system() gets exit status 127.
+  const moduleObject = childProcess as unknown as Record<string, unknown>;
+  for (const name of Object.keys(moduleObject)) {
+    if (typeof moduleObject[name] === 'function' && name !== 'spawnSync') Object.defineProperty(moduleObject, name, { value: refuse(`child_process.${name}`), configurable: false, writable: false });
+  }
+  const notFound = () => ({ pid: 0, status: 127, signal: null, output: [null, null, null], stdout: null, stderr: null, error: new Error('no commands run in the sandbox') });
+  Object.defineProperty(moduleObject, 'spawnSync', { value: notFound, configurable: false, writable: false });
+  const requireFromPyodide = createRequire(import.meta.resolve('pyodide'));
+  requireFromPyodide('ws');
+  const cached = requireFromPyodide.cache[requireFromPyodide.resolve('ws')];
+  if (cached === undefined) throw new Error('the ws package did not load');
+  cached.exports = refuse('network access');
   const global = globalThis as unknown as Record<string, unknown>;
   for (const name of ['process', 'fetch', 'WebSocket', 'EventSource', 'XMLHttpRequest', 'BroadcastChannel', 'Worker', 'SharedWorker', 'importScripts', 'navigator', 'require', 'module', 'Buffer', 'global', 'localStorage', 'sessionStorage', 'caches', 'indexedDB']) {
     try {
@@ -171,7 +188,7 @@ function installVirtualClock(): { reset(startMs: number): void } {
   };
 }
 
-/** crypto.getRandomValues (os.urandom, uuid4, secrets) from a seeded generator (splitmix32). */
+/** Randomness the interpreter reads (os.urandom, uuid4, secrets: Emscripten's node:crypto randomFillSync) from a seeded generator (splitmix32). */
 function installSeededRandom(): { reset(seed: number): void } {
   let state = 0;
   const next = (): number => {
@@ -187,6 +204,7 @@ function installSeededRandom(): { reset(seed: number): void } {
     for (let index = 0; index < bytes.length; index += 1) bytes[index] = next() & 0xff;
     return view;
   };
+  Object.defineProperty(nodeCrypto, 'randomFillSync', { value: fill, configurable: false, writable: false });
   Object.defineProperty(crypto, 'getRandomValues', { value: fill, configurable: false, writable: false });
   Object.defineProperty(crypto, 'randomUUID', { value: () => '00000000-0000-4000-8000-000000000000', configurable: false, writable: false });
   return {
