@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CooldownStore } from '../store/cooldowns.ts';
 import type { TokenUsage } from '../usage/usage.ts';
+import { PtcSandboxMetrics } from './ptc-sandbox.ts';
 
 /**
  * Every Prometheus metric, declared once, each label bounded: routes, providers, status
@@ -45,6 +46,8 @@ export class GatewayMetrics {
   private readonly usageLag: Histogram;
   private readonly usageWriteFailures: Counter;
   private readonly connectionsShed: Counter<'reason'>;
+  /** The PTC sandbox's pool (ptc-sandbox.ts): the sandbox reports to it, `/metrics` reads its load. */
+  readonly ptcSandbox = new PtcSandboxMetrics(this.registry);
   /** Reads the usage queue's depth (set once the recorder exists). */
   usageQueueDepth: () => number = () => 0;
   /** Reads the HTTP server's connections and in-flight body bytes (set by the app). */

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { finished, runIn, testLimits, testPool } from './test-pool.ts';
+import { finished, runIn, testLimits, testPool } from '../../../test/helpers/ptc-sandbox.ts';
 
 /**
  * Escape and abuse: every route from user code to the host this sandbox knows of is tried in

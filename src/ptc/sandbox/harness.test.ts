@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answered, finished, runIn, testPool } from './test-pool.ts';
+import { answered, finished, runIn, testPool } from '../../../test/helpers/ptc-sandbox.ts';
 
 /**
  * The harness through the real pool: tool calls as batches, replay of answered batches, the

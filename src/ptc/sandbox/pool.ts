@@ -64,34 +64,35 @@ export class SandboxPool implements Sandbox {
   }
 
   async run(request: RunRequest, signal?: AbortSignal): Promise<RunOutcome> {
-    if (this.closed) return unavailable('the sandbox is shut down');
+    const begin = performance.now();
+    if (this.closed) return this.report(unavailable('the sandbox is shut down'), begin);
     if (this.busy >= this.options.maxConcurrent) {
-      if (this.waiting.length >= this.options.maxQueued) return { kind: 'error', errorCode: 'too_many_requests', message: `${this.options.maxConcurrent} runs of code are under way and ${this.waiting.length} wait` };
+      if (this.waiting.length >= this.options.maxQueued) return this.report({ kind: 'error', errorCode: 'too_many_requests', message: `${this.options.maxConcurrent} runs of code are under way and ${this.waiting.length} wait` }, begin);
       await this.slot(signal);
     }
     this.busy += 1;
-    const begin = performance.now();
     let interpreter: Interpreter | undefined;
     try {
       interpreter = this.idle.shift() ?? this.spawn();
       await abortable(interpreter.ready, signal);
-      const outcome = await this.execute(interpreter, request, signal);
-      this.options.observer?.runFinished(outcome, performance.now() - begin);
-      return outcome;
+      return this.report(await this.execute(interpreter, request, signal), begin);
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason;
-      const outcome = unavailable(`the sandbox could not start an interpreter: ${error instanceof Error ? error.message : String(error)}`);
-      this.options.observer?.runFinished(outcome, performance.now() - begin);
-      return outcome;
+      return this.report(unavailable(`the sandbox could not start an interpreter: ${error instanceof Error ? error.message : String(error)}`), begin);
     } finally {
       if (interpreter !== undefined) {
         this.recycled += 1;
         void interpreter.worker.terminate();
       }
-      this.refill();
       this.busy -= 1;
       this.waiting.shift()?.();
+      this.refill();
     }
+  }
+
+  private report(outcome: RunOutcome, begin: number): RunOutcome {
+    this.options.observer?.runFinished(outcome, performance.now() - begin);
+    return outcome;
   }
 
   stats(): SandboxPoolFigures {

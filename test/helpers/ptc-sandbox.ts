@@ -1,5 +1,5 @@
-import type { AnsweredBatch, RunOutcome, RunRequest } from './contract.ts';
-import { SandboxPool } from './pool.ts';
+import type { AnsweredBatch, RunOutcome, RunRequest } from '../../src/ptc/sandbox/contract.ts';
+import { SandboxPool } from '../../src/ptc/sandbox/pool.ts';
 
 /** What the sandbox's tests share: one pool per test file, and a short way to run code in it. */
 
@@ -11,8 +11,8 @@ export function testPool(poolSize = 2, maxConcurrent = 2, maxQueued = 16): Sandb
 
 export type RunOptions = Partial<Omit<RunRequest, 'code'>>;
 
-export function runIn(pool: SandboxPool, code: string, options: RunOptions = {}): Promise<RunOutcome> {
-  return pool.run({ code, tools: ['get_weather', 'query_database'], toolParameters: { query_database: ['sql', 'limit'] }, batches: [], seed: 7, limits: testLimits, ...options });
+export function runIn(pool: SandboxPool, code: string, options: RunOptions = {}, signal?: AbortSignal): Promise<RunOutcome> {
+  return pool.run({ code, tools: ['get_weather', 'query_database'], toolParameters: { query_database: ['sql', 'limit'] }, batches: [], seed: 7, limits: testLimits, ...options }, signal);
 }
 
 /** A batch as the protocol would log it: the calls issued, each answered with the text given. */
