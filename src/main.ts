@@ -27,7 +27,8 @@ import { MemoryRateLimiter } from './store/memory/rate-limits.ts';
 import type { RateLimiter } from './store/rate-limits.ts';
 import { createResolver, type Resolver } from './routing/resolve.ts';
 import type { Sandbox } from './ptc/sandbox/contract.ts';
-import { LazySandbox, UnavailableSandbox, type PtcServices } from './ptc/services.ts';
+import { LazySandbox, type PtcServices } from './ptc/services.ts';
+import { createSandbox } from './ptc/sandbox/index.ts';
 import type { ContainerStore } from './store/containers.ts';
 
 /**
@@ -125,7 +126,7 @@ export async function createServices(config: GatewayConfig, logger: Logger, opti
   const maintenance = startMaintenance(accountingStore, config, logger, clock);
   const readiness = new ReadinessMonitor(async () => accountingStore.check?.(), logger);
   await readiness.start();
-  const ptc = config.ptc.enabled ? await openPtc(config, options.sandbox) : undefined;
+  const ptc = config.ptc.enabled ? await openPtc(config, options.sandbox, metrics) : undefined;
   return {
     anthropic,
     bedrock,
@@ -265,10 +266,14 @@ async function openCooldownStore(config: GatewayConfig): Promise<CooldownStore> 
   }
 }
 
-/** Programmatic Tool Calling: the sandbox (loaded on its first run) and the container store. */
-async function openPtc(config: GatewayConfig, given: Sandbox | undefined): Promise<PtcServices> {
+/**
+ * Programmatic Tool Calling: the sandbox and the container store. The pool of Python interpreters
+ * (src/ptc/sandbox) starts on the first run of code, so a gateway that never sees PTC never loads
+ * Python; that first run waits for the first interpreter (seconds), later ones find them warm.
+ */
+async function openPtc(config: GatewayConfig, given: Sandbox | undefined, metrics: GatewayMetrics): Promise<PtcServices> {
   const store = await openContainerStore(config);
-  const sandbox = given ?? new LazySandbox(() => new UnavailableSandbox('the Python sandbox is not part of this build yet'));
+  const sandbox = given ?? new LazySandbox(() => createSandbox(config.ptc.sandbox, metrics.ptcSandbox));
   return {
     sandbox,
     store,

@@ -186,7 +186,7 @@ export const environmentVariables: readonly EnvironmentVariable[] = [
   { name: 'PTC_EXECUTION_TIMEOUT', paths: [['ptc', 'sandbox', 'execution_timeout_ms']], convert: secondsToMs, description: 'Seconds one run of the model’s Python code may take (default 60); past it code_execution reports execution_time_exceeded.', seeds: '004' },
   { name: 'PTC_MEMORY_LIMIT', paths: [['ptc', 'sandbox', 'memory_limit_bytes']], convert: toBytes, description: 'Memory of one Python interpreter, as Docker writes it (256m, 1g; default 256m); past it memory_exceeded.', seeds: '004' },
   { name: 'PTC_MAX_OUTPUT_BYTES', paths: [['ptc', 'sandbox', 'max_output_bytes']], convert: toBytes, description: 'Cap on the stdout and on the stderr of one run (default 1m); past it the text is cut and marked.' },
-  { name: 'PTC_POOL_SIZE', paths: [['ptc', 'sandbox', 'pool_size']], description: 'Python interpreters kept loaded and waiting (default 2; about 50 MB each).' },
+  { name: 'PTC_POOL_SIZE', paths: [['ptc', 'sandbox', 'pool_size']], description: 'Python interpreters kept loaded and waiting once PTC is used (default 2; about 130 MB each).' },
   { name: 'PTC_MAX_CONCURRENT', paths: [['ptc', 'sandbox', 'max_concurrent']], description: 'Runs of model code at once at most (default 4); more wait, up to PTC_MAX_QUEUED.' },
   { name: 'PTC_MAX_QUEUED', paths: [['ptc', 'sandbox', 'max_queued']], description: 'Runs waiting for an interpreter at most (default 32); one more gets too_many_requests.' },
   { name: 'BETA_HEADER_MAPPING', paths: [['bedrock', 'beta_mapping']], convert: toJson, description: 'JSON object: anthropic-beta value -> list of Bedrock betas on InvokeModel, over the built-in mapping.', seeds: '004' },

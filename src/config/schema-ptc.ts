@@ -18,7 +18,7 @@ export const ptcSandboxSchema = z
       .default(256 * MIB),
     /** Cap on stdout and on stderr of one run; past it the text is cut and marked. */
     max_output_bytes: z.coerce.number().int().positive().default(MIB),
-    /** Interpreters kept loaded and waiting (each takes about 50 MB and a few seconds of CPU to start). */
+    /** Interpreters kept loaded and waiting once the first run of code started the pool (each takes about 130 MB of RSS and about a second of CPU to start; the first several seconds). */
     pool_size: z.coerce.number().int().min(0).max(64).default(2),
     /** Runs at once at most; more wait for a free interpreter. */
     max_concurrent: z.coerce.number().int().positive().max(256).default(4),
