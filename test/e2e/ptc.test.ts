@@ -1,6 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ContentBlock, Message, MessageCreateParamsNonStreaming, MessageParam, ToolUseBlock, ServerToolUseBlock, CodeExecutionToolResultBlock } from '@anthropic-ai/sdk/resources/messages';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { decodeSse } from '../../src/anthropic/sse-decode.ts';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { FakeBedrock } from '../fakes/bedrock.ts';
 import { FakeOpenAI } from '../fakes/openai.ts';
@@ -323,6 +324,32 @@ describe('around the rounds', () => {
     const versioned = [{ type: 'code_execution_20260120', name: 'code_execution' }, { ...(tools?.[1] as object), allowed_callers: ['code_execution_20260120'] }];
     const message = await client.messages.create({ model: target.model, max_tokens: 100, tools: versioned as MessageCreateParamsNonStreaming['tools'], messages: [{ role: 'user', content: 'Go' }] });
     expect(blocksOf(message, 'tool_use')[0]?.caller).toEqual({ type: 'code_execution_20260120', tool_id: blocksOf(message, 'server_tool_use')[0]?.id });
+  });
+
+  it('streaming: the container is in message_start, blocks are numbered in order, one message_delta', async () => {
+    sandbox.script(() => calls(['get_weather', { city: 'Paris' }], ['get_weather', { city: 'Rome' }]));
+    target.play([{ text: 'Checking.' }, { code: 'x' }]);
+    const response = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-client' }, body: JSON.stringify({ model: target.model, max_tokens: 100, stream: true, tools, messages: [{ role: 'user', content: 'Go' }] }) });
+    const events = decodeSse(Buffer.from(await response.arrayBuffer())).map((event) => JSON.parse(event.data) as { type: string; index?: number; message?: { container?: unknown }; content_block?: { type: string } });
+    expect(events[0]).toMatchObject({ type: 'message_start', message: { container: { id: expect.stringMatching(/^container_/), expires_at: expect.any(String), skills: null } } });
+    const starts = events.filter((event) => event.type === 'content_block_start');
+    expect(starts.map((event) => [event.index, event.content_block?.type])).toEqual([[0, 'text'], [1, 'server_tool_use'], [2, 'tool_use'], [3, 'tool_use']]);
+    expect(events.filter((event) => event.type === 'message_start' || event.type === 'message_delta' || event.type === 'message_stop').map((event) => event.type)).toEqual(['message_start', 'message_delta', 'message_stop']);
+    expect(events.at(-2)).toMatchObject({ type: 'message_delta', delta: { stop_reason: 'tool_use' } });
+  });
+
+  it('count_tokens counts what the upstream would get: execute_code in place of the code execution tool', async () => {
+    const response = await fetch(`${gateway.url}/v1/messages/count_tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': 'sk-ant-api03-client', 'anthropic-beta': 'advanced-tool-use-2025-11-20' },
+      body: JSON.stringify({ model: target.model, tools, messages: [{ role: 'user', content: 'Go' }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ input_tokens: expect.any(Number) });
+    const counted = bedrock.last();
+    expect(counted.operation).toBe('count-tokens');
+    const body = JSON.parse(Buffer.from((counted.json as { input: { invokeModel: { body: string } } }).input.invokeModel.body, 'base64').toString('utf8')) as { tools: { name: string }[] };
+    expect(body.tools.map((tool) => tool.name)).toEqual(['execute_code']);
   });
 
   it('GET /health/ptc reports the sandbox pool and the container store', async () => {
