@@ -68,9 +68,9 @@ function setup(rounds: Turn[][], sandbox: ScriptedSandbox) {
   };
   const model = scriptedModel(rounds);
   const provider = withProgrammaticToolCalling(model, deps);
-  const send = async (body: Record<string, unknown>): Promise<Message> => {
+  const callOf = (body: Record<string, unknown>): ProviderCall => {
     const raw = Buffer.from(JSON.stringify({ model: 'claude-x', max_tokens: 100, tools, ...body }));
-    const answer = await provider.call({
+    return {
       target: { provider: 'bedrock', model: 'up' },
       operation: 'messages',
       requestedModel: 'claude-x',
@@ -82,13 +82,16 @@ function setup(rounds: Turn[][], sandbox: ScriptedSandbox) {
       timeLeftMs: 10_000,
       requestId: 'req_1',
       messageId: 'msg_gw1',
-    });
+    };
+  };
+  const send = async (body: Record<string, unknown>, call = callOf(body)): Promise<Message> => {
+    const answer = await provider.call(call);
     if (answer.kind !== 'events') throw new Error(`unexpected ${answer.kind}`);
     const events: MessageStreamEvent[] = [];
     for await (const event of answer.events) events.push(event as MessageStreamEvent);
     return accumulate(events);
   };
-  return { send, model, store, advance: (ms: number) => (time += ms) };
+  return { send, callOf, model, store, advance: (ms: number) => (time += ms) };
 }
 
 const container = { id: 'container_1', expires_at: new Date(1_000_000 + 270_000).toISOString(), skills: null };
@@ -154,10 +157,12 @@ describe('withProgrammaticToolCalling', () => {
   });
 
   describe('answers that do not match the paused code are refused, naming the id', () => {
+    const pausedSandbox = {} as { sandbox: ScriptedSandbox; first: Message };
     const paused = async () => {
       const sandbox = new ScriptedSandbox((request) => (request.batches.length === 0 ? calls(['get_weather', { city: 'Paris' }], ['get_weather', { city: 'Lyon' }]) : printed('ok')));
       const context = setup([[{ code: 'x' }], [{ text: 'done' }], [{ text: 'done' }]], sandbox);
       const first = await context.send({ messages: [{ role: 'user', content: 'go' }] });
+      Object.assign(pausedSandbox, { sandbox, first });
       const history = [{ role: 'user', content: 'go' }, { role: 'assistant', content: first.content }];
       const answer = (ids: string[], extra: Record<string, unknown> = { container: 'container_1' }) =>
         context.send({ ...extra, messages: [...history, { role: 'user', content: ids.map((id) => ({ type: 'tool_result', tool_use_id: id, content: 'r' })) }] });
@@ -188,6 +193,17 @@ describe('withProgrammaticToolCalling', () => {
       await expect(answer(['toolu_ptc_1_0_0', 'toolu_ptc_1_0_1'], { container: 'container_nope' })).rejects.toMatchObject({ code: 'GW_PTC_CONTAINER_UNKNOWN', message: expect.stringContaining('container "container_nope" is unknown or expired') });
       advance(270_000);
       await expect(answer(['toolu_ptc_1_0_0', 'toolu_ptc_1_0_1'])).rejects.toMatchObject({ code: 'GW_PTC_CONTAINER_UNKNOWN' });
+    });
+
+    it('a fallback to another target for the same request reuses the resumed run', async () => {
+      const { callOf, send } = await paused();
+      const { sandbox } = pausedSandbox;
+      const call = callOf({ container: 'container_1', messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: pausedSandbox.first.content }, { role: 'user', content: ['toolu_ptc_1_0_0', 'toolu_ptc_1_0_1'].map((id) => ({ type: 'tool_result', tool_use_id: id, content: 'r' })) }] });
+      const runs = sandbox.runs.length;
+      const one = await send({}, call);
+      const two = await send({}, call);
+      expect(two.content).toEqual(one.content);
+      expect(sandbox.runs.length - runs).toBe(1);
     });
 
     it('answered in full, and the same answer again (a client retry): both resume', async () => {

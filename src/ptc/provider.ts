@@ -8,7 +8,7 @@ import { ptcAnswer, runRequest, type DriverContext, type DriverStart } from './d
 import { toUpstreamBody } from './history.ts';
 import type { PtcIdSource } from './ids.ts';
 import { outcomeForModel } from './prompt.ts';
-import type { RunLimits, Sandbox } from './sandbox/contract.ts';
+import type { RunLimits, RunOutcome, RunRequest, Sandbox } from './sandbox/contract.ts';
 import { failureOf, openRound, PassthroughFailure, type OpenedRound } from './upstream.ts';
 
 /**
@@ -101,7 +101,7 @@ async function resume(deps: PtcDependencies, context: DriverContext, container: 
   const execution = container.execution;
   if (execution === undefined) throw new GatewayError('GW_PTC_TOOL_RESULTS', `tool_result ${JSON.stringify(first)} answers a call made by code, but container ${container.id} has no code waiting for tool results.`);
   const batches = answeredBatches(execution, answers);
-  const run = await deps.sandbox.run(runRequest(execution, batches, deps.limits), call.signal);
+  const run = await resumedRun(deps, call, runRequest(execution, batches, deps.limits));
   if (run.kind === 'calls') {
     const paused = { ...execution, batches, pending: run.calls };
     await deps.containers.save(container.id, paused, deps.now());
@@ -111,6 +111,23 @@ async function resume(deps: PtcDependencies, context: DriverContext, container: 
   const messages = withToolResult(body.messages as unknown[], { type: 'tool_result', tool_use_id: execution.toolId, content: forModel.content, ...(forModel.isError ? { is_error: true } : {}) });
   const opened = await openRound(provider, call, { ...body, messages });
   return { start: { kind: 'round', messages, events: opened.events, resumed: { toolUseId: execution.toolId, outcome: run } }, info: opened.info, kept: { ...execution, batches, pending: [] } };
+}
+
+/**
+ * Resumed code runs once per request, whichever targets routing tries for the model's next round:
+ * the run is kept with the request's body (shared by every attempt), so a fallback after a slow
+ * upstream reuses it. It is not tied to one attempt's signal (that attempt's timeout must not
+ * cancel the run the next attempt reuses); the sandbox's own time limit bounds it.
+ */
+const resumedRuns = new WeakMap<object, Promise<RunOutcome>>();
+
+function resumedRun(deps: PtcDependencies, call: ProviderCall, request: RunRequest): Promise<RunOutcome> {
+  let run = resumedRuns.get(call.body);
+  if (run === undefined) {
+    run = deps.sandbox.run(request);
+    resumedRuns.set(call.body, run);
+  }
+  return run;
 }
 
 /** The history with the code's result added to its last user turn (or a new one). */
