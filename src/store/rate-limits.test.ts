@@ -313,14 +313,14 @@ describe('sqlite rate limiter', () => {
     await Promise.all(workers.map((worker) => worker.terminate()));
   });
 
-  it('writes the tokens of one turn together, counting them before they are written', async () => {
+  it('writes the tokens and decisions of one turn together, each decision counting what came before it', async () => {
     const path = join(directory.path, 'gateway.db');
     const [first, second] = [SqliteRateLimiter.open(path), SqliteRateLimiter.open(path)];
     const written = [first.recordTokens('k', 30, now), first.recordTokens('k', 15, now + 1_500)];
-    // Not yet in the file: the other instance does not see them, this one does.
-    expect(await second.admit('k', { tpm: 40 }, now + 2_000)).toEqual({ allowed: true });
-    // 45 tokens in the window; it falls under 40 when the first bucket leaves, 58 s on.
-    expect(await first.admit('k', { tpm: 40 }, now + 2_000)).toEqual(refused('tpm', 58));
+    // Queued in the same turn, after the tokens: 45 tokens in the window, under 40 when the first
+    // bucket leaves, 58 s on.
+    const decision = first.admit('k', { tpm: 40 }, now + 2_000);
+    expect(await decision).toEqual(refused('tpm', 58));
     await Promise.all(written);
     expect(await second.admit('k', { tpm: 40 }, now + 2_000)).toEqual(refused('tpm', 58));
     const database = openSqlite(path, { backgroundCheckpoints: false });

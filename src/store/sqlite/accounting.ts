@@ -14,7 +14,7 @@ import {
 } from '../accounting.ts';
 import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from '../accounting-validation.ts';
 import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './accounting-rows.ts';
-import { closeSqlite, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
+import { closeSqlite, GroupCommit, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Keys, budgets and usage in the gateway's SQLite file (tables `api_keys`, `budgets`, `usage`,
@@ -76,6 +76,7 @@ export class SqliteAccountingStore implements AccountingStore {
   readonly #database: DatabaseSync;
   readonly #ownsDatabase: boolean;
   #statements: Statements | undefined;
+  readonly #group: GroupCommit;
 
   /** Opens (creating and migrating) the file at `path`; the store closes it on `close`. */
   static open(path: string, options: OpenSqliteOptions = {}): SqliteAccountingStore {
@@ -86,6 +87,7 @@ export class SqliteAccountingStore implements AccountingStore {
   constructor(database: DatabaseSync, options: SqliteAccountingStoreOptions = {}) {
     this.#database = database;
     this.#ownsDatabase = options.ownsDatabase ?? false;
+    this.#group = new GroupCommit(database);
     const keyParameters = keyColumns.map((column) => `:${column}`).join(', ');
     this.#statements = {
       insertKey: database.prepare(`INSERT INTO api_keys (${keyColumnList}) VALUES (${keyParameters})`),
@@ -171,7 +173,9 @@ export class SqliteAccountingStore implements AccountingStore {
     checkCount(amountMicros, 'reservation amount');
     checkCount(limitMicros, 'budget limit');
     const statements = this.#open();
-    return this.#transaction((): ReserveResult => {
+    // Reservations of one turn of the event loop commit together (GroupCommit): each is still one
+    // atomic check-and-add, seeing those before it.
+    return this.#group.run((): ReserveResult => {
       if (amountMicros <= limitMicros) {
         const { changes } = statements.reserve.run({ key_id: keyId, month, amount: amountMicros, limit: limitMicros });
         if (changes > 0) return { ok: true };
@@ -262,6 +266,7 @@ export class SqliteAccountingStore implements AccountingStore {
 
   async close(): Promise<void> {
     if (this.#statements === undefined) return;
+    this.#group.flush();
     this.#statements = undefined;
     if (this.#ownsDatabase) await closeSqlite(this.#database);
   }

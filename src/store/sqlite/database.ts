@@ -279,3 +279,75 @@ function validateMigrations(list: readonly Migration[]): void {
     }
   });
 }
+
+interface QueuedWork {
+  readonly work: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for short pieces of write work (issue 14): the pieces queued during one turn of
+ * the event loop run on the next in one `BEGIN IMMEDIATE` transaction, in the order queued, and
+ * commit together: one commit for every request of that turn instead of one each. Each piece runs
+ * in its own savepoint, so one that throws is rolled back alone and rejects only its caller. Each
+ * piece sees the writes of those before it, and the file's write lock keeps other processes out
+ * for the whole batch, so a check-and-write stays exact across pieces and processes.
+ */
+export class GroupCommit {
+  readonly #database: DatabaseSync;
+  #queue: QueuedWork[] = [];
+  #scheduled = false;
+
+  constructor(database: DatabaseSync) {
+    this.#database = database;
+  }
+
+  run<T>(work: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      setImmediate(() => this.#flush());
+    });
+  }
+
+  /** Runs what is queued now (a store closing). */
+  flush(): void {
+    this.#flush();
+  }
+
+  #flush(): void {
+    this.#scheduled = false;
+    const batch = this.#queue;
+    this.#queue = [];
+    if (batch.length === 0) return;
+    const done: { readonly piece: QueuedWork; readonly value: unknown }[] = [];
+    try {
+      this.#database.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      for (const piece of batch) piece.reject(error);
+      return;
+    }
+    for (const piece of batch) {
+      this.#database.exec('SAVEPOINT piece');
+      try {
+        const value = piece.work();
+        this.#database.exec('RELEASE piece');
+        done.push({ piece, value });
+      } catch (error) {
+        this.#database.exec('ROLLBACK TO piece');
+        this.#database.exec('RELEASE piece');
+        piece.reject(error);
+      }
+    }
+    try {
+      this.#database.exec('COMMIT');
+    } catch (error) {
+      if (this.#database.isTransaction) this.#database.exec('ROLLBACK');
+      for (const { piece } of done) piece.reject(error);
+      return;
+    }
+    for (const { piece, value } of done) piece.resolve(value);
+  }
+}

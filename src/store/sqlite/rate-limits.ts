@@ -13,7 +13,7 @@ import {
   type RateLimits,
   type TokenBucket,
 } from '../rate-limits.ts';
-import { closeSqlite, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
+import { closeSqlite, GroupCommit, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Rate-limit windows in the gateway's SQLite file: exact sliding windows shared by every process
@@ -66,7 +66,7 @@ export class SqliteRateLimiter implements RateLimiter {
   #lastPrune = Number.NEGATIVE_INFINITY;
   /** Tokens recorded this turn of the event loop, by key and bucket start, written on the next. */
   #pendingTokens = new Map<string, Map<number, number>>();
-  #tokensWritten: Promise<void> | undefined;
+  readonly #group: GroupCommit;
 
   /** Opens (creating and migrating) the file at `path`; the limiter closes it on `close`. */
   static open(path: string, options: SqliteRateLimiterOptions & OpenSqliteOptions = {}): SqliteRateLimiter {
@@ -78,6 +78,7 @@ export class SqliteRateLimiter implements RateLimiter {
     this.#database = database;
     this.#ownsDatabase = options.ownsDatabase ?? false;
     this.#pruneIntervalMs = options.pruneIntervalMs ?? 60_000;
+    this.#group = new GroupCommit(database);
     this.#statements = {
       requestCount: database.prepare('SELECT requests FROM rate_limit_counts WHERE key = ?'),
       dropRequests: database.prepare('DELETE FROM rate_limit_requests WHERE key = ? AND at <= ? RETURNING requests'),
@@ -102,7 +103,9 @@ export class SqliteRateLimiter implements RateLimiter {
     validateRequest(key, limits, now);
     if (limits.rpm === undefined && limits.tpm === undefined) return { allowed: true };
     this.#pruneOccasionally(statements, now);
-    return this.#transaction(() => {
+    // Decisions of one turn of the event loop commit together (database.ts, GroupCommit); each
+    // sees those before it, and the write lock keeps other processes out meanwhile.
+    return this.#group.run(() => {
       // The key's request count is kept beside its requests, so a decision costs the same
       // whatever the limit (counting a 10,000-request window each time would not).
       const stored = statements.requestCount.get(key)?.['requests'];
@@ -120,40 +123,26 @@ export class SqliteRateLimiter implements RateLimiter {
   }
 
   /**
-   * Tokens recorded during one turn of the event loop are written together, in one transaction
-   * on the next (group commit: one commit for many finished requests, not one each); `admit`
-   * counts them meanwhile. Resolves once they are written.
+   * Tokens recorded during one turn of the event loop are written together with that turn's
+   * decisions, in one transaction on the next (group commit: one commit for many finished
+   * requests, not one each); `admit` counts them meanwhile. Resolves once they are written.
    */
   async recordTokens(key: string, tokens: number, now: number): Promise<void> {
-    this.#open();
+    const statements = this.#open();
     validateTokens(key, tokens, now);
     if (tokens === 0) return;
     const start = Math.floor(now / bucketMs) * bucketMs;
     const buckets = this.#pendingTokens.get(key) ?? new Map<number, number>();
     buckets.set(start, (buckets.get(start) ?? 0) + tokens);
     this.#pendingTokens.set(key, buckets);
-    this.#tokensWritten ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        this.#tokensWritten = undefined;
-        try {
-          this.#writePendingTokens();
-          resolve();
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
-      });
-    });
-    return this.#tokensWritten;
+    await this.#group.run(() => this.#writePendingTokens(statements));
   }
 
-  #writePendingTokens(): void {
+  #writePendingTokens(statements: Statements): void {
     const pending = this.#pendingTokens;
     if (pending.size === 0) return;
     this.#pendingTokens = new Map();
-    const statements = this.#open();
-    this.#transaction(() => {
-      for (const [key, buckets] of pending) for (const [start, tokens] of buckets) statements.addTokens.run(key, start, tokens);
-    });
+    for (const [key, buckets] of pending) for (const [start, tokens] of buckets) statements.addTokens.run(key, start, tokens);
   }
 
   /** Tokens of `key` recorded but not yet written, in the window at `now`. */
@@ -165,7 +154,7 @@ export class SqliteRateLimiter implements RateLimiter {
 
   async close(): Promise<void> {
     if (this.#statements === undefined) return;
-    this.#writePendingTokens();
+    this.#group.flush();
     this.#statements = undefined;
     if (this.#ownsDatabase) await closeSqlite(this.#database);
   }
