@@ -1,11 +1,13 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
-import { startTestGateway, type TestGateway } from '../../test/helpers/gateway.ts';
+import { FakeAnthropic } from '../../test/fakes/anthropic.ts';
+import { eventually, startTestGateway, type TestGateway } from '../../test/helpers/gateway.ts';
 
 /**
  * The compose stack (compose.yaml and deploy/compose/): parsed and its wiring checked, the
@@ -183,5 +185,81 @@ describe('the dashboard and the alert rules', () => {
       expect(used, name).toContain(name);
     }
     expect(dashboard.uid).toBe('claude-gateway');
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+const prometheusBinary = spawnSync('prometheus', ['--version']).status === 0;
+
+describe.runIf(prometheusBinary || mustRun)('a real Prometheus (the stack’s configuration) scraping two gateways', () => {
+  const gateways: TestGateway[] = [];
+  let fake: FakeAnthropic;
+  let prometheus: ChildProcess | undefined;
+  let scratch = '';
+  let api = '';
+
+  async function query(expr: string): Promise<{ status: string; error?: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } }> {
+    return (await (await fetch(`${api}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as never;
+  }
+
+  beforeAll(async () => {
+    expect(prometheusBinary, 'prometheus (Debian package) is required in CI').toBe(true);
+    fake = await FakeAnthropic.start();
+    for (let index = 0; index < 2; index += 1) gateways.push(await startTestGateway({ ANTHROPIC_API_BASE: fake.url }));
+    // The stack's prometheus.yml and rules.yml, with the replicas as static targets (no DNS here) and a 1 s interval.
+    const config = parse(readFileSync(join(folder, 'prometheus/prometheus.yml'), 'utf8')) as { global: Record<string, string>; scrape_configs: Record<string, unknown>[] };
+    config.global = { scrape_interval: '1s', evaluation_interval: '1s' };
+    const job = config.scrape_configs[0] as Record<string, unknown>;
+    delete job['dns_sd_configs'];
+    job['static_configs'] = [{ targets: gateways.map((gateway) => new URL(gateway.url).host) }];
+    scratch = mkdtempSync(join(tmpdir(), 'gateway-prometheus-'));
+    writeFileSync(join(scratch, 'prometheus.yml'), JSON.stringify(config));
+    writeFileSync(join(scratch, 'rules.yml'), readFileSync(join(folder, 'prometheus/rules.yml')));
+    const port = await freePort();
+    api = `http://127.0.0.1:${port}`;
+    prometheus = spawn('prometheus', [`--config.file=${join(scratch, 'prometheus.yml')}`, `--storage.tsdb.path=${join(scratch, 'data')}`, `--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' });
+    await eventually(async () => (await fetch(`${api}/-/ready`).then((response) => response.status, () => 0)) === 200, 30_000, 100);
+    for (const gateway of gateways) {
+      for (const stream of [false, true]) {
+        const response = await fetch(`${gateway.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'sk-ant-prometheus', 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 10, stream, messages: [{ role: 'user', content: 'hi' }] }) });
+        await response.text();
+      }
+    }
+    await eventually(async () => Number((await query('sum(gateway_requests_total)')).data.result[0]?.value[1] ?? 0) >= 4, 30_000, 250);
+    await eventually(async () => Number((await query('count(up{job="claude-gateway"} == 1)')).data.result[0]?.value[1] ?? 0) === 2, 30_000, 250);
+  }, 90_000);
+
+  afterAll(async () => {
+    prometheus?.kill('SIGTERM');
+    await Promise.all(gateways.map((gateway) => gateway.close()));
+    await fake?.close();
+    if (scratch !== '') rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('evaluates every dashboard query without an error, and the request panels show the traffic', async () => {
+    for (const { panel, expr } of dashboardExpressions) {
+      const answer = await query(expr.replaceAll('$__rate_interval', '1m'));
+      expect(answer.status, `${panel}: ${answer.error ?? ''}`).toBe('success');
+    }
+    expect((await query('count(up{job="claude-gateway"} == 1)')).data.result[0]?.value[1]).toBe('2');
+    const byStatus = await query('sum by (route, status_class) (gateway_requests_total)');
+    expect(byStatus.data.result.map((series) => [series.metric['route'], series.metric['status_class'], series.value[1]])).toContainEqual(['messages', '2xx', '4']);
+    const tokens = await query('sum by (provider, kind) (gateway_tokens_total)');
+    expect(tokens.data.result.map((series) => series.metric['provider'])).toContain('anthropic');
+  });
+
+  it('loads the alert rules and evaluates them without an error', async () => {
+    await eventually(async () => {
+      const rules = (await (await fetch(`${api}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
+      const loaded = rules.data.groups.flatMap((group) => group.rules);
+      return loaded.length === 6 && loaded.every((rule) => rule.health === 'ok');
+    }, 15_000, 250);
   });
 });
