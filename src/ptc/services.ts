@@ -48,25 +48,6 @@ export class LazySandbox implements Sandbox {
   }
 }
 
-/** A sandbox that runs nothing: every run is `unavailable` with this reason. */
-export class UnavailableSandbox implements Sandbox {
-  readonly #reason: string;
-
-  constructor(reason: string) {
-    this.#reason = reason;
-  }
-
-  async run(): Promise<RunOutcome> {
-    return { kind: 'error', errorCode: 'unavailable', message: this.#reason };
-  }
-
-  stats(): SandboxPoolStats {
-    return { warm: 0, busy: 0, size: 0, started: 0, recycled: 0 };
-  }
-
-  async close(): Promise<void> {}
-}
-
 /** The provider wrapper's dependencies from the configuration and the services. */
 export function ptcDependencies(config: GatewayConfig['ptc'], services: PtcServices, now: () => number, ids: PtcIdSource): PtcDependencies {
   return {
