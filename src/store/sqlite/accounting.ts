@@ -56,6 +56,17 @@ const keyColumnList = keyColumns.join(', ');
  * record replaces the intent (an UPDATE rewrites an index only when it sets one of its columns).
  */
 const sameInEveryRecord = new Set(['request_id', 'started_at', 'user_id', 'expires_at']);
+// SQL text from the column lists (constants): values are always bound parameters.
+const keyParameters = keyColumns.map((column) => `:${column}`).join(', ');
+const keyUpdates = keyColumns
+  .filter((column) => column !== 'id')
+  .map((column) => `${column} = :${column}`)
+  .join(', ');
+const usageParameters = usageColumns.map((column) => `:${column}`).join(', ');
+const usageUpdates = usageColumns
+  .filter((column) => !sameInEveryRecord.has(column))
+  .map((column) => `${column} = excluded.${column}`)
+  .join(', ');
 const usageColumnList = usageColumns.join(', ');
 
 // Totals of final rows per user and UTC day; the optional filters are bound as NULL when absent.
@@ -88,7 +99,6 @@ export class SqliteAccountingStore implements AccountingStore {
     this.#database = database;
     this.#ownsDatabase = options.ownsDatabase ?? false;
     this.#group = new GroupCommit(database);
-    const keyParameters = keyColumns.map((column) => `:${column}`).join(', ');
     this.#statements = {
       insertKey: database.prepare(`INSERT INTO api_keys (${keyColumnList}) VALUES (${keyParameters})`),
       getKey: database.prepare(`SELECT ${keyColumnList} FROM api_keys WHERE id = ?`),
@@ -96,7 +106,7 @@ export class SqliteAccountingStore implements AccountingStore {
       listKeys: database.prepare(`SELECT ${keyColumnList} FROM api_keys ORDER BY created_at, id`),
       listUserKeys: database.prepare(`SELECT ${keyColumnList} FROM api_keys WHERE user_id = ? ORDER BY created_at, id`),
       replaceKey: database.prepare(
-        `UPDATE api_keys SET ${keyColumns.filter((column) => column !== 'id').map((column) => `${column} = :${column}`).join(', ')}
+        `UPDATE api_keys SET ${keyUpdates}
          WHERE id = :id RETURNING ${keyColumnList}`,
       ),
       // The first reservation of a month inserts the row (the caller checked amount <= limit);
@@ -114,9 +124,9 @@ export class SqliteAccountingStore implements AccountingStore {
       getBudget: database.prepare('SELECT spent_micros, reserved_micros FROM budgets WHERE key_id = ? AND month = ?'),
       // An in_progress row never replaces a final one; a final row replaces anything.
       upsertUsage: database.prepare(
-        `INSERT INTO usage (${usageColumnList}) VALUES (${usageColumns.map((column) => `:${column}`).join(', ')})
+        `INSERT INTO usage (${usageColumnList}) VALUES (${usageParameters})
          ON CONFLICT (request_id) DO UPDATE SET
-           ${usageColumns.filter((column) => !sameInEveryRecord.has(column)).map((column) => `${column} = excluded.${column}`).join(', ')}
+           ${usageUpdates}
          WHERE excluded.state != 'in_progress' OR usage.state = 'in_progress'`,
       ),
       getUsage: database.prepare(`SELECT ${usageColumnList} FROM usage WHERE request_id = ?`),
