@@ -28,6 +28,9 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
 
 # Stage 2: what runs. Files owned by root and read-only to the gateway; only /data is writable.
 FROM ${BASE_IMAGE}
+LABEL org.opencontainers.image.title="claude-gateway" \
+      org.opencontainers.image.description="Anthropic API gateway: passthrough, Bedrock fallback, keys, limits, usage" \
+      org.opencontainers.image.licenses="MIT"
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8080 \

@@ -46,10 +46,15 @@ describe.runIf(availability.available || mustRun)('the container image', () => {
     expect(registry.missing, 'tarballs missing from the npm cache (run npm ci first)').toEqual([]);
     const base = await localBaseImage();
     const client = buildClient();
+    const previous = await docker(['image', 'inspect', image, '--format', '{{.Id}}']);
     const buildStarted = Date.now();
     const built = await docker(['build', '--network', 'host', '-t', image, '--build-arg', `BASE_IMAGE=${base}`, '--build-arg', `NPM_CONFIG_REGISTRY=${registry.url}`, '.'], client);
     if (built.code !== 0) throw new Error(`docker build failed (${client.builder}):\n${built.stdout.slice(-4000)}\n${built.stderr.slice(-4000)}`);
     measured['build'] = `${((Date.now() - buildStarted) / 1000).toFixed(0)} s (${client.builder})`;
+    // vfs keeps a full copy of every image: the one this build replaced goes, and the build cache is capped.
+    if (previous.code === 0 && previous.stdout.trim() !== (await dockerOk(['image', 'inspect', image, '--format', '{{.Id}}']))) await docker(['rmi', previous.stdout.trim()]);
+    await docker(['image', 'prune', '-f', '--filter', 'label=org.opencontainers.image.title=claude-gateway']);
+    await docker(['builder', 'prune', '-f', '--keep-storage', '3GB'], client);
     const size = Number(await dockerOk(['image', 'inspect', image, '--format', '{{.Size}}']));
     const baseSize = Number(await dockerOk(['image', 'inspect', base, '--format', '{{.Size}}']));
     measured['image'] = `${(size / 1e6).toFixed(0)} MB (base ${(baseSize / 1e6).toFixed(0)} MB + ${((size - baseSize) / 1e6).toFixed(0)} MB)`;
@@ -57,7 +62,7 @@ describe.runIf(availability.available || mustRun)('the container image', () => {
     fake = await FakeAnthropic.start();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    await docker(['rm', '-f', container]);
+    await docker(['rm', '-f', '-v', container]);
     const runStarted = Date.now();
     // HOST=127.0.0.1: host networking, and nothing of a test should listen beyond loopback. The
     // health check's own command (the image's) runs every second here instead of every 10.
@@ -71,19 +76,20 @@ describe.runIf(availability.available || mustRun)('the container image', () => {
 
   afterAll(async () => {
     if (Object.keys(measured).length > 0) console.info(`container image: ${Object.entries(measured).map(([name, value]) => `${name} ${value}`).join('; ')}`);
-    await docker(['rm', '-f', container]);
+    await docker(['rm', '-f', '-v', container]);
     await registry?.close();
     await fake?.close();
   });
 
   it('declares the non-root user, the data volume, the health check and the gateway as entry point', async () => {
-    const config = JSON.parse(await dockerOk(['image', 'inspect', image, '--format', '{{json .Config}}'])) as { User: string; Volumes: Record<string, unknown>; Env: string[]; Healthcheck: { Test: string[] }; Entrypoint: string[]; ExposedPorts: Record<string, unknown> };
+    const config = JSON.parse(await dockerOk(['image', 'inspect', image, '--format', '{{json .Config}}'])) as { User: string; Volumes: Record<string, unknown>; Env: string[]; Healthcheck: { Test: string[] }; Entrypoint: string[]; ExposedPorts: Record<string, unknown>; Labels: Record<string, string> };
     expect(config.User).toBe('node');
     expect(Object.keys(config.Volumes)).toEqual(['/data']);
     expect(config.Env).toEqual(expect.arrayContaining(['GATEWAY_DATA_DIR=/data', 'HOST=0.0.0.0', 'PORT=8080', 'NODE_ENV=production']));
     expect(config.Healthcheck.Test.join(' ')).toContain('/health');
     expect(config.Entrypoint).toEqual(['node', 'bin/claude-gateway.js']);
     expect(Object.keys(config.ExposedPorts)).toEqual(['8080/tcp']);
+    expect(config.Labels['org.opencontainers.image.title']).toBe('claude-gateway');
   });
 
   it('runs the gateway as PID 1 under uid 1000, its SQLite file in the /data volume, no source or development package inside', async () => {
