@@ -23,6 +23,15 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
+    // The admin UI: browser ES modules, served as they are (docs/adr/0009-admin-ui.md).
+    files: ['src/admin/ui/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['window', 'document', 'navigator', 'location', 'localStorage', 'fetch', 'URLSearchParams', 'ResizeObserver', 'confirm', 'addEventListener', 'removeEventListener', 'Intl', 'globalThis'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['src/**/*.ts'],
     ignores: ['src/config/**'],
     rules: {

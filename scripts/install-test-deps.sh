@@ -2,7 +2,8 @@
 # What the test suite needs besides npm packages, from Debian's packages: redis-server (the tests
 # start and stop their own servers on loopback), docker.io and busybox-static (the container
 # image test: a daemon that scripts/start-docker.sh starts, and the shell of the base image the
-# test builds), prometheus (promtool checks the compose stack's Prometheus configuration).
+# test builds), prometheus (promtool checks the compose stack's Prometheus configuration),
+# chromium (the admin UI's browser tests drive it headless through playwright-core).
 # Installs what is missing; does nothing otherwise.
 set -euo pipefail
 missing=()
@@ -11,6 +12,7 @@ need redis-server redis-server
 need dockerd docker.io
 need busybox busybox-static
 need promtool prometheus
+need chromium chromium
 if [ "${#missing[@]}" -eq 0 ]; then
   exit 0
 fi
@@ -28,4 +30,4 @@ run apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
 for service in redis-server prometheus prometheus-node-exporter; do
   (run systemctl disable --now "$service" > /dev/null 2>&1 || run service "$service" stop > /dev/null 2>&1) || true
 done
-command -v redis-server dockerd busybox promtool
+command -v redis-server dockerd busybox promtool chromium

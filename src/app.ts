@@ -16,6 +16,8 @@ import { dialectOf, startExchange } from './http/exchange.ts';
 import { openaiApiPlugin } from './http/routes/openai-api.ts';
 import { servicePlugin } from './http/routes/service.ts';
 import { adminPlugin } from './http/routes/admin.ts';
+import { adminUiPlugin } from './http/routes/admin-ui.ts';
+import { AdminSessions } from './http/admin-ui/session.ts';
 import { usagePlugin } from './http/routes/usage.ts';
 import type { Clock, IdSource } from './ids.ts';
 import type { Logger } from './logging/logger.ts';
@@ -125,7 +127,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(anthropicApiPlugin(deps));
   void app.register(openaiApiPlugin(deps));
   void app.register(servicePlugin(deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints }));
-  void app.register(adminPlugin(deps));
+  const sessions = new AdminSessions(deps.config.auth.master_key, () => deps.clock.now());
+  void app.register(adminUiPlugin(deps, sessions));
+  void app.register(adminPlugin(deps, sessions));
   void app.register(usagePlugin(deps));
   return app;
 }

@@ -1,4 +1,5 @@
 import { usageOutcomes, type ApiKeyPatch, type ApiKeyRecord, type KeyStatus, type UsageQuery, type UsageRecord, type UsageState } from './accounting.ts';
+import type { UsageListQuery, UsageStatsQuery } from './usage-query.ts';
 import { isServiceTier } from '../service-tier.ts';
 
 /**
@@ -82,6 +83,28 @@ export function checkUsageRecord(record: UsageRecord): UsageRecord {
 export function checkUsageQuery(query: UsageQuery): UsageQuery {
   checkTime(query.from, 'usage query from');
   checkTime(query.to, 'usage query to');
+  return query;
+}
+
+/** A history query: its window, limit (1-1000) and cursor. */
+export function checkListQuery(query: UsageListQuery): UsageListQuery {
+  checkTime(query.from, 'usage query from');
+  checkTime(query.to, 'usage query to');
+  if (!Number.isSafeInteger(query.limit) || query.limit < 1 || query.limit > 1000) throw new TypeError(`usage page limit must be 1-1000, got ${query.limit}`);
+  if (query.after !== undefined) {
+    checkTime(query.after.startedAt, 'usage cursor time');
+    checkText(query.after.requestId, 'usage cursor request id');
+  }
+  return query;
+}
+
+/** An aggregate query: its window, bucket (a minute or more, at most 10,000 buckets) and group count. */
+export function checkStatsQuery(query: UsageStatsQuery): UsageStatsQuery {
+  checkTime(query.from, 'usage query from');
+  checkTime(query.to, 'usage query to');
+  if (!Number.isSafeInteger(query.bucketMs) || query.bucketMs < 60_000) throw new TypeError(`usage bucket must be a whole number of ms, a minute or more, got ${query.bucketMs}`);
+  if ((query.to - query.from) / query.bucketMs > 10_000) throw new TypeError('usage series would hold more than 10,000 buckets');
+  if (!Number.isSafeInteger(query.top) || query.top < 1 || query.top > 1000) throw new TypeError(`usage top must be 1-1000, got ${query.top}`);
   return query;
 }
 

@@ -1,4 +1,5 @@
 import type { ServiceTier } from '../service-tier.ts';
+import type { UsageListQuery, UsagePage, UsageStats, UsageStatsQuery } from './usage-query.ts';
 
 /**
  * The accounting store: gateway API keys, monthly budgets and usage records, behind one
@@ -198,6 +199,10 @@ export interface AccountingStore {
   getUsage(requestId: string): Promise<UsageRecord | undefined>;
   /** Per user and UTC day totals of final records in the window. */
   usageByDay(query: UsageQuery): Promise<UsageDay[]>;
+  /** A filtered page of records, newest first (the admin's history; store/usage-query.ts). */
+  listUsage(query: UsageListQuery): Promise<UsagePage>;
+  /** Aggregates of the final records in a window (the admin's dashboard; store/usage-query.ts). */
+  usageStats(query: UsageStatsQuery): Promise<UsageStats>;
   /** Marks `in_progress` records started before `before` as `interrupted` (cost = reservation); returns them. */
   interruptStale(before: number): Promise<UsageRecord[]>;
   /** Deletes records whose `expiresAt` (epoch s) is before `now` (SQLite; DynamoDB's TTL does it there). */

@@ -9,7 +9,7 @@ import type { TokenUsage } from './usage.ts';
  * input price (0.1, 1.25 for 5 minutes, 2 for 1 hour) when the entry has none. Pure.
  */
 
-const tierMultipliers: Readonly<Record<ServiceTier, number>> = { default: 1, flex: 0.5, priority: 1.75, reserved: 1 };
+export const tierMultipliers: Readonly<Record<ServiceTier, number>> = { default: 1, flex: 0.5, priority: 1.75, reserved: 1 };
 
 export function costUsd(usage: TokenUsage, pricing: Pricing, tier: ServiceTier = 'default'): number {
   const perToken = (perMillion: number) => perMillion / 1_000_000;

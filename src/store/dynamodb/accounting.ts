@@ -12,7 +12,7 @@ import {
   type UsageQuery,
   type UsageRecord,
 } from '../accounting.ts';
-import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageRecord, collapseUsage, compareText } from '../accounting-validation.ts';
+import { checkBudgetKey, checkCount, checkListQuery, checkStatsQuery, checkKeyPatch, checkKeyRecord, checkTime, checkUsageRecord, collapseUsage, compareText } from '../accounting-validation.ts';
 import {
   digestGuardId,
   forEachLimited,
@@ -28,6 +28,8 @@ import {
   type Item,
 } from './accounting-items.ts';
 import { paginate, usageByDayFromDynamo } from './usage-report.ts';
+import { usageInWindow } from './usage-query.ts';
+import { pageOfUsage, statsOfUsage, type UsageListQuery, type UsagePage, type UsageStats, type UsageStatsQuery } from '../usage-query.ts';
 import { createDynamoClient, defaultTablePrefix, pendingShards, tableName, type DynamoConnectionOptions } from './tables.ts';
 
 export { describeTables, dynamoTables, setupTables, tableName, type TableReport } from './tables.ts';
@@ -314,6 +316,17 @@ export class DynamoAccountingStore implements AccountingStore {
 
   async usageByDay(query: UsageQuery): Promise<UsageDay[]> {
     return usageByDayFromDynamo(this.#open(), this.#tables.usage, query);
+  }
+
+  async listUsage(query: UsageListQuery): Promise<UsagePage> {
+    checkListQuery(query);
+    const to = query.after === undefined ? query.to : Math.min(query.to, query.after.startedAt + 1);
+    return pageOfUsage(await usageInWindow(this.#open(), this.#tables.usage, { ...query, to }), query);
+  }
+
+  async usageStats(query: UsageStatsQuery): Promise<UsageStats> {
+    checkStatsQuery(query);
+    return statsOfUsage(await usageInWindow(this.#open(), this.#tables.usage, query), query);
   }
 
   async interruptStale(before: number): Promise<UsageRecord[]> {

@@ -12,9 +12,12 @@ import {
   type UsageRecord,
   usageOutcomes,
 } from '../accounting.ts';
-import { checkBudgetKey, checkCount, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from '../accounting-validation.ts';
+import { checkBudgetKey, checkCount, checkListQuery, checkStatsQuery, checkKeyPatch, checkKeyRecord, checkTime, checkUsageQuery, checkUsageRecord, compareText } from '../accounting-validation.ts';
 import { keyColumns, toBudgetState, toKeyRecord, toKeyRow, toUsageDay, toUsageRecord, toUsageRow, usageColumns } from './accounting-rows.ts';
 import { closeSqlite, GroupCommit, inTransaction, openSqlite, type OpenSqliteOptions } from './database.ts';
+import type { UsageListQuery, UsagePage, UsageStats, UsageStatsQuery } from '../usage-query.ts';
+import { SqliteUsageQueries } from './usage-query.ts';
+import { UsageQueryThread } from './usage-query-thread.ts';
 
 /**
  * Keys, budgets and usage in the gateway's SQLite file (tables `api_keys`, `budgets`, `usage`,
@@ -88,6 +91,8 @@ export class SqliteAccountingStore implements AccountingStore {
   readonly #ownsDatabase: boolean;
   #statements: Statements | undefined;
   readonly #group: GroupCommit;
+  /** The admin's usage reads: on a worker thread for a file, here for an in-memory database. */
+  readonly #usageQueries: SqliteUsageQueries | UsageQueryThread;
 
   /** Opens (creating and migrating) the file at `path`; the store closes it on `close`. */
   static open(path: string, options: OpenSqliteOptions = {}): SqliteAccountingStore {
@@ -99,6 +104,8 @@ export class SqliteAccountingStore implements AccountingStore {
     this.#database = database;
     this.#ownsDatabase = options.ownsDatabase ?? false;
     this.#group = new GroupCommit(database);
+    const location = database.location();
+    this.#usageQueries = location === null || location === '' ? new SqliteUsageQueries(database) : new UsageQueryThread(location);
     this.#statements = {
       insertKey: database.prepare(`INSERT INTO api_keys (${keyColumnList}) VALUES (${keyParameters})`),
       getKey: database.prepare(`SELECT ${keyColumnList} FROM api_keys WHERE id = ?`),
@@ -248,6 +255,18 @@ export class SqliteAccountingStore implements AccountingStore {
     return rows.map(toUsageDay).sort((left, right) => compareText(left.userId, right.userId) || compareText(left.day, right.day));
   }
 
+  async listUsage(query: UsageListQuery): Promise<UsagePage> {
+    checkListQuery(query);
+    this.#open();
+    return this.#usageQueries.listUsage(query);
+  }
+
+  async usageStats(query: UsageStatsQuery): Promise<UsageStats> {
+    checkStatsQuery(query);
+    this.#open();
+    return this.#usageQueries.usageStats(query);
+  }
+
   async interruptStale(before: number): Promise<UsageRecord[]> {
     checkTime(before, 'before');
     const statements = this.#open();
@@ -278,6 +297,7 @@ export class SqliteAccountingStore implements AccountingStore {
     if (this.#statements === undefined) return;
     this.#group.flush();
     this.#statements = undefined;
+    if (this.#usageQueries instanceof UsageQueryThread) await this.#usageQueries.close();
     if (this.#ownsDatabase) await closeSqlite(this.#database);
   }
 

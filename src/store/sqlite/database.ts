@@ -161,6 +161,13 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE usage ADD COLUMN outcome TEXT CHECK (outcome IN ('completed', 'client_aborted', 'upstream_error', 'interrupted'));
     `,
   },
+  {
+    version: 8,
+    description: "usage by key and time (the admin's history and dashboard filtered to one key)",
+    sql: `
+      CREATE INDEX usage_key_time ON usage (key_id, started_at) WHERE key_id IS NOT NULL;
+    `,
+  },
 ];
 
 export interface OpenSqliteOptions {
