@@ -27,6 +27,9 @@ const XSS = '<img src=x onerror="window.__xss=1">"><script>window.__xss=2</scrip
 const context = useGatewayWithFake({ AUTH_MODE: 'keys', MASTER_API_KEY: MASTER, ANTHROPIC_API_KEY: 'sk-ant-api03-GATEWAY-admin-ui', BEDROCK_ENABLED: 'false' });
 const screenshots = process.env['ADMIN_UI_SCREENSHOTS'] === '1' ? join(import.meta.dirname, '../../docs/ui') : mkdtempSync(join(tmpdir(), 'admin-ui-shots-'));
 
+/** A loaded 2-core machine may take seconds for a page and its first reads. */
+const patience = { timeout: 15_000, interval: 100 };
+
 let browser: Browser;
 let admin: BrowserContext;
 let page: Page;
@@ -116,7 +119,7 @@ describe.skipIf(!hasChromium)('admin UI in a browser', () => {
   it('shows real traffic on the dashboard, user names and key names as text', async () => {
     await page.goto(`${context.gateway.url}/admin#/dashboard`);
     const requests = page.locator('.stat', { hasText: 'Requests' }).locator('.value');
-    await expect.poll(() => requests.textContent()).toBe('2');
+    await expect.poll(() => requests.textContent(), patience).toBe('2');
     await expect(page.locator('.stat', { hasText: 'Errors' }).locator('.value').textContent()).resolves.toBe('1');
     await expect(page.locator('.stat', { hasText: 'Success rate' }).locator('.value').textContent()).resolves.toBe('50%');
     const keys = page.locator('section.group', { hasText: 'Top keys by cost' });
@@ -147,7 +150,7 @@ describe.skipIf(!hasChromium)('admin UI in a browser', () => {
     const form = page.locator('tr.expanded');
     await form.getByLabel('Monthly budget (USD)').fill('0.000001');
     await form.getByRole('button', { name: 'Save' }).click();
-    await expect.poll(() => row.textContent()).toContain('$0.000001');
+    await expect.poll(() => row.textContent(), patience).toContain('$0.000001');
     await expect(client(key).messages.create({ model: MODEL, max_tokens: 50, messages: [{ role: 'user', content: 'over budget' }] })).rejects.toMatchObject({ status: 402 });
     await context.gateway.flushUsage();
   });
@@ -155,10 +158,10 @@ describe.skipIf(!hasChromium)('admin UI in a browser', () => {
   it('pages and filters the history, opens a record, exports CSV', async () => {
     await page.goto(`${context.gateway.url}/admin#/history`);
     const rows = page.locator('table.requests tbody tr');
-    await expect.poll(() => rows.count()).toBe(3);
+    await expect.poll(() => rows.count(), patience).toBe(3);
     await page.getByLabel('Outcome').selectOption('error');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => rows.count()).toBe(1);
+    await expect.poll(() => rows.count(), patience).toBe(1);
     await expect(rows.first().textContent()).resolves.toContain('overloaded_error');
     await rows.first().getByRole('button').click();
     await expect(page.locator('aside.detail').textContent()).resolves.toContain('529');
@@ -176,7 +179,7 @@ describe.skipIf(!hasChromium)('admin UI in a browser', () => {
     expect(status).toBe(403);
     const evil = await admin.newPage();
     await evil.goto(`http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`);
-    await expect.poll(() => evil.title()).toBe('sent');
+    await expect.poll(() => evil.title(), patience).toBe('sent');
     await evil.close();
     expect(((await adminCall('GET', '/admin/keys')).json['data'] as unknown[]).length).toBe(before);
   });
@@ -186,9 +189,9 @@ describe.skipIf(!hasChromium)('admin UI in a browser', () => {
     const mine = watch(await viewer.newPage());
     await login(mine, bobKey);
     await expect(mine.locator('.role').textContent()).resolves.toBe('Read-only: bob');
-    await expect.poll(() => mine.locator('.stat', { hasText: 'Requests' }).locator('.value').textContent()).toBe('2');
+    await expect.poll(() => mine.locator('.stat', { hasText: 'Requests' }).locator('.value').textContent(), patience).toBe('2');
     await mine.goto(`${context.gateway.url}/admin#/keys`);
-    await expect.poll(() => mine.locator('table.keys tbody tr').count()).toBe(1);
+    await expect.poll(() => mine.locator('table.keys tbody tr').count(), patience).toBe(1);
     await expect(mine.getByRole('button', { name: 'Revoke' }).count()).resolves.toBe(0);
     const answers = await mine.evaluate(async () => {
       const get = async (path: string) => ({ status: (await fetch(path)).status, body: await (await fetch(path)).text() });
@@ -201,7 +204,7 @@ describe.skipIf(!hasChromium)('admin UI in a browser', () => {
     await mine.getByLabel('Language').selectOption('zh');
     await expect(mine.getByRole('link', { name: '仪表盘' }).count()).resolves.toBe(1);
     await mine.goto(`${context.gateway.url}/admin#/dashboard`);
-    await expect.poll(() => mine.locator('.stat', { hasText: '请求数' }).locator('.value').textContent()).toBe('2');
+    await expect.poll(() => mine.locator('.stat', { hasText: '请求数' }).locator('.value').textContent(), patience).toBe('2');
     await shot(mine, 'dashboard-zh-375px');
     await viewer.close();
   });
@@ -214,7 +217,7 @@ describe.skipIf(!hasChromium)('admin UI in a browser', () => {
     const row = page.locator('table.models tbody tr', { hasText: 'claude-sonnet-4-5' }).first();
     await expect(row.textContent()).resolves.toContain('$3');
     await expect(row.textContent()).resolves.toContain('$15');
-    await expect.poll(() => page.locator('section', { hasText: 'Cooldowns in force' }).textContent()).toContain('rate_limited');
+    await expect.poll(() => page.locator('section', { hasText: 'Cooldowns in force' }).textContent(), patience).toContain('rate_limited');
     await page.getByLabel('Find a model').fill('');
     await shot(page, 'models');
   });

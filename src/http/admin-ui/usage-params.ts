@@ -1,6 +1,6 @@
 import { GatewayError } from '../../errors.ts';
 import { UNPRINTABLE } from '../../accounting/key-admin.ts';
-import { fromMicros, type UsageRecord } from '../../store/accounting.ts';
+import { fromMicros, outcomeOf, type UsageRecord } from '../../store/accounting.ts';
 import type { UsageCursor, UsageFilter, UsageTotals } from '../../store/usage-query.ts';
 
 /**
@@ -99,6 +99,8 @@ export function usageView(record: UsageRecord) {
     status: record.status ?? null,
     error_type: record.errorType ?? null,
     fallback: record.fallback ?? null,
+    /** How the answer's delivery ended (completed, client_aborted, upstream_error, interrupted). */
+    delivery: record.state === 'in_progress' ? null : outcomeOf(record),
     input_tokens: record.inputTokens,
     output_tokens: record.outputTokens,
     cache_read_tokens: record.cacheReadTokens,
@@ -127,7 +129,7 @@ export function totalsView(totals: UsageTotals) {
 
 export const csvColumns = [
   'started_at', 'request_id', 'state', 'user_id', 'key_id', 'route', 'model_requested', 'model_served', 'provider', 'region', 'service_tier', 'stream', 'status',
-  'error_type', 'fallback', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms',
+  'error_type', 'fallback', 'delivery', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_5m_tokens', 'cache_write_1h_tokens', 'cost_usd', 'latency_ms', 'ttfb_ms',
 ] as const satisfies readonly (keyof UsageView)[];
 
 /** One CSV cell (RFC 4180); a text starting like a formula is prefixed with `'` so a spreadsheet shows it as text. */
