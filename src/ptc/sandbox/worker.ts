@@ -1,7 +1,7 @@
 import childProcess from 'node:child_process';
 import nodeCrypto from 'node:crypto';
-import { createRequire } from 'node:module';
-import { parentPort, workerData } from 'node:worker_threads';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
+import workerThreads, { parentPort, workerData } from 'node:worker_threads';
 import { loadPyodide, type PyodideAPI } from 'pyodide';
 import type { PyProxy } from 'pyodide/ffi';
 import { harnessPython } from './harness-python.ts';
@@ -92,6 +92,10 @@ if (snapshot === undefined) {
   image.set(made);
   port.postMessage({ type: 'snapshot', image, module: compiled } satisfies FromWorker);
 }
+// The image is shared by every worker: the module that hands it over forgets it (defence in
+// depth: code that reached JavaScript could otherwise find it and poison later interpreters).
+Object.assign(workerThreads, { workerData: null });
+syncBuiltinESMExports();
 const harness = pyodide.pyimport('_sandbox') as PyProxy & { _sandbox_run: (requestJson: string) => string; _lockdown: () => void };
 const runPython = harness._sandbox_run;
 harness._lockdown();
