@@ -110,6 +110,10 @@ export interface SandboxPoolStats {
 }
 
 export interface Sandbox {
+  /**
+   * Runs (replays) the code. Resolves with an outcome, never rejects for the code's sake; an
+   * abort of `signal` stops the run (its interpreter is terminated) and rejects with the reason.
+   */
   run(request: RunRequest, signal?: AbortSignal): Promise<RunOutcome>;
   stats(): SandboxPoolStats;
   close(): Promise<void>;
