@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeAnthropic } from '../fakes/anthropic.ts';
 import { FakeOpenAI, rateLimitedStep } from '../fakes/openai.ts';
 import { startTestGateway, type TestGateway } from '../helpers/gateway.ts';
+import { storeKey } from '../helpers/keys.ts';
 
 /**
  * `POST /v1/chat/completions` served by an OpenAI-compatible target (ADR 0009): the client's
@@ -150,5 +151,25 @@ describe('chat.completions forwarded byte for byte to an OpenAI-compatible targe
     })().catch((error: unknown) => error);
     expect(partial).toBe('Partial');
     expect(failure).toBeInstanceOf(OpenAI.APIError);
+  });
+});
+
+describe('a forwarded request under a gateway key with a budget', () => {
+  it('is reserved, recorded against the key and priced at the served model from the bytes’ usage', async () => {
+    const keyed = await startTestGateway({ AUTH_MODE: 'keys', OPENAI_API_KEY: 'sk-openai-gateway', BEDROCK_ENABLED: 'false' }, { 'openai_compatible.openai.base_url': `${fake.url}/oai/v1` });
+    try {
+      const { key, id } = await storeKey(keyed.accounting, { userId: 'forwarder', monthlyBudgetMicros: 1_000_000 });
+      fake.enqueue({ kind: 'json', body: upstreamJson });
+      // gpt-4.1 is in the catalog: routed to openai by its id, priced at $2 / $0.50 cached / $8 per million.
+      const { data, response } = await new OpenAI({ apiKey: key, baseURL: `${keyed.url}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'gpt-4.1', messages: hello }).withResponse();
+      expect((data as unknown as { x_unknown: boolean }).x_unknown).toBe(true);
+      expect(fake.requests[0]?.headers.authorization).toBe('Bearer sk-openai-gateway');
+      const record = await keyed.accounting.getUsage(response.headers.get('x-gateway-request-id') as string);
+      // 4 uncached input ($8), 8 cached ($4), 3 output ($24) micro-dollars.
+      expect(record).toMatchObject({ keyId: id, provider: 'openai', modelServed: 'gpt-4.1', inputTokens: 4, cacheReadTokens: 8, outputTokens: 3, costMicros: 36 });
+      expect(record?.reservedMicros).toBeGreaterThan(36);
+    } finally {
+      await keyed.close();
+    }
   });
 });
