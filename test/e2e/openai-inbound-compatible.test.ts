@@ -154,6 +154,21 @@ describe('chat.completions forwarded byte for byte to an OpenAI-compatible targe
   });
 });
 
+describe('a client that leaves a forwarded stream', () => {
+  it('releases the upstream at once; the record says the client left, with the usage seen so far', async () => {
+    const first = 'data: {"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"role":"assistant","content":"Part"},"finish_reason":null}]}\n\n';
+    fake.enqueue({ kind: 'sse', items: [{ raw: first }, { delayMs: 10_000 }, { raw: first }] });
+    const controller = new AbortController();
+    const response = await fetch(`${gateway.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer sk-ant-api03-client-secret' }, body: clientBody('oai-leave', ', "stream": true'), signal: controller.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    expect(Buffer.from((await reader.read()).value ?? []).toString()).toBe(first);
+    controller.abort();
+    await expect.poll(() => fake.requests[0]?.aborted, { timeout: 5_000 }).toBe(true);
+    await gateway.flushUsage();
+    await expect.poll(async () => (await gateway.accounting.getUsage(response.headers.get('x-gateway-request-id') as string))?.outcome, { timeout: 5_000 }).toBe('client_aborted');
+  });
+});
+
 describe('a forwarded request under a gateway key with a budget', () => {
   it('is reserved, recorded against the key and priced at the served model from the bytes’ usage', async () => {
     const keyed = await startTestGateway({ AUTH_MODE: 'keys', OPENAI_API_KEY: 'sk-openai-gateway', BEDROCK_ENABLED: 'false' }, { 'openai_compatible.openai.base_url': `${fake.url}/oai/v1` });

@@ -19,6 +19,8 @@ export interface OpenAIRecordedRequest {
   readonly body: Buffer;
   /** The body parsed, when it is JSON. */
   readonly json: Record<string, unknown> | undefined;
+  /** The gateway closed the connection before the answer was whole. */
+  aborted?: boolean;
 }
 
 export type OpenAISseItem = ChunkItem | { readonly raw: string } | { readonly delayMs: number };
@@ -130,6 +132,9 @@ export class FakeOpenAI extends ScriptedServer<OpenAIFakeStep, OpenAIRecordedReq
         json = undefined;
       }
       const recorded: OpenAIRecordedRequest = { method: request.method ?? 'GET', path: (request.url ?? '/').split('?')[0] as string, headers: request.headers, body, json };
+      response.on('close', () => {
+        if (!response.writableFinished) recorded.aborted = true;
+      });
       this.requests.push(recorded);
       const step = this.queue.shift() ?? this.responder(recorded);
       void this.play(step, response).catch(() => response.destroy());
