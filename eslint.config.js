@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import { importLayers } from './eslint/import-layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'deploy/cdk/cdk.out/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -114,6 +114,9 @@ describe('the gateway stack (dev)', () => {
     expect(alarms).toHaveLength(2);
     expect(JSON.stringify(alarms)).toContain('HTTPCode_Target_5XX_Count');
     expect(JSON.stringify(alarms)).toContain('TargetResponseTime');
+    expect(JSON.stringify(alarms)).toContain('FILL(errors, 0)');
+    const periods = JSON.stringify(alarms).match(/"Period":\d+/g) ?? [];
+    expect(new Set(periods)).toEqual(new Set(['"Period":60']));
   });
 
   it('has no unacknowledged cdk-nag AwsSolutions finding', () => {

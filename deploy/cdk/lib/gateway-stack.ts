@@ -173,7 +173,9 @@ export class GatewayStack extends Stack {
   private alarms(targetGroup: ApplicationTargetGroup): void {
     const metrics = targetGroup.metrics;
     const errorRate = new MathExpression({
-      expression: '100 * (errors + lbErrors) / MAX([requests, 1])',
+      // 5xx counts have no datapoint in a minute without one: FILL makes them 0.
+      expression: 'IF(requests > 0, 100 * (FILL(errors, 0) + FILL(lbErrors, 0)) / requests, 0)',
+      period: Duration.minutes(1),
       usingMetrics: { errors: metrics.httpCodeTarget(HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1) }), lbErrors: this.loadBalancer.metrics.httpCodeElb(HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(1) }), requests: metrics.requestCount({ period: Duration.minutes(1) }) },
       label: '5xx rate (%)',
     });
