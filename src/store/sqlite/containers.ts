@@ -1,6 +1,6 @@
 import type { DatabaseSync, SQLOutputValue, StatementSync } from 'node:sqlite';
 import { closedContainerStore, validateContainer, type ContainerStore, type StoredContainer } from '../containers.ts';
-import { openSqlite, type OpenSqliteOptions } from './database.ts';
+import { closeSqlite, openSqlite, type OpenSqliteOptions } from './database.ts';
 
 /**
  * Containers in the gateway's SQLite file (table `ptc_containers`, migration 5): every process
@@ -59,7 +59,7 @@ export class SqliteContainerStore implements ContainerStore {
   async close(): Promise<void> {
     if (this.#statements === undefined) return;
     this.#statements = undefined;
-    if (this.#ownsDatabase) this.#database.close();
+    if (this.#ownsDatabase) await closeSqlite(this.#database);
   }
 
   #open(): Statements {
