@@ -1,6 +1,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { importLayers } from './eslint/import-layers.js';
+import { sqlText } from './eslint/sql-text.js';
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', 'data/', 'deploy/cdk/cdk.out/'] },
@@ -42,5 +43,11 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     plugins: { layers: { rules: { 'imports-one-way': importLayers } } },
     rules: { 'layers/imports-one-way': 'error' },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    plugins: { sql: { rules: { 'text-from-constants': sqlText } } },
+    rules: { 'sql/text-from-constants': 'error' },
   },
 );

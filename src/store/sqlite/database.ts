@@ -199,6 +199,7 @@ export function openSqlite(path: string, options: OpenSqliteOptions = {}): Datab
   const database = new DatabaseSync(path, { timeout: busyTimeoutMs });
   try {
     // Pragmas take no bound parameters; busyTimeoutMs is checked to be an integer above.
+    // eslint-disable-next-line sql/text-from-constants -- a checked integer, see above
     database.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
     database.exec('PRAGMA journal_mode = WAL');
     database.exec('PRAGMA synchronous = NORMAL');
