@@ -14,6 +14,7 @@ ARG BASE_IMAGE=node:24-slim
 
 # Stage 1: production dependencies, then the compiled output (tsc from the lockfile's version,
 # emitting without type checking: CI type-checks the same source with every development type).
+# The admin UI's browser files (src/admin/ui) stay: they are served as they are.
 FROM ${BASE_IMAGE} AS build
 ARG NPM_CONFIG_REGISTRY=https://registry.npmjs.org/
 WORKDIR /app
@@ -23,7 +24,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
  && TYPESCRIPT="$(node -p "require('./package-lock.json').packages['node_modules/typescript'].version")" \
  && npm install --prefix /tmp/typescript --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error "typescript@${TYPESCRIPT}" \
  && node /tmp/typescript/node_modules/typescript/bin/tsc -p tsconfig.image.json \
- && rm -rf src tsconfig*.json package-lock.json /tmp/typescript "$(npm config get cache)" \
+ && mv src/admin/ui /tmp/admin-ui && rm -rf src tsconfig*.json package-lock.json /tmp/typescript "$(npm config get cache)" \
+ && mkdir -p src/admin && mv /tmp/admin-ui src/admin/ui \
  && mkdir -p /data
 
 # Stage 2: what runs. Files owned by root and read-only to the gateway; only /data is writable.

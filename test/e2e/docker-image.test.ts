@@ -97,7 +97,10 @@ describe.runIf(availability.available || mustRun)('the container image', () => {
     expect(status).toMatch(/^Uid:\s+1000\s+1000/m);
     expect((await dockerOk(['exec', container, 'cat', '/proc/1/cmdline'])).split('\0').slice(0, 2)).toEqual(['node', 'bin/claude-gateway.js']);
     expect((await dockerOk(['exec', container, 'ls', '/data'])).split('\n')).toContain('gateway.db');
-    expect((await dockerOk(['exec', container, 'ls', '/app'])).split('\n').sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json']);
+    expect((await dockerOk(['exec', container, 'ls', '/app'])).split('\n').sort()).toEqual(['bin', 'dist', 'node_modules', 'package.json', 'src']);
+    // Of the source, only the admin UI's browser files, served as they are (docs/adr/0009-admin-ui.md).
+    expect((await dockerOk(['exec', container, 'find', '/app/src', '-name', '*.ts'])).trim()).toBe('');
+    expect((await dockerOk(['exec', container, 'ls', '/app/src/admin/ui'])).split('\n')).toContain('index.html');
     const modules = (await dockerOk(['exec', container, 'ls', '/app/node_modules'])).split('\n');
     expect(modules).toContain('fastify');
     for (const development of ['typescript', 'vitest', 'aws-cdk-lib', 'node']) expect(modules).not.toContain(development);

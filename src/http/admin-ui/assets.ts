@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,7 +72,9 @@ function vendorText(name: string, path: string): string {
 /** Every asset by its path under `/admin/assets/` (`index.html` is the page itself). */
 export function loadAssets(directory = uiDirectory): ReadonlyMap<string, Asset> {
   const assets = new Map<string, Asset>();
-  for (const path of filesUnder(directory)) {
+  // Without the UI's files (an install that left src/ out), the gateway still starts: /admin answers 404.
+  const files = existsSync(directory) ? filesUnder(directory) : [];
+  for (const path of files) {
     const name = relative(directory, path).split(sep).join('/');
     if (types[extname(name)] !== undefined) assets.set(name, asset(name, readFileSync(path, 'utf8')));
   }
