@@ -15,6 +15,7 @@ import { registerAccessLog } from './http/access-log.ts';
 import { dialectOf, startExchange } from './http/exchange.ts';
 import { openaiApiPlugin } from './http/routes/openai-api.ts';
 import { servicePlugin } from './http/routes/service.ts';
+import { AdminGuard } from './http/admin-guard.ts';
 import { adminPlugin } from './http/routes/admin.ts';
 import { adminUiPlugin } from './http/routes/admin-ui.ts';
 import { AdminSessions } from './http/admin-ui/session.ts';
@@ -129,8 +130,9 @@ export function buildApp(options: AppOptions): FastifyInstance {
   void app.register(servicePlugin(deps, { version, redactedConfig: () => redactConfig(deps.config), endpoints: () => endpoints }));
   const sessions = new AdminSessions(deps.config.auth.master_key, () => deps.clock.now());
   void app.register(adminUiPlugin(deps, sessions));
-  void app.register(adminPlugin(deps, sessions));
-  void app.register(usagePlugin(deps));
+  const guard = new AdminGuard(() => deps.clock.monotonic(), deps.config.auth.admin_failures_per_minute);
+  void app.register(adminPlugin(deps, sessions, guard));
+  void app.register(usagePlugin(deps, guard));
   return app;
 }
 

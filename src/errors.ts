@@ -72,6 +72,7 @@ export const errorRegistry = {
   GW_ADMIN_REQUIRED: { status: 401, type: 'authentication_error', retryable: false, description: 'The route needs the master key (`MASTER_API_KEY`) as `x-api-key` or Bearer.' },
   GW_FORBIDDEN: { status: 403, type: 'permission_error', retryable: false, description: 'The caller is authenticated but may not use this route (an admin route with a user key).' },
   GW_LOGIN_FAILED: { status: 401, type: 'authentication_error', retryable: false, description: 'The admin UI login got neither the master key nor an active gateway API key (the same answer for both, so keys cannot be probed).' },
+  GW_ADMIN_AUTH_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, description: 'Too many failed admin authentications (a credential that is not the master key) from this address: 10 a minute, then every admin authentication from it is refused until the minute ends; `retry-after` says when.' },
   GW_LOGIN_RATE_LIMITED: { status: 429, type: 'rate_limit_error', retryable: true, description: 'Too many admin UI login attempts from this address (10 a minute); `retry-after` says when to try again.' },
   GW_SESSION_REQUIRED: { status: 401, type: 'authentication_error', retryable: false, description: 'The admin UI session is missing, expired or logged out; log in again.' },
   GW_CSRF: { status: 403, type: 'permission_error', retryable: false, description: 'A change through an admin UI session came without its CSRF token (`x-csrf-token`) or from another origin.' },

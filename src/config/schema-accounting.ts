@@ -75,6 +75,12 @@ export const authSchema = z
     user_header: headerName.default('x-gateway-user'),
     /** Keys are stored as HMAC-SHA-256 with this secret instead of SHA-256 (changing it invalidates every key). */
     key_pepper: secret,
+    /**
+     * Failed admin authentications (a credential that is not the master key) one address may
+     * make in a minute before every admin authentication from it is refused until the minute
+     * ends (http/admin-guard.ts). 0: no limit.
+     */
+    admin_failures_per_minute: z.number().int().min(0).default(10),
     /** A verified key is trusted this long before it is read again (revocation through this instance is immediate). */
     key_cache_ms: z.coerce.number().int().min(0).default(5_000),
   })

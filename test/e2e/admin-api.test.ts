@@ -12,7 +12,8 @@ import { startTestGateway, useGatewayWithFake, type TestGateway } from '../helpe
 
 const MASTER = 'master-admin-test-4c1d-never-shown';
 const GATEWAY_ANTHROPIC_KEY = 'sk-ant-api03-GATEWAY-OWN-admin-test';
-const context = useGatewayWithFake({ AUTH_MODE: 'keys', MASTER_API_KEY: MASTER, ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY, BEDROCK_ENABLED: 'false' });
+// The access matrix makes dozens of failed admin authentications from one address on purpose.
+const context = useGatewayWithFake({ AUTH_MODE: 'keys', MASTER_API_KEY: MASTER, ANTHROPIC_API_KEY: GATEWAY_ANTHROPIC_KEY, BEDROCK_ENABLED: 'false' }, { 'auth.admin_failures_per_minute': 0 });
 
 /** Every body any test received, checked at the end for digests. */
 const bodies: string[] = [];

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppDependencies } from '../../app.ts';
 import { presentedCredential } from '../../accounting/auth.ts';
 import { GatewayError } from '../../errors.ts';
+import type { AdminGuard } from '../admin-guard.ts';
 import { SESSION_COOKIE, type AdminSessions, type Session } from './session.ts';
 
 /**
@@ -65,11 +66,11 @@ export function isSameOrigin(request: FastifyRequest): boolean {
   }
 }
 
-export async function authenticateAdmin(request: FastifyRequest, deps: AppDependencies, sessions: AdminSessions): Promise<void> {
+export async function authenticateAdmin(request: FastifyRequest, deps: AppDependencies, sessions: AdminSessions, guard: AdminGuard): Promise<void> {
   const { authenticator } = deps.accounting;
   const keyHeader = request.headers[deps.config.auth.key_header];
   if (presentedCredential(request.headers) !== undefined || keyHeader !== undefined || request.headers.cookie === undefined) {
-    authenticator.requireAdmin(request.headers);
+    guard.check(request, () => authenticator.requireAdmin(request.headers));
     callers.set(request, { role: 'admin' });
     return;
   }

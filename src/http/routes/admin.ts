@@ -10,6 +10,7 @@ import { adminCallerOf, authenticateAdmin, type AdminCaller } from '../admin-ui/
 import type { AdminSessions } from '../admin-ui/session.ts';
 import { registerAdminReads } from './admin-reads.ts';
 import { registerAdminModels } from './admin-models.ts';
+import type { AdminGuard } from '../admin-guard.ts';
 import { setAdminSecurityHeaders } from './admin-ui.ts';
 
 /**
@@ -45,13 +46,13 @@ export function found(record: ApiKeyRecord | undefined, id: string, caller?: Adm
   return record;
 }
 
-export function adminPlugin(deps: AppDependencies, sessions: AdminSessions): FastifyPluginAsync {
+export function adminPlugin(deps: AppDependencies, sessions: AdminSessions, guard: AdminGuard): FastifyPluginAsync {
   const { authenticator, store } = deps.accounting;
   return async (admin) => {
     admin.addHook('onRequest', async (request, reply) => {
       setAdminSecurityHeaders(reply);
       reply.header('cache-control', 'no-store');
-      await authenticateAdmin(request, deps, sessions);
+      await authenticateAdmin(request, deps, sessions, guard);
     });
     registerAdminReads(admin, deps);
     registerAdminModels(admin, deps);

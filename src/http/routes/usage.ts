@@ -7,6 +7,7 @@ import { checkPathUser } from '../api-hooks.ts';
 import { exchangeOf } from '../exchange.ts';
 import { GatewayError } from '../../errors.ts';
 import { fromMicros, usageOutcomes, utcDay, type UsageDay, type UsageOutcome, type UsageQuery } from '../../store/accounting.ts';
+import type { AdminGuard } from '../admin-guard.ts';
 import { usageAll as usageAllSchema, usageAllQuery, usageMe as usageMeSchema, usageMeQuery, userIdParams } from './schemas.ts';
 
 /**
@@ -234,12 +235,12 @@ async function usageAll(request: FastifyRequest, deps: AppDependencies) {
 }
 
 /** The usage reads as an encapsulated plugin, schema-typed (schemas.ts). */
-export function usagePlugin(deps: AppDependencies): FastifyPluginAsync {
+export function usagePlugin(deps: AppDependencies, guard: AdminGuard): FastifyPluginAsync {
   return async (usage) => {
     const me = { schema: { querystring: usageMeQuery, response: { 200: usageMeSchema } } };
     usage.get('/v1/usage/me', me, (request) => usageMe(request, deps));
     usage.get('/user/:userId/v1/usage/me', { ...me, onRequest: checkPathUser, schema: { ...me.schema, params: userIdParams } }, (request) => usageMe(request, deps));
-    const admin = { onRequest: async (request: FastifyRequest) => deps.accounting.authenticator.requireAdmin(request.headers), schema: { querystring: usageAllQuery, response: { 200: usageAllSchema } } };
+    const admin = { onRequest: async (request: FastifyRequest) => guard.check(request, () => deps.accounting.authenticator.requireAdmin(request.headers)), schema: { querystring: usageAllQuery, response: { 200: usageAllSchema } } };
     usage.get('/v1/usage', admin, (request) => usageAll(request, deps));
   };
 }
