@@ -14,7 +14,7 @@ import { RetryBudget } from './routing/retry-budget.ts';
 import { GatewayMetrics } from './metrics/metrics.ts';
 import type { CooldownStore } from './store/cooldowns.ts';
 import { MemoryCooldownStore } from './store/memory/cooldowns.ts';
-import { CachedCooldownStore } from './store/cached-cooldowns.ts';
+import { withCooldownSnapshot } from './store/cached-cooldowns.ts';
 import { AnthropicProvider } from './providers/anthropic/index.ts';
 import { BedrockProvider } from './providers/bedrock/index.ts';
 import { createUrlFetcher, type UrlFetcher } from './request/url-fetch.ts';
@@ -87,7 +87,9 @@ export interface ServiceOptions {
 
 export async function createServices(config: GatewayConfig, logger: Logger, options: ServiceOptions = {}): Promise<GatewayServices> {
   const clock = options.clock ?? systemClock;
-  const cooldowns = cachedCooldowns(await openCooldownStore(config), config, clock, logger);
+  const cooldowns = withCooldownSnapshot(await openCooldownStore(config), config.store.cooldowns_refresh_ms, clock, (error) =>
+    logger.warn({ err: error }, 'cooldown store unavailable; routing uses the cooldowns it last read'),
+  );
   const accountingStore = await openAccountingStore(config);
   const limiter = await openRateLimiter(config);
   const retryBudget = new RetryBudget({ ratio: config.routing.retry_budget_ratio, minimum: config.routing.retry_budget_minimum, windowSeconds: 10 }, clock);
@@ -309,18 +311,6 @@ async function openContainerStore(config: GatewayConfig): Promise<ContainerStore
       return inDataDirectory(config, () => SqliteContainerStore.open(join(store.data_dir, 'gateway.db')));
     }
   }
-}
-
-/** A shared cooldown store is read through a local snapshot (store/cached-cooldowns.ts). */
-function cachedCooldowns(store: CooldownStore, config: GatewayConfig, clock: Clock, logger: Logger): CooldownStore {
-  const refreshMs = config.store.cooldowns_refresh_ms;
-  if (store.kind === 'memory' || refreshMs === 0) return store;
-  return new CachedCooldownStore(store, {
-    refreshMs,
-    monotonic: () => clock.monotonic(),
-    now: () => clock.now(),
-    onRefreshError: (error) => logger.warn({ err: error }, 'cooldown store unavailable; routing uses the cooldowns it last read'),
-  });
 }
 
 /** Opens the SQLite file in the data directory; a failure is one line naming the directory. */

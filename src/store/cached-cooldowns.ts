@@ -1,3 +1,4 @@
+import type { Clock } from '../ids.ts';
 import type { CooldownEntry, CooldownStore } from './cooldowns.ts';
 
 /**
@@ -114,4 +115,10 @@ export class CachedCooldownStore implements CooldownStore {
     this.#snapshot = snapshot;
     this.#loadedAt = startedAt;
   }
+}
+
+/** `store` read through a snapshot every `refreshMs` (`store.cooldowns_refresh_ms`); the memory store, or 0, as it is. */
+export function withCooldownSnapshot(store: CooldownStore, refreshMs: number, clock: Pick<Clock, 'now' | 'monotonic'>, onRefreshError: (error: unknown) => void): CooldownStore {
+  if (store.kind === 'memory' || refreshMs === 0) return store;
+  return new CachedCooldownStore(store, { refreshMs, monotonic: () => clock.monotonic(), now: () => clock.now(), onRefreshError });
 }
